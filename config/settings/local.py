@@ -1,0 +1,10 @@
+"""Settings for a developer's machine and ``make run``: the embedded default."""
+
+from .base import *
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY",
+    default="local-only-insecure-key-0c3f5e2b9a7d4c18b6e1f0a2d3c4b5a6",
+)

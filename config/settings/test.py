@@ -1,0 +1,20 @@
+"""Settings for the test suite.
+
+The database and broker still come from the environment: CI points ``DATABASE_URL`` at PostgreSQL
+and ``CELERY_BROKER_URL`` at Redis; without them the suite runs on SQLite with eager tasks.
+"""
+
+from .base import *
+from .base import env
+
+DEBUG = False
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-key-4d1f7a2c9e8b3a6d5c0f1e2d3c4b5a69")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests call tasks directly unless a test starts a real worker on the broker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

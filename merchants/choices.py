@@ -1,0 +1,58 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MerchantType(models.TextChoices):
+    SOURCE_FACTORY = "source_factory", _("Source factory")
+    OEM = "oem", _("OEM manufacturer")
+    BRAND = "brand", _("Brand")
+    DISTRIBUTOR = "distributor", _("Distributor")
+    LIVE_STUDIO = "live_studio", _("Live-stream studio")
+
+
+class BrandStage(models.TextChoices):
+    ME_TOO = "me_too", _("Me too")
+    ME_BETTER = "me_better", _("Me better")
+    ME_ONLY = "me_only", _("Me only")
+
+
+class MerchantStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class StorefrontChannel(models.TextChoices):
+    TAOBAO = "taobao", _("Taobao")
+    TMALL = "tmall", _("Tmall")
+    ALIBABA_1688 = "1688", _("1688")
+    TAOBAO_LIVE = "taobao_live", _("Taobao Live")
+
+
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    OPERATOR = "operator", _("Operator")
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", _("In-app")
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class NotificationKind(models.TextChoices):
+    ELIGIBILITY_GAINED = "eligibility_gained", _("Became eligible")
+    ELIGIBILITY_LOST = "eligibility_lost", _("Lost eligibility")
+    BELT_TIER_CHANGED = "belt_tier_changed", _("Belt tier changed")
+    ENROLLMENT_CHANGED = "enrollment_changed", _("Enrollment changed")
+    REVIEW_AWAITING = "review_awaiting", _("Awaiting review")
+    SHIPMENT_INCIDENT = "shipment_incident", _("Shipment incident")
+    SLA_BREACH = "sla_breach", _("SLA breach")
+    GENERAL = "general", _("General")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")

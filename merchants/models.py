@@ -1,0 +1,254 @@
+"""The sellers: merchants, their shops, portal users, monthly metrics, the notification outbox."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from belts.models import Category, IndustrialBelt
+
+from .choices import (
+    BrandStage,
+    MembershipRole,
+    MerchantStatus,
+    MerchantType,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    StorefrontChannel,
+)
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Merchant(models.Model):
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    shop_name = models.CharField(_("shop name"), max_length=200)
+    belt = models.ForeignKey(
+        IndustrialBelt,
+        on_delete=models.PROTECT,
+        related_name="merchants",
+        verbose_name=_("primary belt"),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="merchants", verbose_name=_("category")
+    )
+    merchant_type = models.CharField(
+        _("merchant type"), max_length=20, choices=MerchantType.choices
+    )
+    brand_stage = models.CharField(
+        _("brand stage"), max_length=20, choices=BrandStage.choices, default=BrandStage.ME_TOO
+    )
+    is_smb = models.BooleanField(_("small or medium business"), default=True)
+    opened_on = models.DateField(_("opened on the platform"))
+    returned_on = models.DateField(
+        _("returned to the platform on"),
+        null=True,
+        blank=True,
+        help_text=_("Set when a merchant that had left came back."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=MerchantStatus.choices, default=MerchantStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        ordering = ["shop_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(returned_on__isnull=True) | Q(returned_on__gte=F("opened_on")),
+                name="merchant_returned_after_opened",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["belt", "status"], name="merchant_belt_status_idx"),
+            models.Index(fields=["category"], name="merchant_category_idx"),
+            models.Index(fields=["merchant_type"], name="merchant_type_idx"),
+            models.Index(fields=["status", "is_smb"], name="merchant_status_smb_idx"),
+            models.Index(fields=["shop_name", "id"], name="merchant_shop_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.shop_name
+
+
+class Storefront(models.Model):
+    """One of a merchant's shops on a channel (Taobao, Tmall, 1688, live)."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="storefronts", verbose_name=_("merchant")
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=StorefrontChannel.choices)
+    external_id = models.CharField(_("shop id on the channel"), max_length=64)
+    name = models.CharField(_("shop name"), max_length=200)
+    url = models.URLField(_("address"), blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("storefront")
+        verbose_name_plural = _("storefronts")
+        ordering = ["merchant_id", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="storefront_unique_channel_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_channel_display()})"
+
+
+class MerchantMembership(models.Model):
+    """A portal user of a merchant: its owner or one of its operators."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("merchant")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="merchant_memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=MembershipRole.choices, default=MembershipRole.OPERATOR
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merchant membership")
+        verbose_name_plural = _("merchant memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "user"], name="membership_unique_user"),
+            models.UniqueConstraint(
+                fields=["merchant"],
+                condition=Q(role=MembershipRole.OWNER),
+                name="membership_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.merchant} ({self.get_role_display()})"
+
+
+class MonthlyMetric(models.Model):
+    """One merchant's figures for one calendar month. Written by idempotent upsert."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="metrics", verbose_name=_("merchant")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    gmv = models.DecimalField(_("GMV (CNY)"), **MONEY, default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    live_gmv = models.DecimalField(_("live-stream GMV (CNY)"), **MONEY, default=0)
+    live_sessions = models.PositiveIntegerField(_("live sessions"), default=0)
+    followers = models.PositiveIntegerField(_("followers"), default=0)
+    refund_rate = models.DecimalField(_("refund rate"), max_digits=5, decimal_places=4, default=0)
+    new_listings = models.PositiveIntegerField(_("new listings"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("monthly metric")
+        verbose_name_plural = _("monthly metrics")
+        ordering = ["merchant_id", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "month"], name="metric_unique_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="metric_month_first_day"),
+            models.CheckConstraint(condition=Q(gmv__gte=0), name="metric_gmv_non_negative"),
+            models.CheckConstraint(
+                condition=Q(live_gmv__gte=0) & Q(live_gmv__lte=F("gmv")),
+                name="metric_live_gmv_within_gmv",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_rate__gte=0) & Q(refund_rate__lte=1),
+                name="metric_refund_rate_unit_interval",
+            ),
+        ]
+        indexes = [models.Index(fields=["month"], name="metric_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.month:%Y-%m}"
+
+
+class Notification(models.Model):
+    """The outbox: every message to a user or an integration, written in the same transaction as
+    the change that causes it and delivered after commit."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("merchant"),
+        help_text=_("The merchant the message is about or addressed to."),
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=20,
+        choices=NotificationChannel.choices,
+        default=NotificationChannel.IN_APP,
+    )
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=NotificationKind.choices, default=NotificationKind.GENERAL
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    dedupe_key = models.CharField(
+        _("deduplication key"),
+        max_length=200,
+        unique=True,
+        help_text=_("The same event never produces a second notification."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(merchant__isnull=False),
+                name="notification_has_addressee",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=NotificationStatus.DELIVERED, delivered_at__isnull=False)
+                | ~Q(status=NotificationStatus.DELIVERED),
+                name="notification_delivered_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+            models.Index(fields=["merchant", "-created_at"], name="notification_merchant_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status=NotificationStatus.PENDING),
+                name="notification_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

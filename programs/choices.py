@@ -1,0 +1,35 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RuleSetStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
+class EnrollmentState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    REJECTED = "rejected", _("Rejected")
+    ACTIVE = "active", _("Active")
+    GRADUATED = "graduated", _("Graduated")
+    REVOKED = "revoked", _("Revoked")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+# An enrollment in one of these states blocks another for the same merchant and program.
+OPEN_ENROLLMENT_STATES = (
+    EnrollmentState.DRAFT,
+    EnrollmentState.SUBMITTED,
+    EnrollmentState.IN_REVIEW,
+    EnrollmentState.APPROVED,
+    EnrollmentState.WAITLISTED,
+    EnrollmentState.ACTIVE,
+)
+# These hold one of the cohort's seats.
+SEAT_HOLDING_STATES = (EnrollmentState.APPROVED, EnrollmentState.ACTIVE)

@@ -1,0 +1,254 @@
+"""Support programs, their versioned rule sets, computed eligibility, cohorts and enrollments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from belts.models import IndustrialBelt
+from merchants.models import Merchant
+
+from .choices import OPEN_ENROLLMENT_STATES, EnrollmentState, RuleSetStatus
+
+
+class Program(models.Model):
+    """A support program such as Source Power or Star Origin. Seeded as data; staff add more."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    name_zh = models.CharField(_("Chinese name"), max_length=150, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleSet(models.Model):
+    """A versioned list of typed criteria for a program; immutable once published.
+
+    ``criteria`` is a list of ``{"type": ..., "params": {...}}`` objects.
+    """
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="rule_sets", verbose_name=_("program")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=RuleSetStatus.choices, default=RuleSetStatus.DRAFT
+    )
+    criteria = models.JSONField(_("criteria"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule sets")
+        ordering = ["program", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "version"], name="ruleset_unique_version"),
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(status=RuleSetStatus.PUBLISHED),
+                name="ruleset_one_published_per_program",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="ruleset_version_positive"),
+            models.CheckConstraint(
+                condition=Q(status=RuleSetStatus.DRAFT) | Q(published_at__isnull=False),
+                name="ruleset_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} v{self.version}"
+
+
+class Eligibility(models.Model):
+    """Whether a merchant qualifies for a program under one rule-set version, and why."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="eligibilities", verbose_name=_("merchant")
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="eligibilities", verbose_name=_("program")
+    )
+    rule_set = models.ForeignKey(
+        RuleSet, on_delete=models.PROTECT, related_name="eligibilities", verbose_name=_("rule set")
+    )
+    is_eligible = models.BooleanField(_("eligible"))
+    reasons = models.JSONField(
+        _("reasons"),
+        default=list,
+        blank=True,
+        help_text=_("Per criterion: passed, actual and required value, shortfall, message."),
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("eligibility")
+        verbose_name_plural = _("eligibilities")
+        ordering = ["program", "merchant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "program"], name="eligibility_unique_merchant_program"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "is_eligible"], name="eligibility_program_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} / {self.program}"
+
+
+class Cohort(models.Model):
+    """A program's intake round: an application window, a number of seats, an optional belt."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="cohorts", verbose_name=_("program")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    application_opens_at = models.DateTimeField(_("applications open"))
+    application_closes_at = models.DateTimeField(_("applications close"))
+    seats = models.PositiveIntegerField(_("seats"))
+    belt = models.ForeignKey(
+        IndustrialBelt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cohorts",
+        verbose_name=_("restricted to belt"),
+    )
+    graduation_criteria = models.JSONField(_("graduation criteria"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        ordering = ["-application_opens_at", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="cohort_unique_name"),
+            models.CheckConstraint(
+                condition=Q(application_opens_at__lt=F("application_closes_at")),
+                name="cohort_window_opens_before_close",
+            ),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="cohort_seats_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["application_opens_at", "application_closes_at"],
+                name="cohort_window_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} — {self.name}"
+
+
+class Enrollment(models.Model):
+    """A merchant in a cohort, moving through the enrollment workflow."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("merchant")
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("cohort")
+    )
+    # Copied from the cohort so the database can hold "one open enrollment per program".
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("program")
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=EnrollmentState.choices, default=EnrollmentState.DRAFT
+    )
+    eligibility_override_reason = models.TextField(
+        _("eligibility override reason"),
+        blank=True,
+        help_text=_("Why staff let a merchant apply who is not currently eligible."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    state_changed_at = models.DateTimeField(_("state changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "program"],
+                condition=Q(state__in=OPEN_ENROLLMENT_STATES),
+                name="enrollment_one_open_per_program",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cohort", "state"], name="enrollment_cohort_state_idx"),
+            models.Index(fields=["state", "submitted_at"], name="enrollment_queue_idx"),
+            models.Index(
+                fields=["cohort", "waitlisted_at"],
+                condition=Q(state=EnrollmentState.WAITLISTED),
+                name="enrollment_waitlist_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} in {self.cohort}"
+
+
+class EnrollmentEvent(models.Model):
+    """One transition of an enrollment: who moved it, from where to where, and why."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="events", verbose_name=_("enrollment")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    from_state = models.CharField(
+        _("from"), max_length=20, choices=EnrollmentState.choices, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=20, choices=EnrollmentState.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrollment event")
+        verbose_name_plural = _("enrollment events")
+        ordering = ["enrollment", "created_at", "id"]
+        indexes = [
+            models.Index(fields=["enrollment", "created_at"], name="enrollmentevent_history_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: {self.from_state or '-'} -> {self.to_state}"
