@@ -41,6 +41,7 @@ THIRD_PARTY_APPS = [
     "csp",
 ]
 LOCAL_APPS = [
+    "config",
     "belts",
     "merchants",
     "programs",

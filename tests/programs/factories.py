@@ -1,0 +1,77 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from programs.choices import EnrollmentState, RuleSetStatus
+from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from tests.merchants.factories import MerchantFactory
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"program-{n}")
+    name = factory.Sequence(lambda n: f"Program {n}")
+
+
+class RuleSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RuleSet
+
+    program = factory.SubFactory(ProgramFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    status = RuleSetStatus.DRAFT
+    criteria = factory.LazyFunction(
+        lambda: [{"type": "gmv_between", "params": {"min": "1000000", "max": None}}]
+    )
+
+
+class PublishedRuleSetFactory(RuleSetFactory):
+    status = RuleSetStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class EligibilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Eligibility
+
+    merchant = factory.SubFactory(MerchantFactory)
+    rule_set = factory.SubFactory(PublishedRuleSetFactory)
+    program = factory.SelfAttribute("rule_set.program")
+    is_eligible = True
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    application_opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=7))
+    application_closes_at = factory.LazyFunction(
+        lambda: timezone.now() + datetime.timedelta(days=21)
+    )
+    seats = 10
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    merchant = factory.SubFactory(MerchantFactory)
+    cohort = factory.SubFactory(CohortFactory)
+    program = factory.SelfAttribute("cohort.program")
+    state = EnrollmentState.DRAFT
+
+
+class EnrollmentEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EnrollmentEvent
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    from_state = EnrollmentState.DRAFT
+    to_state = EnrollmentState.SUBMITTED
