@@ -231,3 +231,27 @@ class OperationCenterMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.center} ({self.get_role_display()})"
+
+
+class BeltTierChange(models.Model):
+    """A belt's tier moved when a year's figures were recomputed: the record staff are told of."""
+
+    belt = models.ForeignKey(
+        IndustrialBelt,
+        on_delete=models.CASCADE,
+        related_name="tier_changes",
+        verbose_name=_("belt"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    from_tier = models.CharField(_("from"), max_length=20, choices=BeltTier.choices, blank=True)
+    to_tier = models.CharField(_("to"), max_length=20, choices=BeltTier.choices)
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("belt tier change")
+        verbose_name_plural = _("belt tier changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["belt", "year"], name="belttierchange_belt_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.belt} {self.year}: {self.from_tier or '-'} -> {self.to_tier}"

@@ -220,6 +220,12 @@ class Notification(models.Model):
         default=NotificationStatus.PENDING,
     )
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    claimed_at = models.DateTimeField(
+        _("delivery started at"),
+        null=True,
+        blank=True,
+        help_text=_("Set while a worker delivers it; a stale claim is retried by the sweeper."),
+    )
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -252,3 +258,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class NotificationPreference(models.Model):
+    """Whether a user wants e-mail for one kind of notification. In-app is always on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    email_enabled = models.BooleanField(_("send e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notificationpref_unique_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = _("Support programs")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the signal receivers)

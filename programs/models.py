@@ -99,6 +99,15 @@ class Eligibility(models.Model):
         help_text=_("Per criterion: passed, actual and required value, shortfall, message."),
     )
     computed_at = models.DateTimeField(_("computed at"))
+    # A digest of (rule set, outcome, reasons): a recompute compares digests, not JSON, and
+    # writes only the rows whose digest moved.
+    fingerprint = models.CharField(_("fingerprint"), max_length=16, blank=True, editable=False)
+    status_changes = models.PositiveIntegerField(
+        _("status changes"),
+        default=0,
+        help_text=_("How many times the outcome flipped; part of each notification's dedupe key."),
+    )
+    changed_at = models.DateTimeField(_("outcome since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("eligibility")

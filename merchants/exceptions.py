@@ -1,0 +1,13 @@
+"""Errors a user can cause in the merchants domain: one family, one clear message each."""
+
+
+class MerchantError(Exception):
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+class MetricError(MerchantError):
+    """A monthly metric row is not acceptable (bad month, negative money, unknown merchant)."""

@@ -1,0 +1,326 @@
+"""The notification outbox: writing messages in the caller's transaction, delivering after commit.
+
+Writers call :func:`notifications_create` inside the transaction of the change that causes them;
+a unique dedupe key makes a repeated write a no-op. Delivery runs in a Celery task queued on
+commit; a claim (a conditional update) makes a repeated or concurrent delivery send nothing twice,
+and a periodic sweep re-queues whatever a lost task message left pending.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from .choices import NotificationChannel, NotificationStatus
+from .models import MerchantMembership, Notification, NotificationPreference
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is considered abandoned (the worker died mid-delivery).
+CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
+# Pending notifications older than this are re-queued by the sweeper.
+SWEEP_AFTER = datetime.timedelta(minutes=3)
+MAX_ATTEMPTS = 8
+
+
+class TransientDeliveryError(Exception):
+    """A delivery failed for a reason that may pass (network, server busy): retry later."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationDraft:
+    """A message before it is written. ``texts`` holds subject and body per language."""
+
+    dedupe_key: str
+    kind: str
+    texts: dict[str, dict[str, str]]
+    merchant_id: int | None = None
+    recipient_id: int | None = None
+    channel: str = NotificationChannel.IN_APP
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def bilingual(render) -> dict[str, dict[str, str]]:
+    """Call ``render()`` (returning ``(subject, body)``) under each language."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            subject, body = render()
+            texts[code] = {"subject": str(subject), "body": str(body)}
+    return texts
+
+
+def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
+    """Write the drafts in the current transaction; queue their delivery on commit.
+
+    Guarantees: a draft whose dedupe key exists already is skipped (the same event never yields
+    a second message); delivery is queued only if the transaction commits. Returns how many
+    notifications the database holds for these keys (new or earlier)."""
+    if not drafts:
+        return 0
+    rows = []
+    for draft in drafts:
+        english = draft.texts.get("en") or next(iter(draft.texts.values()))
+        rows.append(
+            Notification(
+                dedupe_key=draft.dedupe_key,
+                kind=draft.kind,
+                channel=draft.channel,
+                merchant_id=draft.merchant_id,
+                recipient_id=draft.recipient_id,
+                subject=english["subject"][:200],
+                body=english["body"],
+                payload={**draft.payload, "texts": draft.texts},
+            )
+        )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    keys = [draft.dedupe_key for draft in drafts]
+    ids = list(
+        Notification.objects.filter(
+            dedupe_key__in=keys, status=NotificationStatus.PENDING
+        ).values_list("id", flat=True)
+    )
+    if ids:
+        transaction.on_commit(lambda: notifications_queue(ids))
+    return len(ids)
+
+
+def notifications_queue(ids: list[int], batch: int = 500) -> None:
+    from .tasks import notifications_deliver
+
+    for start in range(0, len(ids), batch):
+        notifications_deliver.delay(ids[start : start + batch])
+
+
+def merchant_audience(merchant_ids: Iterable[int], kind: str) -> dict[int, list[tuple[int, str]]]:
+    """Per merchant, the (user id, e-mail) of portal users who want e-mail for ``kind``."""
+    memberships = (
+        MerchantMembership.objects.filter(merchant_id__in=list(merchant_ids))
+        .exclude(user__email="")
+        .filter(user__is_active=True)
+        .values_list("merchant_id", "user_id", "user__email", "role")
+    )
+    opted_out = set(
+        NotificationPreference.objects.filter(kind=kind, email_enabled=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    audience: dict[int, list[tuple[int, str]]] = {}
+    for merchant_id, user_id, email, _role in memberships:
+        if user_id not in opted_out:
+            audience.setdefault(merchant_id, []).append((user_id, email))
+    return audience
+
+
+def drafts_for_merchant(
+    *,
+    merchant_id: int,
+    kind: str,
+    key: str,
+    texts: dict[str, dict[str, str]],
+    emails: Sequence[tuple[int, str]] = (),
+    payload: dict[str, Any] | None = None,
+) -> list[NotificationDraft]:
+    """The in-app message every member sees, plus one e-mail per member who wants one."""
+    payload = payload or {}
+    drafts = [
+        NotificationDraft(
+            dedupe_key=f"{key}:in_app",
+            kind=kind,
+            texts=texts,
+            merchant_id=merchant_id,
+            payload=payload,
+        )
+    ]
+    drafts += [
+        NotificationDraft(
+            dedupe_key=f"{key}:email:{user_id}",
+            kind=kind,
+            texts=texts,
+            merchant_id=merchant_id,
+            recipient_id=user_id,
+            channel=NotificationChannel.EMAIL,
+            payload=payload,
+        )
+        for user_id, _email in emails
+    ]
+    return drafts
+
+
+def drafts_for_users(
+    *,
+    user_ids: Iterable[int],
+    kind: str,
+    key: str,
+    texts: dict[str, dict[str, str]],
+    payload: dict[str, Any] | None = None,
+) -> list[NotificationDraft]:
+    """An in-app message to each user, plus an e-mail to those who want one."""
+    user_ids = sorted(set(user_ids))
+    opted_out = set(
+        NotificationPreference.objects.filter(
+            user_id__in=user_ids, kind=kind, email_enabled=False
+        ).values_list("user_id", flat=True)
+    )
+    with_email = set(
+        get_user_model()
+        .objects.filter(id__in=user_ids, is_active=True)
+        .exclude(email="")
+        .values_list("id", flat=True)
+    )
+    drafts = []
+    for user_id in user_ids:
+        drafts.append(
+            NotificationDraft(
+                dedupe_key=f"{key}:in_app:{user_id}",
+                kind=kind,
+                texts=texts,
+                recipient_id=user_id,
+                payload=payload or {},
+            )
+        )
+        if user_id in with_email and user_id not in opted_out:
+            drafts.append(
+                NotificationDraft(
+                    dedupe_key=f"{key}:email:{user_id}",
+                    kind=kind,
+                    texts=texts,
+                    recipient_id=user_id,
+                    channel=NotificationChannel.EMAIL,
+                    payload=payload or {},
+                )
+            )
+    return drafts
+
+
+# Delivery ----------------------------------------------------------------------------------------
+def _claim(notification_ids: Sequence[int], now: datetime.datetime) -> list[Notification]:
+    """Take the pending, unclaimed (or abandoned) ones; another worker gets none of them."""
+    claimable = Q(status=NotificationStatus.PENDING) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    )
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(claimable, id__in=list(notification_ids))
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            return []
+        Notification.objects.filter(claimable, id__in=ids).update(claimed_at=now)
+    return list(Notification.objects.filter(id__in=ids, claimed_at=now).select_related("recipient"))
+
+
+def _send_email(notification: Notification) -> None:
+    recipient = notification.recipient
+    if recipient is None or not recipient.email:
+        raise ValueError("an e-mail notification needs a recipient with an address")
+    texts = notification.payload.get("texts", {})
+    language = "zh-hans" if "zh-hans" in texts and not texts.get("en") else "en"
+    text = texts.get(language) or {"subject": notification.subject, "body": notification.body}
+    # Both languages in one message: merchants and staff read either.
+    bodies = [t["body"] for t in texts.values()] or [notification.body]
+    try:
+        send_mail(
+            subject=text["subject"],
+            message="\n\n".join(bodies),
+            from_email=None,
+            recipient_list=[recipient.email],
+        )
+    except (ConnectionError, TimeoutError, OSError) as error:
+        # smtplib errors for a dropped connection or a busy server are OSError subclasses or
+        # SMTPServerDisconnected (an OSError); anything else (bad address) is not transient.
+        raise TransientDeliveryError(str(error)) from error
+
+
+def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
+    """Deliver what is still pending among these ids. Safe to call twice: a delivered or
+    claimed notification is skipped, so nothing is sent twice.
+
+    Raises TransientDeliveryError (after recording it) when at least one e-mail could not be sent
+    for a reason that may pass, so the task retries the remaining ones with backoff."""
+    now = timezone.now()
+    claimed = _claim(notification_ids, now)
+    delivered = failed = 0
+    transient: list[str] = []
+    in_app = [n.id for n in claimed if n.channel == NotificationChannel.IN_APP]
+    if in_app:
+        delivered += Notification.objects.filter(id__in=in_app, claimed_at=now).update(
+            status=NotificationStatus.DELIVERED,
+            delivered_at=now,
+            attempts=1,
+            claimed_at=None,
+        )
+    for notification in claimed:
+        if notification.channel == NotificationChannel.IN_APP:
+            continue
+        try:
+            if notification.channel == NotificationChannel.EMAIL:
+                _send_email(notification)
+            else:
+                raise ValueError(f"no delivery for channel {notification.channel}")
+        except TransientDeliveryError as error:
+            transient.append(str(error))
+            attempts = notification.attempts + 1
+            Notification.objects.filter(id=notification.id, claimed_at=now).update(
+                attempts=attempts,
+                last_error=str(error)[:2000],
+                claimed_at=None,
+                status=(
+                    NotificationStatus.FAILED
+                    if attempts >= MAX_ATTEMPTS
+                    else NotificationStatus.PENDING
+                ),
+            )
+        except Exception as error:  # a permanent failure: record it, never retry
+            logger.warning("notification %s failed permanently: %s", notification.id, error)
+            failed += 1
+            Notification.objects.filter(id=notification.id, claimed_at=now).update(
+                attempts=notification.attempts + 1,
+                last_error=str(error)[:2000],
+                claimed_at=None,
+                status=NotificationStatus.FAILED,
+            )
+        else:
+            delivered += Notification.objects.filter(id=notification.id, claimed_at=now).update(
+                status=NotificationStatus.DELIVERED,
+                delivered_at=timezone.now(),
+                attempts=notification.attempts + 1,
+                claimed_at=None,
+                last_error="",
+            )
+    if transient:
+        raise TransientDeliveryError("; ".join(transient[:3]))
+    return {"delivered": delivered, "failed": failed}
+
+
+def notifications_stale_ids(
+    *, now: datetime.datetime | None = None, limit: int = 5000
+) -> list[int]:
+    """Pending notifications that should have gone out by now: their task was lost or failed."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            status=NotificationStatus.PENDING, created_at__lt=now - SWEEP_AFTER
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .order_by("created_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def notification_mark_read(*, notification: Notification) -> None:
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )

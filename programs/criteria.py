@@ -1,0 +1,607 @@
+"""Typed, parameterised eligibility criteria.
+
+A rule set stores its criteria as data: ``[{"type": "gmv_between", "params": {"min": "1000000"}}]``.
+Each type is one small class here: it checks its parameters, evaluates a merchant's facts into a
+:class:`Reason` (passed, actual value, required value, shortfall in the criterion's unit), and
+explains a reason in the active language. Adding a type is one class and one ``@register``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from belts.choices import BeltTier
+from merchants.choices import BrandStage, MerchantType
+from merchants.facts import MerchantFacts
+from merchants.money import format_cny, format_percent
+
+from .exceptions import CriterionError
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """The outcome of one criterion for one merchant. JSON-friendly through ``as_json``."""
+
+    type: str
+    passed: bool
+    actual: Any
+    required: Any
+    shortfall: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "passed": self.passed,
+            "actual": _to_json(self.actual),
+            "required": _to_json(self.required),
+            "shortfall": _to_json(self.shortfall),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Reason:
+        return cls(
+            type=data["type"],
+            passed=data["passed"],
+            actual=data.get("actual"),
+            required=data.get("required"),
+            shortfall=data.get("shortfall"),
+        )
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple | list | frozenset | set):
+        return sorted(_to_json(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    return value
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+class Criterion:
+    """One rule. Subclasses set ``type``, ``label`` and implement the three methods."""
+
+    type: ClassVar[str]
+    label: ClassVar[Any]
+
+    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+        self.params = self.clean(dict(params or {}))
+
+    def clean(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Validate and normalise the parameters; raise CriterionError with a clear message."""
+        return params
+
+    def evaluate(self, facts: MerchantFacts) -> Reason:
+        raise NotImplementedError
+
+    def explain(self, reason: Reason) -> str:
+        """The reason in words, in the active language."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The requirement in words, in the active language (for rule set pages)."""
+        return str(self.label)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"type": self.type, "params": _to_json(self.params)}
+
+    # Parameter helpers -------------------------------------------------------------------------
+    def _amount(self, params: dict, key: str, *, required: bool) -> Decimal | None:
+        raw = params.get(key)
+        if raw is None or raw == "":
+            if required:
+                raise CriterionError(
+                    _("%(type)s: the parameter “%(key)s” is required.")
+                    % {"type": self.type, "key": key}
+                )
+            return None
+        try:
+            value = Decimal(str(raw))
+        except (InvalidOperation, ValueError):
+            raise CriterionError(
+                _("%(type)s: “%(key)s” must be a number, not “%(value)s”.")
+                % {"type": self.type, "key": key, "value": raw}
+            ) from None
+        if not value.is_finite():
+            raise CriterionError(
+                _("%(type)s: “%(key)s” must be a finite number.") % {"type": self.type, "key": key}
+            )
+        return value
+
+    def _whole(self, params: dict, key: str, *, minimum: int = 0) -> int:
+        raw = params.get(key)
+        if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+            raise CriterionError(
+                _("%(type)s: “%(key)s” must be a whole number, not “%(value)s”.")
+                % {"type": self.type, "key": key, "value": raw}
+            )
+        value = int(raw)
+        if value < minimum:
+            raise CriterionError(
+                _("%(type)s: “%(key)s” must be at least %(minimum)s.")
+                % {"type": self.type, "key": key, "minimum": minimum}
+            )
+        return value
+
+    def _choices(self, params: dict, key: str, allowed: Iterable[str]) -> list[str]:
+        raw = params.get(key)
+        if not isinstance(raw, list | tuple) or not raw:
+            raise CriterionError(
+                _("%(type)s: “%(key)s” must be a non-empty list.") % {"type": self.type, "key": key}
+            )
+        allowed = set(allowed)
+        unknown = [value for value in raw if value not in allowed]
+        if unknown:
+            raise CriterionError(
+                _("%(type)s: unknown values in “%(key)s”: %(values)s.")
+                % {"type": self.type, "key": key, "values": ", ".join(map(str, unknown))}
+            )
+        return sorted(set(raw))
+
+
+CRITERIA: dict[str, type[Criterion]] = {}
+
+
+def register(cls: type[Criterion]) -> type[Criterion]:
+    CRITERIA[cls.type] = cls
+    return cls
+
+
+def criterion_from_json(data: Any) -> Criterion:
+    if not isinstance(data, Mapping) or "type" not in data:
+        raise CriterionError(_("A criterion must be an object with a “type”."))
+    try:
+        cls = CRITERIA[data["type"]]
+    except (KeyError, TypeError):
+        raise CriterionError(
+            _("Unknown criterion type “%(type)s”. Known types: %(known)s.")
+            % {"type": data["type"], "known": ", ".join(sorted(CRITERIA))}
+        ) from None
+    params = data.get("params", {})
+    if not isinstance(params, Mapping):
+        raise CriterionError(_("%(type)s: “params” must be an object.") % {"type": data["type"]})
+    return cls(params)
+
+
+def criteria_from_json(data: Any) -> list[Criterion]:
+    if not isinstance(data, list):
+        raise CriterionError(_("Criteria must be a list."))
+    return [criterion_from_json(item) for item in data]
+
+
+def evaluate_all(criteria: Sequence[Criterion], facts: MerchantFacts) -> tuple[bool, list[Reason]]:
+    """Every criterion must pass. An empty rule set admits everyone."""
+    reasons = [criterion.evaluate(facts) for criterion in criteria]
+    return all(reason.passed for reason in reasons), reasons
+
+
+def explain(reason: Reason | Mapping[str, Any], *, language: str | None = None) -> str:
+    """Words for a stored reason, in ``language`` or the active one."""
+    if not isinstance(reason, Reason):
+        reason = Reason.from_json(reason)
+    cls = CRITERIA.get(reason.type)
+    if cls is None:
+        return reason.type
+    criterion = cls.__new__(cls)
+    criterion.params = {}
+    if language:
+        with translation.override(language):
+            return criterion.explain(reason)
+    return criterion.explain(reason)
+
+
+def explain_bilingual(reason: Reason | Mapping[str, Any]) -> dict[str, str]:
+    return {"en": explain(reason, language="en"), "zh-hans": explain(reason, language="zh-hans")}
+
+
+# Numeric criteria ------------------------------------------------------------------------------
+class _AtLeast(Criterion):
+    """``actual >= min``; shortfall ``min - actual``. Missing data fails with no shortfall."""
+
+    fact: ClassVar[str]
+    param: ClassVar[str] = "min"
+
+    def clean(self, params):
+        return {self.param: self._amount(params, self.param, required=True)}
+
+    def evaluate(self, facts):
+        actual = getattr(facts, self.fact)
+        required = self.params[self.param]
+        if actual is None:
+            return Reason(self.type, False, None, required)
+        passed = actual >= required
+        return Reason(self.type, passed, actual, required, None if passed else required - actual)
+
+
+class _AtMost(Criterion):
+    """``actual <= max``; shortfall ``actual - max`` (how much to come down)."""
+
+    fact: ClassVar[str]
+    param: ClassVar[str] = "max"
+
+    def clean(self, params):
+        return {self.param: self._amount(params, self.param, required=True)}
+
+    def evaluate(self, facts):
+        actual = getattr(facts, self.fact)
+        required = self.params[self.param]
+        if actual is None:
+            return Reason(self.type, False, None, required)
+        passed = actual <= required
+        return Reason(self.type, passed, actual, required, None if passed else actual - required)
+
+
+@register
+class GmvBetween(Criterion):
+    type = "gmv_between"
+    label = gettext_lazy("Trailing 12-month GMV between")
+
+    def clean(self, params):
+        low = self._amount(params, "min", required=False)
+        high = self._amount(params, "max", required=False)
+        if low is None and high is None:
+            raise CriterionError(_("gmv_between: give a “min”, a “max” or both."))
+        if low is not None and high is not None and low > high:
+            raise CriterionError(_("gmv_between: “min” must not exceed “max”."))
+        if (low is not None and low < 0) or (high is not None and high < 0):
+            raise CriterionError(_("gmv_between: amounts cannot be negative."))
+        return {"min": low, "max": high}
+
+    def evaluate(self, facts):
+        actual = facts.gmv_12m
+        low, high = self.params["min"], self.params["max"]
+        required = {"min": low, "max": high}
+        if low is not None and actual < low:
+            return Reason(self.type, False, actual, required, low - actual)
+        if high is not None and actual > high:
+            return Reason(self.type, False, actual, required, high - actual)
+        return Reason(self.type, True, actual, required)
+
+    def explain(self, reason):
+        actual = format_cny(_decimal(reason.actual))
+        required = reason.required or {}
+        low, high = _decimal(required.get("min")), _decimal(required.get("max"))
+        shortfall = _decimal(reason.shortfall)
+        if reason.passed:
+            return _("Trailing 12-month GMV of %(actual)s meets the requirement.") % {
+                "actual": actual
+            }
+        if shortfall is not None and shortfall > 0:
+            return _(
+                "Trailing 12-month GMV is %(actual)s; at least %(minimum)s is required: "
+                "%(shortfall)s more GMV over 12 months."
+            ) % {"actual": actual, "minimum": format_cny(low), "shortfall": format_cny(shortfall)}
+        return _(
+            "Trailing 12-month GMV is %(actual)s, above the program's ceiling of %(maximum)s "
+            "(%(excess)s over)."
+        ) % {"actual": actual, "maximum": format_cny(high), "excess": format_cny(-shortfall)}
+
+
+@register
+class YoyGrowthAtLeast(_AtLeast):
+    type = "yoy_growth_at_least"
+    label = gettext_lazy("Year-on-year GMV growth at least")
+    fact = "yoy_growth"
+
+    def explain(self, reason):
+        values = {
+            "actual": format_percent(_decimal(reason.actual)),
+            "required": format_percent(_decimal(reason.required)),
+            "shortfall": format_percent(_decimal(reason.shortfall)),
+        }
+        if reason.actual is None:
+            return _("No GMV in the prior 12 months, so growth cannot be measured yet.")
+        if reason.passed:
+            return _("GMV grew %(actual)s year on year (at least %(required)s needed).") % values
+        return (
+            _(
+                "GMV grew %(actual)s year on year; %(required)s is required "
+                "(%(shortfall)s points short)."
+            )
+            % values
+        )
+
+
+@register
+class LiveShareAtLeast(_AtLeast):
+    type = "live_share_at_least"
+    label = gettext_lazy("Live-stream share of GMV at least")
+    fact = "live_share"
+
+    def explain(self, reason):
+        values = {
+            "actual": format_percent(_decimal(reason.actual)),
+            "required": format_percent(_decimal(reason.required)),
+            "shortfall": format_percent(_decimal(reason.shortfall)),
+        }
+        if reason.actual is None:
+            return _("No GMV in the last 12 months, so the live-stream share is unknown.")
+        if reason.passed:
+            return _("Live streams brought %(actual)s of GMV (at least %(required)s needed).") % (
+                values
+            )
+        return (
+            _(
+                "Live streams brought %(actual)s of GMV; %(required)s is required "
+                "(%(shortfall)s points more)."
+            )
+            % values
+        )
+
+
+@register
+class LiveSessionsAtLeast(_AtLeast):
+    type = "live_sessions_at_least"
+    label = gettext_lazy("Live sessions in the last 90 days at least")
+    fact = "live_sessions_90d"
+
+    def clean(self, params):
+        days = params.get("days", 90)
+        if days != 90:
+            raise CriterionError(
+                _(
+                    "live_sessions_at_least: only a 90-day window is supported "
+                    "(metrics are monthly)."
+                )
+            )
+        return {"min": self._whole(params, "min"), "days": 90}
+
+    def evaluate(self, facts):
+        actual = facts.live_sessions_90d
+        required = self.params["min"]
+        passed = actual >= required
+        return Reason(self.type, passed, actual, required, None if passed else required - actual)
+
+    def explain(self, reason):
+        values = {
+            "actual": reason.actual,
+            "required": reason.required,
+            "shortfall": reason.shortfall,
+        }
+        if reason.passed:
+            return _("%(actual)s live sessions in the last 90 days (at least %(required)s).") % (
+                values
+            )
+        return (
+            _(
+                "%(actual)s live sessions in the last 90 days; %(required)s are required: "
+                "%(shortfall)s more sessions."
+            )
+            % values
+        )
+
+
+@register
+class RefundRateAtMost(_AtMost):
+    type = "refund_rate_at_most"
+    label = gettext_lazy("Average refund rate at most")
+    fact = "refund_rate"
+
+    def clean(self, params):
+        value = self._amount(params, "max", required=True)
+        if not Decimal(0) <= value <= Decimal(1):
+            raise CriterionError(_("refund_rate_at_most: “max” is a rate between 0 and 1."))
+        return {"max": value}
+
+    def explain(self, reason):
+        values = {
+            "actual": format_percent(_decimal(reason.actual)),
+            "required": format_percent(_decimal(reason.required)),
+            "shortfall": format_percent(_decimal(reason.shortfall)),
+        }
+        if reason.actual is None:
+            return _("No sales in the last 12 months, so the refund rate is unknown.")
+        if reason.passed:
+            return _("Average refund rate %(actual)s (at most %(required)s allowed).") % values
+        return (
+            _(
+                "Average refund rate is %(actual)s; at most %(required)s is allowed "
+                "(%(shortfall)s points lower needed)."
+            )
+            % values
+        )
+
+
+class _AgeCriterion(Criterion):
+    def clean(self, params):
+        return {"months": self._whole(params, "months")}
+
+
+@register
+class StoreAgeAtMost(_AgeCriterion):
+    type = "store_age_at_most"
+    label = gettext_lazy("Store age at most (months)")
+
+    def evaluate(self, facts):
+        actual, required = facts.store_age_months, self.params["months"]
+        passed = actual <= required
+        return Reason(self.type, passed, actual, required, None if passed else actual - required)
+
+    def explain(self, reason):
+        values = {"actual": reason.actual, "required": reason.required}
+        if reason.passed:
+            return _("The store is %(actual)s months old (at most %(required)s).") % values
+        return (
+            _(
+                "The store is %(actual)s months old; the program is for stores of at most "
+                "%(required)s months."
+            )
+            % values
+        )
+
+
+@register
+class StoreAgeAtLeast(_AgeCriterion):
+    type = "store_age_at_least"
+    label = gettext_lazy("Store age at least (months)")
+
+    def evaluate(self, facts):
+        actual, required = facts.store_age_months, self.params["months"]
+        passed = actual >= required
+        return Reason(self.type, passed, actual, required, None if passed else required - actual)
+
+    def explain(self, reason):
+        values = {"actual": reason.actual, "required": reason.required}
+        if reason.passed:
+            return _("The store is %(actual)s months old (at least %(required)s).") % values
+        return _(
+            "The store is %(actual)s months old; %(required)s months are required: "
+            "%(shortfall)s more months."
+        ) % {**values, "shortfall": reason.shortfall}
+
+
+@register
+class ReturnedWithin(_AgeCriterion):
+    type = "returned_within"
+    label = gettext_lazy("Returned to the platform within (months)")
+
+    def evaluate(self, facts):
+        actual, required = facts.months_since_return, self.params["months"]
+        if actual is None:
+            return Reason(self.type, False, None, required)
+        passed = actual <= required
+        return Reason(self.type, passed, actual, required, None if passed else actual - required)
+
+    def explain(self, reason):
+        values = {"actual": reason.actual, "required": reason.required}
+        if reason.actual is None:
+            return _("The merchant has not returned to the platform after leaving it.")
+        if reason.passed:
+            return _("Returned to the platform %(actual)s months ago (within %(required)s).") % (
+                values
+            )
+        return (
+            _(
+                "Returned to the platform %(actual)s months ago; the program is for returns within "
+                "%(required)s months."
+            )
+            % values
+        )
+
+
+# Categorical criteria --------------------------------------------------------------------------
+class _In(Criterion):
+    fact: ClassVar[str]
+    param: ClassVar[str]
+
+    def allowed(self) -> Iterable[str]:
+        raise NotImplementedError
+
+    def clean(self, params):
+        return {self.param: self._choices(params, self.param, self.allowed())}
+
+    def evaluate(self, facts):
+        actual = getattr(facts, self.fact)
+        required = self.params[self.param]
+        return Reason(self.type, actual in required, actual, required)
+
+    def display(self, value: Any) -> str:
+        return str(value) if value is not None else "—"
+
+    def explain(self, reason):
+        values = {
+            "label": self.label,
+            "actual": self.display(reason.actual),
+            "required": ", ".join(self.display(v) for v in reason.required or []),
+        }
+        if reason.passed:
+            return _("%(label)s: %(actual)s qualifies.") % values
+        return _("%(label)s: %(actual)s is not one of %(required)s.") % values
+
+
+@register
+class BeltTierIn(_In):
+    type = "belt_tier_in"
+    label = gettext_lazy("Belt tier")
+    fact = "belt_tier"
+    param = "tiers"
+
+    def allowed(self):
+        return BeltTier.values
+
+    def display(self, value):
+        if value is None:
+            return _("not yet classified")
+        return str(BeltTier(value).label) if value in BeltTier.values else str(value)
+
+
+@register
+class CategoryIn(_In):
+    type = "category_in"
+    label = gettext_lazy("Category")
+    fact = "category"
+    param = "categories"
+
+    def clean(self, params):
+        raw = params.get(self.param)
+        if not isinstance(raw, list | tuple) or not raw or not all(isinstance(v, str) for v in raw):
+            raise CriterionError(_("category_in: “categories” must be a non-empty list of slugs."))
+        return {self.param: sorted(set(raw))}
+
+
+@register
+class MerchantTypeIn(_In):
+    type = "merchant_type_in"
+    label = gettext_lazy("Merchant type")
+    fact = "merchant_type"
+    param = "types"
+
+    def allowed(self):
+        return MerchantType.values
+
+    def display(self, value):
+        return str(MerchantType(value).label) if value in MerchantType.values else str(value)
+
+
+@register
+class BrandStageIn(_In):
+    type = "brand_stage_in"
+    label = gettext_lazy("Brand stage")
+    fact = "brand_stage"
+    param = "stages"
+
+    def allowed(self):
+        return BrandStage.values
+
+    def display(self, value):
+        return str(BrandStage(value).label) if value in BrandStage.values else str(value)
+
+
+@register
+class Smb(Criterion):
+    type = "smb"
+    label = gettext_lazy("Small or medium business")
+
+    def clean(self, params):
+        value = params.get("value", True)
+        if not isinstance(value, bool):
+            raise CriterionError(_("smb: “value” must be true or false."))
+        return {"value": value}
+
+    def evaluate(self, facts):
+        required = self.params["value"]
+        return Reason(self.type, facts.is_smb == required, facts.is_smb, required)
+
+    def explain(self, reason):
+        if reason.passed:
+            return (
+                _("The merchant is a small or medium business.")
+                if reason.actual
+                else _("The merchant is not a small or medium business, as required.")
+            )
+        if reason.required:
+            return _("The program is for small and medium businesses only.")
+        return _("The program is not for small and medium businesses.")

@@ -1,0 +1,15 @@
+"""Reactions of the programs app to events of the apps below it."""
+
+from django.dispatch import receiver
+
+from merchants.signals import metrics_changed
+
+
+@receiver(metrics_changed, dispatch_uid="programs.eligibility_on_metrics_changed")
+def eligibility_on_metrics_changed(sender, merchant_ids, **kwargs) -> None:
+    """Merchants' metrics changed (the signal is sent after commit): recompute them."""
+    from .tasks import eligibility_recompute_merchants
+
+    ids = list(merchant_ids)
+    for start in range(0, len(ids), 1000):
+        eligibility_recompute_merchants.delay(ids[start : start + 1000])

@@ -1,0 +1,407 @@
+"""Writes of the programs app: rule sets, and the eligibility recompute."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from merchants.choices import NotificationKind
+from merchants.facts import (
+    DEFAULT_CHUNK_SIZE,
+    MerchantFacts,
+    merchant_facts_for_range,
+    merchant_facts_list,
+    merchant_id_ranges,
+)
+from merchants.notifications import (
+    NotificationDraft,
+    bilingual,
+    drafts_for_merchant,
+    merchant_audience,
+    notifications_create,
+)
+
+from .choices import RuleSetStatus
+from .criteria import criteria_from_json, explain
+from .eligibility import CompiledRuleSet, Outcome, evaluate, evaluate_many
+from .exceptions import RuleSetImmutable
+from .models import Eligibility, Program, RuleSet
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RecomputeStats:
+    merchants: int = 0
+    evaluated: int = 0
+    written: int = 0
+    gained: int = 0
+    lost: int = 0
+    notifications: int = 0
+
+    def add(self, other: RecomputeStats) -> RecomputeStats:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def published_rule_sets(program_ids: Iterable[int] | None = None) -> list[CompiledRuleSet]:
+    queryset = RuleSet.objects.filter(
+        status=RuleSetStatus.PUBLISHED, program__is_active=True
+    ).order_by("program_id")
+    if program_ids is not None:
+        queryset = queryset.filter(program_id__in=list(program_ids))
+    return [CompiledRuleSet.compile(rule_set) for rule_set in queryset]
+
+
+# Recompute ---------------------------------------------------------------------------------------
+@dataclass
+class _Existing:
+    fingerprint: str
+    is_eligible: bool
+    status_changes: int
+    changed_at: datetime.datetime | None
+
+
+_EXISTING_FIELDS = (
+    "merchant_id",
+    "program_id",
+    "fingerprint",
+    "is_eligible",
+    "status_changes",
+    "changed_at",
+)
+
+
+def _existing(merchant_ids: Sequence[int], program_ids: Sequence[int]) -> dict:
+    rows = Eligibility.objects.filter(
+        merchant_id__in=merchant_ids, program_id__in=program_ids
+    ).values_list(*_EXISTING_FIELDS)
+    return {(m, p): _Existing(*rest) for m, p, *rest in rows}
+
+
+def _existing_in_range(id_range: tuple[int, int | None], program_ids: Sequence[int]) -> dict:
+    low, high = id_range
+    queryset = Eligibility.objects.filter(merchant_id__gte=low, program_id__in=program_ids)
+    if high is not None:
+        queryset = queryset.filter(merchant_id__lt=high)
+    rows = queryset.values_list(*_EXISTING_FIELDS)
+    return {(m, p): _Existing(*rest) for m, p, *rest in rows}
+
+
+@dataclass
+class _Change:
+    outcome: Outcome
+    status_changes: int
+    flipped: bool  # the outcome (eligible or not) differs from before
+    changed_at: datetime.datetime | None = None  # when the outcome last flipped
+
+
+def _write(
+    outcomes: Sequence[Outcome], existing: dict, programs: dict[int, Program]
+) -> RecomputeStats:
+    """Write the outcomes whose fingerprint moved, and notify the merchants whose status
+    flipped, in one transaction. Unchanged outcomes cost nothing."""
+    stats = RecomputeStats(evaluated=len(outcomes))
+    now = timezone.now()
+    changes: list[_Change] = []
+    for outcome in outcomes:
+        before = existing.get((outcome.merchant_id, outcome.program_id))
+        if before is None:
+            # A first evaluation: becoming eligible is news, never having been is not.
+            changes.append(_Change(outcome, int(outcome.is_eligible), outcome.is_eligible, now))
+        elif before.fingerprint != outcome.fingerprint:
+            flipped = before.is_eligible != outcome.is_eligible
+            changes.append(
+                _Change(
+                    outcome,
+                    before.status_changes + int(flipped),
+                    flipped,
+                    now if flipped else before.changed_at,
+                )
+            )
+    if not changes:
+        return stats
+    flipped = [change for change in changes if change.flipped]
+    with transaction.atomic():
+        Eligibility.objects.bulk_create(
+            [
+                Eligibility(
+                    merchant_id=c.outcome.merchant_id,
+                    program_id=c.outcome.program_id,
+                    rule_set_id=c.outcome.rule_set_id,
+                    is_eligible=c.outcome.is_eligible,
+                    reasons=c.outcome.reasons_json(),
+                    computed_at=now,
+                    fingerprint=c.outcome.fingerprint,
+                    status_changes=c.status_changes,
+                    changed_at=c.changed_at,
+                )
+                for c in changes
+            ],
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["merchant", "program"],
+            update_fields=[
+                "rule_set",
+                "is_eligible",
+                "reasons",
+                "computed_at",
+                "fingerprint",
+                "status_changes",
+                "changed_at",
+            ],
+        )
+        if flipped:
+            stats.notifications = _notify_flips(flipped, programs)
+    stats.written = len(changes)
+    stats.gained = sum(1 for c in flipped if c.outcome.is_eligible)
+    stats.lost = sum(1 for c in flipped if not c.outcome.is_eligible)
+    return stats
+
+
+def _notify_flips(flipped: Sequence[_Change], programs: dict[int, Program]) -> int:
+    audience = merchant_audience(
+        {c.outcome.merchant_id for c in flipped}, NotificationKind.ELIGIBILITY_GAINED
+    )
+    lost_audience = merchant_audience(
+        {c.outcome.merchant_id for c in flipped if not c.outcome.is_eligible},
+        NotificationKind.ELIGIBILITY_LOST,
+    )
+    drafts: list[NotificationDraft] = []
+    for change in flipped:
+        outcome = change.outcome
+        program = programs[outcome.program_id]
+        gained = outcome.is_eligible
+        kind = NotificationKind.ELIGIBILITY_GAINED if gained else NotificationKind.ELIGIBILITY_LOST
+        emails = (audience if gained else lost_audience).get(outcome.merchant_id, [])
+        drafts += drafts_for_merchant(
+            merchant_id=outcome.merchant_id,
+            kind=kind,
+            key=f"eligibility:{outcome.merchant_id}:{outcome.program_id}:{change.status_changes}",
+            texts=bilingual(lambda o=outcome, p=program: _eligibility_message(o, p)),
+            emails=emails,
+            payload={
+                "program": program.code,
+                "eligible": gained,
+                "rule_set_version": outcome.rule_set_id,
+            },
+        )
+    return notifications_create(drafts)
+
+
+def _eligibility_message(outcome: Outcome, program: Program) -> tuple[str, str]:
+    name = (
+        program.name_zh
+        if (get_language() or "").startswith("zh") and program.name_zh
+        else (program.name)
+    )
+    if outcome.is_eligible:
+        return (
+            _("You are eligible for %(program)s") % {"program": name},
+            _(
+                "Your shop now meets every criterion of %(program)s. You can apply to its open "
+                "cohorts from the portal."
+            )
+            % {"program": name},
+        )
+    missing = [explain(reason) for reason in outcome.reasons if not reason.passed]
+    return (
+        _("You are no longer eligible for %(program)s") % {"program": name},
+        _("Your shop no longer meets %(program)s. What it would take:") % {"program": name}
+        + "\n"
+        + "\n".join(f"- {line}" for line in missing),
+    )
+
+
+def _programs(rule_sets: Sequence[CompiledRuleSet]) -> dict[int, Program]:
+    return Program.objects.in_bulk([rule_set.program_id for rule_set in rule_sets])
+
+
+def eligibility_recompute(
+    *,
+    merchant_ids: Sequence[int] | None = None,
+    program_ids: Sequence[int] | None = None,
+    as_of: datetime.date | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> RecomputeStats:
+    """Recompute eligibility of the given merchants (or all) for the given programs (or all
+    active ones with a published rule set), as of a date (default today).
+
+    Guarantees: facts are computed in the database, one query per chunk; only rows whose
+    outcome or reasons changed are written (a rerun with nothing new writes nothing); a merchant
+    whose status flipped gets its notifications in the same transaction as the row, with a dedupe
+    key, so a repeated run never notifies twice."""
+    as_of = as_of or timezone.localdate()
+    rule_sets = published_rule_sets(program_ids)
+    if not rule_sets:
+        return RecomputeStats()
+    if merchant_ids is None:
+        stats = RecomputeStats()
+        for id_range in merchant_id_ranges(chunk_size=chunk_size):
+            stats.add(
+                eligibility_recompute_range(id_range=id_range, as_of=as_of, rule_sets=rule_sets)
+            )
+        return stats
+    stats = RecomputeStats()
+    ids = sorted(set(merchant_ids))
+    programs = _programs(rule_sets)
+    program_list = [rule_set.program_id for rule_set in rule_sets]
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        facts = merchant_facts_list(as_of=as_of, merchant_ids=chunk)
+        outcomes = evaluate_many(rule_sets, facts)
+        chunk_stats = _write(outcomes, _existing(chunk, program_list), programs)
+        chunk_stats.merchants = len(facts)
+        stats.add(chunk_stats)
+    return stats
+
+
+def eligibility_recompute_range(
+    *,
+    id_range: tuple[int, int | None],
+    as_of: datetime.date | None = None,
+    program_ids: Sequence[int] | None = None,
+    rule_sets: Sequence[CompiledRuleSet] | None = None,
+) -> RecomputeStats:
+    """Recompute the merchants whose id falls in ``[low, high)``: the unit a chunk task runs."""
+    as_of = as_of or timezone.localdate()
+    rule_sets = list(rule_sets) if rule_sets is not None else published_rule_sets(program_ids)
+    if not rule_sets:
+        return RecomputeStats()
+    facts = merchant_facts_for_range(as_of=as_of, id_range=id_range)
+    outcomes = evaluate_many(rule_sets, facts)
+    existing = _existing_in_range(id_range, [rule_set.program_id for rule_set in rule_sets])
+    stats = _write(outcomes, existing, _programs(rule_sets))
+    stats.merchants = len(facts)
+    return stats
+
+
+# Rule sets ---------------------------------------------------------------------------------------
+def rule_set_create_draft(
+    *, program: Program, criteria: list, notes: str = "", actor=None
+) -> RuleSet:
+    """A new draft, numbered after the program's latest version. Criteria are validated."""
+    criteria_from_json(criteria)
+    with transaction.atomic():
+        Program.objects.select_for_update().get(pk=program.pk)
+        latest = program.rule_sets.order_by("-version").values_list("version", flat=True).first()
+        return RuleSet.objects.create(
+            program=program,
+            version=(latest or 0) + 1,
+            criteria=criteria,
+            notes=notes,
+            created_by=actor,
+        )
+
+
+def rule_set_update_draft(
+    *, rule_set: RuleSet, criteria: list | None = None, notes=None
+) -> RuleSet:
+    """Change a draft. A published or retired rule set never changes: RuleSetImmutable."""
+    with transaction.atomic():
+        current = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
+        if current.status != RuleSetStatus.DRAFT:
+            raise RuleSetImmutable(
+                _("Rule set %(name)s is %(status)s and can no longer change; create a new draft.")
+                % {"name": str(current), "status": current.get_status_display()},
+                code="immutable",
+            )
+        if criteria is not None:
+            criteria_from_json(criteria)
+            current.criteria = criteria
+        if notes is not None:
+            current.notes = notes
+        current.save(update_fields=["criteria", "notes"])
+        return current
+
+
+def rule_set_publish(*, rule_set: RuleSet, actor=None) -> RuleSet:
+    """Publish a draft: the program's published version retires, this one takes its place, and
+    after the commit the program's eligibility is recomputed for every merchant."""
+    with transaction.atomic():
+        Program.objects.select_for_update().get(pk=rule_set.program_id)
+        current = RuleSet.objects.get(pk=rule_set.pk)
+        if current.status != RuleSetStatus.DRAFT:
+            raise RuleSetImmutable(
+                _("Only a draft can be published; %(name)s is %(status)s.")
+                % {"name": str(current), "status": current.get_status_display()},
+                code="immutable",
+            )
+        criteria_from_json(current.criteria)
+        now = timezone.now()
+        RuleSet.objects.filter(
+            program_id=current.program_id, status=RuleSetStatus.PUBLISHED
+        ).update(status=RuleSetStatus.RETIRED, retired_at=now)
+        current.status = RuleSetStatus.PUBLISHED
+        current.published_at = now
+        current.save(update_fields=["status", "published_at"])
+        program_id = current.program_id
+        transaction.on_commit(lambda: _queue_full_recompute([program_id]))
+    return current
+
+
+def _queue_full_recompute(program_ids: list[int]) -> None:
+    from .tasks import eligibility_recompute_all
+
+    eligibility_recompute_all.delay(program_ids=program_ids)
+
+
+# Simulation --------------------------------------------------------------------------------------
+@dataclass
+class Simulation:
+    rule_set_id: int
+    as_of: datetime.date
+    evaluated: int = 0
+    gained: list[int] = field(default_factory=list)
+    lost: list[int] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "evaluated": self.evaluated,
+            "gain": len(self.gained),
+            "lose": len(self.lost),
+            "keep": len(self.kept),
+        }
+
+
+def rule_set_simulate(
+    *, rule_set: RuleSet, as_of: datetime.date | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> Simulation:
+    """Who would gain, lose and keep eligibility if ``rule_set`` were the program's published
+    version, against the eligibility recorded now. Reads only; writes nothing."""
+    as_of = as_of or timezone.localdate()
+    compiled = CompiledRuleSet.compile(rule_set)
+    simulation = Simulation(rule_set_id=rule_set.pk, as_of=as_of)
+    for id_range in merchant_id_ranges(chunk_size=chunk_size):
+        facts: list[MerchantFacts] = merchant_facts_for_range(as_of=as_of, id_range=id_range)
+        low, high = id_range
+        eligible_now = Eligibility.objects.filter(
+            program_id=rule_set.program_id, is_eligible=True, merchant_id__gte=low
+        )
+        if high is not None:
+            eligible_now = eligible_now.filter(merchant_id__lt=high)
+        before = set(eligible_now.values_list("merchant_id", flat=True))
+        for merchant in facts:
+            after = evaluate(compiled, merchant).is_eligible
+            was = merchant.merchant_id in before
+            if after and not was:
+                simulation.gained.append(merchant.merchant_id)
+            elif was and not after:
+                simulation.lost.append(merchant.merchant_id)
+            elif was and after:
+                simulation.kept.append(merchant.merchant_id)
+        simulation.evaluated += len(facts)
+    return simulation

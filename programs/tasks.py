@@ -1,0 +1,82 @@
+"""Celery tasks of the programs app: thin callers of its services, safe to run twice.
+
+The full recompute fans out: one chunk task per id range, shared by every worker on every
+machine, joined by a chord whose callback adds up the figures."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import chord, shared_task
+
+logger = logging.getLogger(__name__)
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+@shared_task(acks_late=True)
+def eligibility_recompute_merchants(
+    merchant_ids: list[int], program_ids: list[int] | None = None, as_of: str | None = None
+) -> dict[str, int]:
+    from .services import eligibility_recompute
+
+    stats = eligibility_recompute(
+        merchant_ids=merchant_ids, program_ids=program_ids, as_of=_date(as_of)
+    )
+    return stats.as_dict()
+
+
+@shared_task(acks_late=True)
+def eligibility_recompute_chunk(
+    low: int, high: int | None, program_ids: list[int] | None = None, as_of: str | None = None
+) -> dict[str, int]:
+    from .services import eligibility_recompute_range
+
+    stats = eligibility_recompute_range(
+        id_range=(low, high), program_ids=program_ids, as_of=_date(as_of)
+    )
+    return stats.as_dict()
+
+
+@shared_task
+def eligibility_recompute_summary(results: list[dict[str, int]], started_at: str) -> dict:
+    total: dict[str, int] = {}
+    for result in results:
+        for key, value in result.items():
+            total[key] = total.get(key, 0) + value
+    total["chunks"] = len(results)
+    logger.info("eligibility recompute started %s finished: %s", started_at, total)
+    return total
+
+
+@shared_task(acks_late=True)
+def eligibility_recompute_all(
+    program_ids: list[int] | None = None, as_of: str | None = None, chunk_size: int = 5000
+) -> str | None:
+    """Split the merchants into id ranges and recompute them in parallel chunk tasks."""
+    from django.utils import timezone
+
+    from merchants.facts import merchant_id_ranges
+
+    as_of = as_of or timezone.localdate().isoformat()
+    ranges = merchant_id_ranges(chunk_size=chunk_size)
+    if not ranges:
+        return None
+    header = [
+        eligibility_recompute_chunk.s(low, high, program_ids=program_ids, as_of=as_of)
+        for low, high in ranges
+    ]
+    result = chord(header)(eligibility_recompute_summary.s(started_at=timezone.now().isoformat()))
+    return result.id
+
+
+@shared_task(acks_late=True)
+def nightly_recompute() -> None:
+    """Belt figures and tiers for last year first (facts read the tiers), then eligibility."""
+    from merchants.services import belt_year_stats_recompute
+
+    belt_year_stats_recompute()
+    eligibility_recompute_all.delay()
