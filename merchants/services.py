@@ -39,6 +39,7 @@ METRIC_FIELDS = (
     "new_listings",
 )
 GROWTH_PLACES = Decimal("0.0001")
+CENTS = Decimal("0.01")
 
 
 # Metrics -----------------------------------------------------------------------------------------
@@ -151,9 +152,9 @@ def belt_year_stats_recompute(*, year: int | None = None) -> dict:
         .filter(month__lt=datetime.date(year + 1, 1, 1))
         .values("merchant__belt_id")
         .annotate(
-            gmv=Sum("gmv", filter=Q(month__gte=datetime.date(year, 1, 1)), default=Decimal(0)),
-            prior=Sum("gmv", filter=Q(month__lt=datetime.date(year, 1, 1)), default=Decimal(0)),
-            merchants=Count(
+            year_gmv=Sum("gmv", filter=Q(month__gte=datetime.date(year, 1, 1)), default=Decimal(0)),
+            prior_gmv=Sum("gmv", filter=Q(month__lt=datetime.date(year, 1, 1)), default=Decimal(0)),
+            active_merchants=Count(
                 "merchant_id",
                 filter=Q(month__gte=datetime.date(year, 1, 1), gmv__gt=0),
                 distinct=True,
@@ -165,10 +166,10 @@ def belt_year_stats_recompute(*, year: int | None = None) -> dict:
     figures = []
     for belt_id, _name in belts:
         row = sums.get(belt_id, {})
-        gmv = row.get("gmv") or Decimal(0)
-        prior = row.get("prior") or Decimal(0)
+        gmv = Decimal(row.get("year_gmv") or 0).quantize(CENTS)
+        prior = Decimal(row.get("prior_gmv") or 0).quantize(CENTS)
         growth = ((gmv - prior) / prior).quantize(GROWTH_PLACES) if prior else None
-        figures.append((belt_id, gmv, growth, row.get("merchants", 0)))
+        figures.append((belt_id, gmv, growth, row.get("active_merchants", 0)))
     policy = _tier_policy(year)
     tiers = classify_belts([(b, g, y) for b, g, y, _m in figures], policy)
     names = dict(belts)
