@@ -4,7 +4,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Like wsgi.py: a worker started without the variable runs production settings (and fails fast
+# without a secret) rather than debug settings with a known key.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("belt_ops")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+
+from config import views
+from config.health import health
 
 admin.site.site_header = _("Belt Ops console")
 admin.site.site_title = _("Belt Ops")
@@ -10,6 +14,28 @@ admin.site.index_title = _("Merchant operations")
 urlpatterns = [
     path("console/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Load balancers and monitors; exempt from the HTTPS redirect in production settings.
+    path("health/", health, name="health"),
+]
+
+# The merchant portal: server-rendered pages. Each app mounts its own pages under /portal/.
+portal_patterns = [
+    path("", views.portal_home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html",
+            redirect_authenticated_user=True,
+            next_page="portal:home",
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
+]
+urlpatterns += [
+    path("api/v1/", include("config.api_router")),
+    path("portal/", include((portal_patterns, "portal"))),
+    path("portal/", include("merchants.urls")),
 ]
 
 if settings.DEBUG:

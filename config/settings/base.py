@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,7 +39,9 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc assets, served by the project
     "csp",
+    "health_check",  # the /health/ page template and the health_check command
 ]
 LOCAL_APPS = [
     "config",
@@ -173,9 +176,23 @@ CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Must exceed the longest task (time limit): an unacknowledged message is redelivered after it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
+
+# The outbox: a delivery claimed longer ago than this is taken to be abandoned (worker died).
+NOTIFICATION_CLAIM_TIMEOUT = env.int("NOTIFICATION_CLAIM_TIMEOUT", default=5 * 60)
+# Pending notifications older than this are re-queued by the sweeper.
+NOTIFICATION_SWEEP_AFTER = env.int("NOTIFICATION_SWEEP_AFTER", default=3 * 60)
+CELERY_IMPORTS = ["config.tasks"]
+# Periodic tasks, in CELERY_TIMEZONE (Asia/Shanghai). Exactly one beat process may run them.
+CELERY_BEAT_SCHEDULE = {
+    "sessions-clear-expired": {
+        "task": "config.tasks.sessions_clear_expired",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
 
 # REST framework ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -193,6 +210,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Industrial belts, merchants, support programs, eligibility and logistics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN, CSP stays 'self'.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Content security policy (django-csp 4): every asset is served by the project itself.

@@ -8,3 +8,6 @@ SECRET_KEY = env(
     "DJANGO_SECRET_KEY",
     default="local-only-insecure-key-0c3f5e2b9a7d4c18b6e1f0a2d3c4b5a6",
 )
+
+# Serve static files from the apps and static/ directly; no collectstatic needed.
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,107 @@
+"""``/health/``: may this instance take traffic?
+
+Healthy means the database answers, its schema holds every migration this code expects, the cache
+works and, when tasks are queued rather than run in-process, the Celery broker answers. Any failure
+answers HTTP 500 and names the failing check. ``?format=json`` (or ``Accept: application/json``)
+gives ``{"<check>": "OK" | "<error>"}`` for load balancers and monitors; a browser gets a table.
+
+Mail and file storage are left out on purpose: an SMTP outage must not take the web tier out of
+rotation, and the outbox retries delivery on its own.
+"""
+
+import dataclasses
+import datetime
+from functools import partial
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import Error as DatabaseError
+from django.db.migrations.executor import MigrationExecutor
+from health_check.base import HealthCheck
+from health_check.checks import Cache, Database
+from health_check.contrib.redis import Redis
+from health_check.exceptions import ServiceUnavailable
+from health_check.views import HealthCheckView
+from redis.asyncio import Redis as RedisClient
+
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+
+
+@dataclasses.dataclass
+class Migrations(HealthCheck):
+    """Unhealthy while the database lacks a migration this code expects.
+
+    A new release put behind the load balancer takes traffic only once ``migrate`` has run. An
+    older release still serving during a rollout does not know the newer migrations, so it stays
+    healthy.
+    """
+
+    alias: str = DEFAULT_DB_ALIAS
+
+    def run(self) -> None:
+        connection = connections[self.alias]
+        try:
+            # Sync checks run in a thread pool: close the thread's connection rather than leave one
+            # open per pool thread.
+            with connection.temporary_connection():
+                executor = MigrationExecutor(connection)
+                plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except DatabaseError as e:
+            raise ServiceUnavailable("Cannot read the migration history") from e
+        if plan:
+            app_labels = ", ".join(sorted({migration.app_label for migration, _ in plan}))
+            raise ServiceUnavailable(f"{len(plan)} unapplied migration(s) in {app_labels}")
+
+
+@dataclasses.dataclass
+class CeleryBroker(HealthCheck):
+    """The Redis broker that workers consume from answers a ping.
+
+    While tasks run eagerly (the embedded default) nothing is queued and no broker is needed: the
+    check passes and its name says so. Settings are read per request, not at import time, so the
+    check always describes the configuration the process actually runs with.
+    """
+
+    timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=3), repr=False
+    )
+
+    def __repr__(self) -> str:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            return "CeleryBroker(not used: tasks run eagerly)"
+        return f"CeleryBroker({_location(settings.CELERY_BROKER_URL)})"
+
+    async def run(self) -> None:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            return
+        url = settings.CELERY_BROKER_URL
+        if not url:
+            raise ServiceUnavailable("Tasks are queued but CELERY_BROKER_URL is not set")
+        if urlsplit(url).scheme not in REDIS_SCHEMES:
+            raise ServiceUnavailable("Only a Redis broker can be checked")
+        seconds = self.timeout.total_seconds()
+        client_factory = partial(
+            RedisClient.from_url, url, socket_connect_timeout=seconds, socket_timeout=seconds
+        )
+        await Redis(client_factory=client_factory).run()
+
+
+def _location(url: str) -> str:
+    """The broker URL without credentials or query string, fit for a public status page."""
+    if not url:
+        return "not configured"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme}://{host}{parts.path}"
+
+
+class HealthView(HealthCheckView):
+    checks = (Database, Migrations, Cache, CeleryBroker)
+
+
+# A load balancer has no session: the probe stays open even if LoginRequiredMiddleware is enabled.
+health = login_not_required(HealthView.as_view())

@@ -1,0 +1,173 @@
+"""``/health/`` says whether this instance may take traffic, and which dependency stops it.
+
+Failures that need another database (unreachable, unmigrated) or other settings (production) are
+probed in a fresh interpreter configured by its environment, as a real deployment would be.
+"""
+
+import json
+
+import pytest
+
+from tests.config.test_settings import PRODUCTION
+
+DATABASE = "Database(alias='default')"
+MIGRATIONS = "Migrations(alias='default')"
+CACHE = "Cache(alias='default')"
+BROKER_NOT_USED = "CeleryBroker(not used: tasks run eagerly)"
+
+# Prints one JSON line per probe: status, JSON body (if any) and redirect target.
+PROBE = """
+import json
+
+import django
+from django.core.management import call_command
+from django.test import Client
+from django.test.utils import setup_test_environment
+
+django.setup()
+setup_test_environment()
+
+
+def probe(path="/health/", host="testserver"):
+    response = Client().get(path, HTTP_ACCEPT="application/json", HTTP_HOST=host)
+    is_json = response.get("Content-Type") == "application/json"
+    print(json.dumps({
+        "status": response.status_code,
+        "body": response.json() if is_json else None,
+        "location": response.get("Location"),
+    }))
+"""
+
+
+def probe_in_subprocess(run_python, env: dict[str, str], steps: str) -> list[dict]:
+    result = run_python(PROBE + steps, env=env)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.mark.django_db
+def test_healthy_on_a_migrated_database(client):
+    response = client.get("/health/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        DATABASE: "OK",
+        MIGRATIONS: "OK",
+        CACHE: "OK",
+        BROKER_NOT_USED: "OK",
+    }
+
+
+@pytest.mark.django_db
+def test_json_by_query_parameter_and_a_page_for_browsers(client):
+    as_json = client.get("/health/", {"format": "json"})
+    as_page = client.get("/health/", HTTP_ACCEPT="text/html")
+
+    assert as_json.status_code == 200
+    assert as_json["Content-Type"] == "application/json"
+    assert as_page.status_code == 200
+    assert "System status" in as_page.text
+    # Never served from a cache between the balancer and the instance.
+    assert "no-cache" in as_json["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_open_to_anonymous_probes_even_when_login_is_required_everywhere(client, settings):
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE,
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    ]
+
+    response = client.get("/health/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+
+
+def test_unhealthy_and_names_the_database_when_it_is_unreachable(run_python):
+    (result,) = probe_in_subprocess(
+        run_python,
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere",
+        },
+        "probe()",
+    )
+
+    assert result["status"] == 500
+    assert result["body"][DATABASE].startswith("Unavailable")
+    assert result["body"][MIGRATIONS].startswith("Unavailable")
+    assert result["body"][CACHE] == "OK"
+
+
+def test_unhealthy_until_every_migration_is_applied(run_python, tmp_path):
+    before, after = probe_in_subprocess(
+        run_python,
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}",
+        },
+        "probe()\ncall_command('migrate', verbosity=0)\nprobe()",
+    )
+
+    assert before["status"] == 500
+    assert before["body"][DATABASE] == "OK"
+    assert before["body"][MIGRATIONS].startswith("Unavailable")
+    assert "unapplied migration" in before["body"][MIGRATIONS]
+    assert after["status"] == 200
+    assert after["body"][MIGRATIONS] == "OK"
+
+
+@pytest.mark.django_db
+def test_unhealthy_when_tasks_are_queued_and_the_broker_is_down(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://:s3cret-password@127.0.0.1:1/0"
+
+    response = client.get("/health/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 500
+    assert response.json()["CeleryBroker(redis://127.0.0.1:1/0)"].startswith("Unavailable")
+    # The page is public: the broker's credentials must not appear on it.
+    assert "s3cret" not in response.text
+
+
+@pytest.mark.django_db
+def test_unhealthy_when_tasks_are_queued_without_a_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = ""
+
+    response = client.get("/health/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 500
+    assert "CELERY_BROKER_URL is not set" in response.json()["CeleryBroker(not configured)"]
+
+
+@pytest.mark.django_db
+def test_healthy_when_tasks_are_queued_and_the_broker_answers(client, settings):
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("needs a Redis broker: set CELERY_BROKER_URL, as CI does")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    response = client.get("/health/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200, response.json()
+    assert BROKER_NOT_USED not in response.json()
+
+
+def test_served_over_plain_http_under_production_settings(run_python, tmp_path):
+    # Load balancers probe instances over HTTP: every other path redirects to HTTPS, this one not.
+    health, console = probe_in_subprocess(
+        run_python,
+        {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}"},
+        "call_command('migrate', verbosity=0)\n"
+        "probe(host='example.com')\n"
+        "probe('/console/', host='example.com')",
+    )
+
+    assert console["status"] == 301
+    assert console["location"] == "https://example.com/console/"
+    assert health["location"] is None
+    assert health["body"][DATABASE] == "OK"
+    assert health["body"][MIGRATIONS] == "OK"
+    # Production never runs tasks eagerly: the broker (a closed port here) is really checked.
+    assert health["body"]["CeleryBroker(redis://127.0.0.1:1/0)"].startswith("Unavailable")
+    assert health["status"] == 500
