@@ -1,0 +1,1118 @@
+"""The demo's reference tables: real cities, categories and belts from the source article
+(``shared/seed/industrial-belts-article.txt``), operation centers, the five support programs and
+their first rule sets, cohorts, logistics providers and a handful of shipments.
+
+Everything here is plain data keyed by natural keys (city name, category slug, belt slug, center
+name, program code, ...) so the builder can write it with ``update_or_create`` any number of times.
+Coordinates are approximate city centres. Where the article gives no figure (most centers' opening
+dates), the field is left empty rather than invented.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class CitySpec:
+    name: str
+    name_zh: str
+    province: str
+    province_zh: str
+    latitude: Decimal
+    longitude: Decimal
+    is_prefecture_level: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySpec:
+    slug: str
+    name: str
+    name_zh: str
+    # What a maker of this category calls itself in a legal name: "Foshan Hongtai Furniture Co.".
+    company_noun: str
+    # Typical order value (CNY) and refund rate, and a size factor for merchants' GMV.
+    average_order_value: int
+    refund_rate: float
+    gmv_scale: float
+    # Which mix of merchant types the category has: "factory", "brand" or "trade".
+    maker_mix: str = "factory"
+
+
+@dataclass(frozen=True, slots=True)
+class BeltSpec:
+    slug: str
+    name: str
+    name_zh: str
+    city: str
+    category: str
+    description: str
+    # Rank by number of merchants (1 = most): merchants are spread Zipf-like over the ranks.
+    size_rank: int
+    # Mean year-on-year GMV growth of the belt's merchants over the metric window.
+    growth: float
+    # The town merchants put in their legal names when it is not the city (Baigou, Shunde, ...).
+    place: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CenterSpec:
+    name: str
+    name_zh: str
+    city: str
+    belts: tuple[str, ...]
+    opened_on: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetSpec:
+    version: int
+    published: bool
+    criteria: list[dict[str, Any]]
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramSpec:
+    code: str
+    name: str
+    name_zh: str
+    description: str
+    rule_sets: tuple[RuleSetSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CohortSpec:
+    program: str
+    name: str
+    seats: int
+    # Relative to the start of the day the command runs: the window is open then.
+    opened_days_ago: int
+    closes_in_days: int
+    belt: str | None = None
+    graduation_criteria: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentSpec:
+    """An enrollment to create: in which cohort, for which kind of merchant, in which state."""
+
+    cohort: str  # cohort name; names are unique across the demo's programs
+    state: str
+    # Filters on the merchant chosen (Django lookups on Merchant), the first demo merchant by key
+    # that matches and is not already taken by another spec of the same program.
+    merchant_filter: dict[str, Any] = field(default_factory=dict)
+    flagship: bool = False  # the merchant the "merchant" demo login owns
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    name: str
+    name_zh: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionSpec:
+    stage: str
+    condition: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LegSpec:
+    kind: str
+    provider: str
+    # Hours after the shipment's start: SLA due, started, completed (None = not yet).
+    sla_hours: int
+    started_hours: int | None
+    completed_hours: int | None
+    checks: tuple[ConditionSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentSpec:
+    kind: str
+    description: str
+    reported_hours: int
+    status: str
+    responsible_leg: int | None = None  # sequence of the leg attributed
+    attribution_note: str = ""
+    resolution: str = ""
+    resolution_cost: Decimal | None = None
+    resolved_hours: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentSpec:
+    order_reference: str
+    merchant_belt: str  # the shipment goes to the n-th demo merchant of this belt
+    merchant_rank: int
+    item_description: str
+    declared_value: Decimal
+    destination_city: str
+    # Days before the as-of date the goods were picked up; promised delivery/installation after.
+    started_days_ago: int
+    promised_delivery_days: int
+    promised_installation_days: int | None
+    status: str
+    legs: tuple[LegSpec, ...]
+    incidents: tuple[IncidentSpec, ...] = ()
+    flagship: bool = False  # ships for the merchant the "merchant" demo login owns
+
+
+def _d(value: str) -> Decimal:
+    return Decimal(value)
+
+
+CITIES: tuple[CitySpec, ...] = (
+    CitySpec("Hangzhou", "杭州", "Zhejiang", "浙江", _d("30.274085"), _d("120.155070")),
+    CitySpec("Jinhua", "金华", "Zhejiang", "浙江", _d("29.079059"), _d("119.647445")),
+    CitySpec("Yiwu", "义乌", "Zhejiang", "浙江", _d("29.306863"), _d("120.075058"), False),
+    CitySpec("Wenzhou", "温州", "Zhejiang", "浙江", _d("27.994267"), _d("120.699367")),
+    CitySpec("Huzhou", "湖州", "Zhejiang", "浙江", _d("30.893000"), _d("120.088000")),
+    CitySpec("Haining", "海宁", "Zhejiang", "浙江", _d("30.509581"), _d("120.680757"), False),
+    CitySpec("Pinghu", "平湖", "Zhejiang", "浙江", _d("30.675919"), _d("121.015666"), False),
+    CitySpec("Tongxiang", "桐乡", "Zhejiang", "浙江", _d("30.630173"), _d("120.565099"), False),
+    CitySpec("Guangzhou", "广州", "Guangdong", "广东", _d("23.129110"), _d("113.264385")),
+    CitySpec("Foshan", "佛山", "Guangdong", "广东", _d("23.021478"), _d("113.121435")),
+    CitySpec("Dongguan", "东莞", "Guangdong", "广东", _d("23.020673"), _d("113.751799")),
+    CitySpec("Nantong", "南通", "Jiangsu", "江苏", _d("31.980172"), _d("120.894291")),
+    CitySpec("Nanjing", "南京", "Jiangsu", "江苏", _d("32.060255"), _d("118.796877")),
+    CitySpec("Baoding", "保定", "Hebei", "河北", _d("38.873891"), _d("115.464806")),
+    CitySpec("Xingtai", "邢台", "Hebei", "河北", _d("37.070589"), _d("114.504844")),
+    CitySpec("Dehong", "德宏", "Yunnan", "云南", _d("24.433735"), _d("98.588641")),
+    CitySpec("Xuchang", "许昌", "Henan", "河南", _d("34.035771"), _d("113.852454")),
+    CitySpec("Zhengzhou", "郑州", "Henan", "河南", _d("34.746600"), _d("113.625368")),
+    CitySpec("Ganzhou", "赣州", "Jiangxi", "江西", _d("25.831829"), _d("114.933546")),
+    CitySpec("Jingdezhen", "景德镇", "Jiangxi", "江西", _d("29.268945"), _d("117.178443")),
+    CitySpec("Ji'an", "吉安", "Jiangxi", "江西", _d("27.111699"), _d("114.986373")),
+    CitySpec("Beihai", "北海", "Guangxi", "广西", _d("21.481291"), _d("109.119927")),
+)
+
+CATEGORIES: tuple[CategorySpec, ...] = (
+    CategorySpec(
+        "beauty", "Beauty and skin care", "美妆个护", "Cosmetics", 120, 0.05, 1.2, "brand"
+    ),
+    CategorySpec("furniture", "Residential furniture", "住宅家具", "Furniture", 2600, 0.05, 1.4),
+    CategorySpec(
+        "mobile-phones",
+        "Mobile phones",
+        "手机",
+        "Communication Technology",
+        1800,
+        0.05,
+        2.5,
+        "brand",
+    ),
+    CategorySpec("childrens-clothing", "Children's clothing", "童装", "Garments", 110, 0.16, 0.8),
+    CategorySpec("womens-shoes", "Women's shoes", "女鞋", "Shoes", 220, 0.20, 0.9),
+    CategorySpec("home-textiles", "Home textiles", "家纺", "Home Textiles", 260, 0.08, 1.0),
+    CategorySpec("chemicals", "Chemicals", "化工", "Chemical", 900, 0.02, 1.5, "trade"),
+    CategorySpec("leather", "Leather goods", "皮革皮具", "Leather Products", 350, 0.08, 0.9),
+    CategorySpec("jewelry", "Jewelry", "珠宝首饰", "Jewelry", 1500, 0.10, 1.3, "trade"),
+    CategorySpec("wigs", "Wigs and hair products", "假发", "Hair Products", 300, 0.10, 0.9),
+    CategorySpec("textiles", "Textiles and fabrics", "纺织面料", "Textile", 180, 0.05, 0.9),
+    CategorySpec("luggage", "Luggage and bags", "箱包", "Luggage", 160, 0.07, 0.9),
+    CategorySpec("fur", "Fur apparel", "皮草", "Fur Garments", 2200, 0.14, 1.2),
+    CategorySpec("down", "Down apparel", "羽绒服", "Down Garments", 450, 0.15, 1.0),
+    CategorySpec("cashmere", "Cashmere and knitwear", "羊毛衫", "Knitwear", 280, 0.14, 0.9),
+    CategorySpec(
+        "small-appliances",
+        "Small home appliances",
+        "小家电",
+        "Electric Appliances",
+        260,
+        0.06,
+        1.3,
+        "brand",
+    ),
+    CategorySpec("porcelain", "Porcelain", "陶瓷", "Ceramics", 320, 0.06, 0.7),
+    CategorySpec(
+        "small-commodities", "Small commodities", "小商品", "Commodities", 35, 0.05, 0.7, "trade"
+    ),
+    CategorySpec("apparel", "Apparel", "服装", "Garments", 160, 0.18, 1.0, "brand"),
+    CategorySpec("electronics", "Consumer electronics", "电子产品", "Electronics", 300, 0.06, 1.1),
+    CategorySpec(
+        "kids-bikes",
+        "Children's bicycles and strollers",
+        "童车",
+        "Children's Vehicles",
+        380,
+        0.05,
+        0.8,
+    ),
+)
+
+# The 20 belts the article names, then the growth-belt cities it lists (Zhengzhou, Beihai, Ji'an;
+# Xingtai again, with its Pingxiang children's bicycles) and Hangzhou, one of the 21 cities.
+BELTS: tuple[BeltSpec, ...] = (
+    BeltSpec(
+        "yiwu-small-commodities",
+        "Yiwu small commodities",
+        "义乌小商品",
+        "Yiwu",
+        "small-commodities",
+        "Small commodities around Yiwu International Trade City, a barometer of China's "
+        "e-commerce.",
+        1,
+        0.10,
+    ),
+    BeltSpec(
+        "guangzhou-apparel",
+        "Guangzhou apparel",
+        "广州服装",
+        "Guangzhou",
+        "apparel",
+        "Apparel makers returning to Taobao; the Guangdong apparel center has served them since "
+        "September 2023.",
+        2,
+        0.12,
+    ),
+    BeltSpec(
+        "foshan-furniture",
+        "Foshan furniture",
+        "佛山家具",
+        "Foshan",
+        "furniture",
+        "China's leading residential furniture belt: bulky goods shipped with delivery and "
+        "installation.",
+        3,
+        0.08,
+    ),
+    BeltSpec(
+        "guangzhou-beauty",
+        "Guangzhou beauty",
+        "广州美妆",
+        "Guangzhou",
+        "beauty",
+        "The country's largest cosmetics OEM base, from raw materials to packaging: "
+        "'Chinese beauty looks at Guangzhou'.",
+        4,
+        0.14,
+    ),
+    BeltSpec(
+        "jinhua-textiles",
+        "Jinhua textiles",
+        "金华纺织",
+        "Jinhua",
+        "textiles",
+        "Cotton fabrics and basic wear backed by Yiwu's market; first in the country for "
+        "pure-cotton grey fabric.",
+        5,
+        0.06,
+    ),
+    BeltSpec(
+        "baoding-baigou-luggage",
+        "Baoding-Baigou luggage",
+        "保定白沟箱包",
+        "Baoding",
+        "luggage",
+        "4,000+ luggage makers, 800 million bags a year, 40% of national output; live streaming is "
+        "now a third of some makers' sales.",
+        6,
+        0.18,
+        place="Baigou",
+    ),
+    BeltSpec(
+        "shunde-small-appliances",
+        "Shunde small appliances",
+        "顺德小家电",
+        "Foshan",
+        "small-appliances",
+        "Small home appliances iterated from platform sales data, moving from 'me too' to "
+        "'me only'.",
+        7,
+        0.16,
+        place="Shunde",
+    ),
+    BeltSpec(
+        "dongguan-mobile-phones",
+        "Dongguan mobile phones",
+        "东莞手机",
+        "Dongguan",
+        "mobile-phones",
+        "Mobile phone brands and their component makers in the Pearl River Delta.",
+        8,
+        0.05,
+    ),
+    BeltSpec(
+        "hangzhou-apparel",
+        "Hangzhou apparel",
+        "杭州服装",
+        "Hangzhou",
+        "apparel",
+        "Women's apparel brands and live-stream studios around the platform's headquarters.",
+        9,
+        0.09,
+    ),
+    BeltSpec(
+        "wenzhou-womens-shoes",
+        "Wenzhou women's shoes",
+        "温州女鞋",
+        "Wenzhou",
+        "womens-shoes",
+        "Women's shoe factories and brands of Wenzhou.",
+        10,
+        0.04,
+    ),
+    BeltSpec(
+        "huzhou-childrens-clothing",
+        "Huzhou children's clothing",
+        "湖州童装",
+        "Huzhou",
+        "childrens-clothing",
+        "Children's clothing from the workshops of Zhili, Huzhou.",
+        11,
+        0.11,
+        place="Zhili",
+    ),
+    BeltSpec(
+        "nantong-home-textiles",
+        "Nantong home textiles",
+        "南通家纺",
+        "Nantong",
+        "home-textiles",
+        "Bedding and home textiles; its makers value the platform's support for new accounts.",
+        12,
+        0.07,
+    ),
+    BeltSpec(
+        "ganzhou-furniture",
+        "Ganzhou furniture",
+        "赣州家具",
+        "Ganzhou",
+        "furniture",
+        "Second only to Foshan; high logistics cost for bulky furniture, served by Cainiao's "
+        "self-operated delivery-and-installation chain.",
+        13,
+        0.15,
+        place="Nankang",
+    ),
+    BeltSpec(
+        "haining-fur",
+        "Haining fur",
+        "海宁皮草",
+        "Haining",
+        "fur",
+        "Fur and leather apparel, one of Zhejiang's textile and apparel belts.",
+        14,
+        0.03,
+    ),
+    BeltSpec(
+        "pinghu-down",
+        "Pinghu down",
+        "平湖羽绒服",
+        "Pinghu",
+        "down",
+        "Down jackets and coats from Pinghu, Jiaxing.",
+        15,
+        0.10,
+    ),
+    BeltSpec(
+        "puyuan-cashmere",
+        "Puyuan cashmere",
+        "濮院羊毛衫",
+        "Tongxiang",
+        "cashmere",
+        "Cashmere and woollen knitwear from Puyuan town, Tongxiang.",
+        16,
+        0.09,
+        place="Puyuan",
+    ),
+    BeltSpec(
+        "dehong-jewelry",
+        "Dehong jewelry",
+        "德宏珠宝",
+        "Dehong",
+        "jewelry",
+        "Jadeite and jewelry traded at the Myanmar border, much of it sold live.",
+        17,
+        0.25,
+        place="Ruili",
+    ),
+    BeltSpec(
+        "xingtai-leather",
+        "Xingtai leather",
+        "邢台皮革",
+        "Xingtai",
+        "leather",
+        "Leather and leather goods; Xingtai is one of the growth-belt cities.",
+        18,
+        0.45,
+    ),
+    BeltSpec(
+        "jingdezhen-porcelain",
+        "Jingdezhen porcelain",
+        "景德镇陶瓷",
+        "Jingdezhen",
+        "porcelain",
+        "Porcelain from the 'Jingpiao', young potters opening shops and live rooms.",
+        19,
+        0.22,
+    ),
+    BeltSpec(
+        "xuchang-wigs",
+        "Xuchang wigs",
+        "许昌假发",
+        "Xuchang",
+        "wigs",
+        "Wigs and hair products for markets at home and abroad.",
+        20,
+        0.20,
+    ),
+    BeltSpec(
+        "nanjing-chemical",
+        "Nanjing chemical",
+        "南京化工",
+        "Nanjing",
+        "chemicals",
+        "Chemical raw materials and daily chemicals sold to businesses and households.",
+        21,
+        -0.02,
+    ),
+    BeltSpec(
+        "zhengzhou-apparel",
+        "Zhengzhou apparel",
+        "郑州服装",
+        "Zhengzhou",
+        "apparel",
+        "Women's trousers and apparel; Zhengzhou is one of the growth-belt cities.",
+        22,
+        0.55,
+    ),
+    BeltSpec(
+        "beihai-pearls",
+        "Beihai pearls",
+        "北海珍珠",
+        "Beihai",
+        "jewelry",
+        "South Sea pearls from Beihai, a growth-belt city.",
+        23,
+        0.60,
+    ),
+    BeltSpec(
+        "jian-electronics",
+        "Ji'an electronics",
+        "吉安电子",
+        "Ji'an",
+        "electronics",
+        "Electronic components and consumer electronics; Ji'an is one of the growth-belt cities.",
+        24,
+        0.70,
+    ),
+    BeltSpec(
+        "xingtai-pingxiang-kids-bikes",
+        "Xingtai-Pingxiang children's bicycles",
+        "邢台平乡童车",
+        "Xingtai",
+        "kids-bikes",
+        "Children's bicycles and strollers from Pingxiang county, Xingtai.",
+        25,
+        0.50,
+        place="Pingxiang",
+    ),
+)
+
+# The belt of the flagship demo merchant: the one the "merchant" login owns and the "reviewer"
+# login's center serves.
+FLAGSHIP_BELT = "foshan-furniture"
+REVIEWER_CENTER = "Foshan furniture center"
+
+
+@dataclass(frozen=True, slots=True)
+class FlagshipProfile:
+    merchant_type: str
+    brand_stage: str
+    opened_on: datetime.date
+    monthly_gmv: float  # CNY at the end of the metric window, before seasonality
+    growth: float
+    live_share: float  # at the end of the window; half of it at the start
+    live_sessions: float  # a month
+
+
+# The flagship merchant: an SMB source factory that started live streaming but goes live a few
+# times a month, short of Source Power's 20 sessions in 90 days: an instructive "not yet".
+FLAGSHIP_PROFILE = FlagshipProfile(
+    merchant_type="source_factory",
+    brand_stage="me_better",
+    opened_on=datetime.date(2019, 3, 18),
+    monthly_gmv=620_000.0,
+    growth=0.18,
+    live_share=0.28,
+    live_sessions=5.5,
+)
+
+CENTERS: tuple[CenterSpec, ...] = (
+    CenterSpec(
+        "Hangzhou headquarters",
+        "杭州总部",
+        "Hangzhou",
+        (
+            "hangzhou-apparel",
+            "haining-fur",
+            "pinghu-down",
+            "puyuan-cashmere",
+            "huzhou-childrens-clothing",
+            "dehong-jewelry",
+            "nanjing-chemical",
+        ),
+    ),
+    CenterSpec(
+        "Guangdong apparel center",
+        "广东服装运营中心",
+        "Guangzhou",
+        ("guangzhou-apparel",),
+        opened_on="2023-09-01",
+    ),
+    CenterSpec(
+        "Pearl River Delta center",
+        "珠三角运营中心",
+        "Dongguan",
+        ("guangzhou-beauty", "dongguan-mobile-phones", "shunde-small-appliances", "beihai-pearls"),
+    ),
+    CenterSpec(REVIEWER_CENTER, "佛山家具运营中心", "Foshan", ("foshan-furniture",)),
+    CenterSpec(
+        "Baoding luggage center",
+        "保定箱包运营中心",
+        "Baoding",
+        ("baoding-baigou-luggage", "xingtai-leather", "xingtai-pingxiang-kids-bikes"),
+    ),
+    CenterSpec(
+        "Jinhua-Yiwu center",
+        "金华义乌运营中心",
+        "Yiwu",
+        ("yiwu-small-commodities", "jinhua-textiles"),
+    ),
+    CenterSpec("Wenzhou center", "温州运营中心", "Wenzhou", ("wenzhou-womens-shoes",)),
+    CenterSpec(
+        "Ganzhou home center",
+        "赣州家居运营中心",
+        "Ganzhou",
+        ("ganzhou-furniture", "jingdezhen-porcelain", "jian-electronics"),
+    ),
+    CenterSpec(
+        "Nantong center",
+        "南通运营中心",
+        "Nantong",
+        ("nantong-home-textiles", "nanjing-chemical"),
+    ),
+    CenterSpec(
+        "Central China center", "华中运营中心", "Zhengzhou", ("zhengzhou-apparel", "xuchang-wigs")
+    ),
+)
+
+
+def _criterion(type_: str, **params: Any) -> dict[str, Any]:
+    return {"type": type_, "params": params}
+
+
+# Criteria in the eligibility engine's format: a list of {"type": ..., "params": {...}}; money
+# and rates as decimal strings, months and session counts as integers. The engine ANDs them.
+PROGRAMS: tuple[ProgramSpec, ...] = (
+    ProgramSpec(
+        "source_power",
+        "Source Power",
+        "源力计划",
+        "Live-stream incubation for industrial-belt factories: builds local live-stream operating "
+        "capacity, incubates new belt live teams and uses live commerce to scale the belt so its "
+        "makers earn more.",
+        (
+            RuleSetSpec(
+                1,
+                True,
+                [
+                    _criterion("merchant_type_in", types=["source_factory", "oem"]),
+                    _criterion("live_sessions_at_least", min=20, days=90),
+                    _criterion("store_age_at_least", months=6),
+                    _criterion("refund_rate_at_most", max="0.15"),
+                ],
+                "Factories that already go live at least every few days.",
+            ),
+        ),
+    ),
+    ProgramSpec(
+        "star_origin",
+        "Star Origin",
+        "星源计划",
+        "Launched in September 2023 for small and medium businesses in the national trend belts: "
+        "tens of billions of traffic impressions, good-price festivals, live streams and search "
+        "recommendations to surface quality sources from new and dynamic belts.",
+        (
+            RuleSetSpec(
+                1,
+                True,
+                [
+                    _criterion("smb", value=True),
+                    _criterion("belt_tier_in", tiers=["growth"]),
+                    _criterion("gmv_between", min="100000.00", max="30000000.00"),
+                    _criterion("refund_rate_at_most", max="0.20"),
+                ],
+                "SMBs of growth belts with a trailing-12-month GMV of CNY 0.1 M to 30 M.",
+            ),
+        ),
+    ),
+    ProgramSpec(
+        "thousand_stars",
+        "Thousand Stars",
+        "千星计划",
+        "Released in 2023 to support new brands and trend tracks: helps start-up brands find the "
+        "right track and build word of mouth.",
+        (
+            RuleSetSpec(
+                1,
+                True,
+                [
+                    _criterion("merchant_type_in", types=["brand"]),
+                    _criterion("brand_stage_in", stages=["me_better", "me_only"]),
+                    _criterion("store_age_at_most", months=36),
+                    _criterion("yoy_growth_at_least", min="0.20"),
+                    _criterion("gmv_between", min="300000.00", max=None),
+                ],
+                "Young brands past 'me too' that grow at least 20% a year.",
+            ),
+        ),
+    ),
+    ProgramSpec(
+        "star_generation",
+        "Star Generation",
+        "星生代计划",
+        "Released in 2023 to incubate new merchants, and a way back for merchants returning to "
+        "the platform.",
+        (
+            RuleSetSpec(
+                1,
+                True,
+                [
+                    _criterion("store_age_at_most", months=12),
+                    _criterion("smb", value=True),
+                ],
+                "New small merchants in their first year.",
+            ),
+            # Criteria are ANDed, so returning merchants need their own rule set: a draft to
+            # simulate before it replaces version 1.
+            RuleSetSpec(
+                2,
+                False,
+                [
+                    _criterion("returned_within", months=12),
+                    _criterion("smb", value=True),
+                ],
+                "Draft: merchants who came back to the platform within the last year.",
+            ),
+        ),
+    ),
+    ProgramSpec(
+        "blue_star",
+        "Blue Star",
+        "蓝星计划",
+        "Released in 2023 for new brands on trend tracks: traffic and services for young brands "
+        "that already sell through live streams.",
+        (
+            RuleSetSpec(
+                1,
+                True,
+                [
+                    _criterion("brand_stage_in", stages=["me_better", "me_only"]),
+                    _criterion(
+                        "category_in",
+                        categories=[
+                            "beauty",
+                            "small-appliances",
+                            "apparel",
+                            "jewelry",
+                            "porcelain",
+                            "electronics",
+                        ],
+                    ),
+                    _criterion("store_age_at_most", months=24),
+                    _criterion("live_share_at_least", min="0.10"),
+                ],
+                "Young differentiated brands of trend categories selling at least 10% live.",
+            ),
+        ),
+    ),
+)
+
+COHORTS: tuple[CohortSpec, ...] = (
+    CohortSpec(
+        "source_power",
+        "Foshan furniture live-stream class",
+        seats=12,
+        opened_days_ago=10,
+        closes_in_days=45,
+        belt=FLAGSHIP_BELT,
+    ),
+    CohortSpec(
+        "source_power",
+        "Belt factories live-stream class",
+        40,
+        opened_days_ago=20,
+        closes_in_days=40,
+    ),
+    CohortSpec("star_origin", "Trend-belt SMB intake", 50, opened_days_ago=14, closes_in_days=60),
+    CohortSpec(
+        "thousand_stars", "New brand track intake", 30, opened_days_ago=7, closes_in_days=30
+    ),
+    CohortSpec("star_generation", "New merchant intake", 50, opened_days_ago=30, closes_in_days=90),
+    CohortSpec("blue_star", "Trend track intake", 10, opened_days_ago=5, closes_in_days=25),
+)
+
+ENROLLMENTS: tuple[EnrollmentSpec, ...] = (
+    EnrollmentSpec("Foshan furniture live-stream class", "submitted", flagship=True),
+    EnrollmentSpec(
+        "Foshan furniture live-stream class",
+        "in_review",
+        {"belt__slug": FLAGSHIP_BELT, "merchant_type__in": ["source_factory", "oem"]},
+    ),
+    EnrollmentSpec("Foshan furniture live-stream class", "approved", {"belt__slug": FLAGSHIP_BELT}),
+    EnrollmentSpec(
+        "Belt factories live-stream class", "active", {"merchant_type": "source_factory"}
+    ),
+    EnrollmentSpec("Belt factories live-stream class", "waitlisted", {"merchant_type": "oem"}),
+    EnrollmentSpec("Trend-belt SMB intake", "in_review", {"is_smb": True}),
+    EnrollmentSpec(
+        "Trend-belt SMB intake", "approved", {"is_smb": True, "returned_on__isnull": True}
+    ),
+    EnrollmentSpec(
+        "New brand track intake",
+        "submitted",
+        {"merchant_type": "brand", "brand_stage__in": ["me_better", "me_only"]},
+    ),
+    EnrollmentSpec("New brand track intake", "active", {"merchant_type": "brand"}),
+    EnrollmentSpec("New merchant intake", "submitted", {"is_smb": True}),
+    EnrollmentSpec("New merchant intake", "approved", {"is_smb": True}),
+    EnrollmentSpec("Trend track intake", "waitlisted", {"brand_stage": "me_only"}),
+    EnrollmentSpec(
+        "Trend track intake", "in_review", {"brand_stage__in": ["me_better", "me_only"]}
+    ),
+)
+
+# The transitions that lead to each state, in order, from a new draft.
+ENROLLMENT_PATHS: dict[str, tuple[str, ...]] = {
+    "submitted": ("draft", "submitted"),
+    "in_review": ("draft", "submitted", "in_review"),
+    "approved": ("draft", "submitted", "in_review", "approved"),
+    "waitlisted": ("draft", "submitted", "in_review", "waitlisted"),
+    "active": ("draft", "submitted", "in_review", "approved", "active"),
+}
+
+SELF_OPERATED = "Cainiao Home Delivery & Installation"
+
+# Cainiao's self-operated home-furnishing network is in the article; the contracted carriers are
+# fictional, so demo incidents blame no real company.
+PROVIDERS: tuple[ProviderSpec, ...] = (
+    ProviderSpec(SELF_OPERATED, "菜鸟家装自营", "self_operated"),
+    ProviderSpec("Lingnan Line-haul Freight", "岭南干线物流", "contracted"),
+    ProviderSpec("Ganjiang Furniture Logistics", "赣江家具物流", "contracted"),
+    ProviderSpec("Jiangnan Last-mile Express", "江南末端配送", "contracted"),
+    ProviderSpec("Pearl River Installers", "珠江安装服务", "contracted"),
+)
+
+_INTACT_BOTH = (
+    ConditionSpec("received", "intact"),
+    ConditionSpec("handed_over", "intact"),
+)
+
+SHIPMENTS: tuple[ShipmentSpec, ...] = (
+    # The article's case: a solid wood bathroom cabinet arrives flawed and the merchant would
+    # rather send a new one than take the original back. The checks show the line haul broke it.
+    ShipmentSpec(
+        "DEMO-ORD-0001",
+        FLAGSHIP_BELT,
+        0,
+        "Solid wood bathroom cabinet",
+        _d("3200.00"),
+        "Hangzhou",
+        started_days_ago=12,
+        promised_delivery_days=5,
+        promised_installation_days=6,
+        status="closed",
+        flagship=True,
+        legs=(
+            LegSpec("pickup", SELF_OPERATED, 24, 2, 20, _INTACT_BOTH),
+            LegSpec(
+                "line_haul",
+                "Lingnan Line-haul Freight",
+                72,
+                22,
+                70,
+                (
+                    ConditionSpec("received", "intact", "Carton sealed, no marks."),
+                    ConditionSpec(
+                        "handed_over",
+                        "damaged",
+                        "Carton crushed at one corner; door panel cracked.",
+                    ),
+                ),
+            ),
+            LegSpec(
+                "last_mile",
+                SELF_OPERATED,
+                110,
+                74,
+                100,
+                (ConditionSpec("received", "damaged", "Damage noted on receipt from line haul."),),
+            ),
+            LegSpec("installation", SELF_OPERATED, 150, None, None),
+        ),
+        incidents=(
+            IncidentSpec(
+                "damage",
+                "Cracked door panel on the cabinet, found before installation.",
+                reported_hours=101,
+                status="resolved",
+                responsible_leg=2,
+                attribution_note="Intact when the line haul received it, damaged when it handed "
+                "over.",
+                resolution="resend_new",
+                resolution_cost=_d("3480.00"),
+                resolved_hours=170,
+            ),
+        ),
+    ),
+    # The self-operated chain end to end, the service the article says Cainiao brought to Ganzhou.
+    ShipmentSpec(
+        "DEMO-ORD-0002",
+        "ganzhou-furniture",
+        0,
+        "Solid wood wardrobe, three doors",
+        _d("5800.00"),
+        "Guangzhou",
+        started_days_ago=9,
+        promised_delivery_days=4,
+        promised_installation_days=5,
+        status="installed",
+        legs=(
+            LegSpec("pickup", SELF_OPERATED, 24, 1, 18, _INTACT_BOTH),
+            LegSpec("line_haul", SELF_OPERATED, 72, 19, 60, _INTACT_BOTH),
+            LegSpec("last_mile", SELF_OPERATED, 96, 62, 90, _INTACT_BOTH),
+            LegSpec("installation", SELF_OPERATED, 120, 92, 96, _INTACT_BOTH),
+        ),
+    ),
+    # In transit; the last mile is late and a delay was reported, not yet attributed.
+    ShipmentSpec(
+        "DEMO-ORD-0003",
+        FLAGSHIP_BELT,
+        1,
+        "Fabric three-seat sofa",
+        _d("4600.00"),
+        "Nanjing",
+        started_days_ago=6,
+        promised_delivery_days=4,
+        promised_installation_days=5,
+        status="in_transit",
+        legs=(
+            LegSpec("pickup", "Lingnan Line-haul Freight", 24, 3, 20, _INTACT_BOTH),
+            LegSpec("line_haul", "Lingnan Line-haul Freight", 72, 21, 80, _INTACT_BOTH),
+            LegSpec(
+                "last_mile",
+                "Jiangnan Last-mile Express",
+                100,
+                84,
+                None,
+                (ConditionSpec("received", "intact"),),
+            ),
+            LegSpec("installation", "Pearl River Installers", 130, None, None),
+        ),
+        incidents=(
+            IncidentSpec(
+                "delay",
+                "Customer reports no delivery appointment a day after the promised date.",
+                reported_hours=125,
+                status="open",
+            ),
+        ),
+    ),
+    ShipmentSpec(
+        "DEMO-ORD-0004",
+        "ganzhou-furniture",
+        1,
+        "Solid wood dining table with six chairs",
+        _d("7200.00"),
+        "Zhengzhou",
+        started_days_ago=3,
+        promised_delivery_days=5,
+        promised_installation_days=6,
+        status="in_transit",
+        legs=(
+            LegSpec("pickup", "Ganjiang Furniture Logistics", 24, 2, 22, _INTACT_BOTH),
+            LegSpec(
+                "line_haul",
+                "Ganjiang Furniture Logistics",
+                96,
+                24,
+                None,
+                (ConditionSpec("received", "intact"),),
+            ),
+            LegSpec("last_mile", SELF_OPERATED, 120, None, None),
+            LegSpec("installation", SELF_OPERATED, 144, None, None),
+        ),
+    ),
+    ShipmentSpec(
+        "DEMO-ORD-0005",
+        "shunde-small-appliances",
+        0,
+        "Built-in dishwasher",
+        _d("3900.00"),
+        "Foshan",
+        started_days_ago=1,
+        promised_delivery_days=3,
+        promised_installation_days=4,
+        status="created",
+        legs=(
+            LegSpec("pickup", SELF_OPERATED, 24, None, None),
+            LegSpec("line_haul", SELF_OPERATED, 48, None, None),
+            LegSpec("last_mile", SELF_OPERATED, 72, None, None),
+            LegSpec("installation", "Pearl River Installers", 96, None, None),
+        ),
+    ),
+    ShipmentSpec(
+        "DEMO-ORD-0006",
+        FLAGSHIP_BELT,
+        0,
+        "Oak bed frame, 1.8 m",
+        _d("2900.00"),
+        "Wenzhou",
+        started_days_ago=20,
+        promised_delivery_days=4,
+        promised_installation_days=5,
+        status="closed",
+        flagship=True,
+        legs=(
+            LegSpec("pickup", SELF_OPERATED, 24, 2, 12, _INTACT_BOTH),
+            LegSpec("line_haul", "Lingnan Line-haul Freight", 72, 14, 66, _INTACT_BOTH),
+            LegSpec("last_mile", "Jiangnan Last-mile Express", 96, 68, 92, _INTACT_BOTH),
+            LegSpec(
+                "installation",
+                "Pearl River Installers",
+                120,
+                94,
+                99,
+                (
+                    ConditionSpec("received", "intact"),
+                    ConditionSpec("handed_over", "missing_parts", "Two slat brackets missing."),
+                ),
+            ),
+        ),
+        incidents=(
+            IncidentSpec(
+                "missing_part",
+                "Two slat brackets missing at installation.",
+                reported_hours=99,
+                status="attributed",
+                responsible_leg=4,
+                attribution_note="Intact when the installer received it.",
+            ),
+        ),
+    ),
+)
+
+# Monthly GMV seasonality (1 = an ordinary month): Spring Festival dip in February, 618 in June,
+# Double 11 in November.
+SEASONALITY: dict[int, float] = {
+    1: 1.00,
+    2: 0.72,
+    3: 0.95,
+    4: 0.95,
+    5: 1.02,
+    6: 1.35,
+    7: 0.90,
+    8: 0.92,
+    9: 1.00,
+    10: 1.10,
+    11: 1.95,
+    12: 1.20,
+}
+
+# Syllables for merchants' trade names ("Hongtai", "Jinlong", ...).
+NAME_SYLLABLES: tuple[str, ...] = (
+    "An",
+    "Bao",
+    "Bo",
+    "Chang",
+    "Cheng",
+    "Da",
+    "De",
+    "Fa",
+    "Feng",
+    "Fu",
+    "Guang",
+    "Hai",
+    "Hao",
+    "Heng",
+    "Hong",
+    "Hua",
+    "Hui",
+    "Jia",
+    "Jin",
+    "Jing",
+    "Kai",
+    "Kang",
+    "Le",
+    "Li",
+    "Long",
+    "Mei",
+    "Ming",
+    "Nuo",
+    "Pin",
+    "Qi",
+    "Rui",
+    "Sheng",
+    "Shun",
+    "Tai",
+    "Tian",
+    "Wei",
+    "Xin",
+    "Xing",
+    "Ya",
+    "Yi",
+    "Yuan",
+    "Yue",
+    "Zhi",
+    "Zhong",
+)
+
+# Merchant-type weights per category mix, in MerchantType order:
+# source factory, OEM, brand, distributor, live-stream studio.
+MERCHANT_TYPE_WEIGHTS: dict[str, tuple[float, ...]] = {
+    "factory": (0.42, 0.18, 0.15, 0.15, 0.10),
+    "brand": (0.20, 0.20, 0.35, 0.12, 0.13),
+    "trade": (0.25, 0.05, 0.10, 0.40, 0.20),
+}
+
+SHOP_SUFFIXES: dict[str, str] = {
+    "source_factory": "Source Factory Store",
+    "oem": "Factory Outlet",
+    "brand": "Flagship Store",
+    "distributor": "Wholesale",
+    "live_studio": "Live",
+}
+
+# The channels a merchant of each type sells on, most likely first.
+STOREFRONT_CHANNELS: dict[str, tuple[str, ...]] = {
+    "source_factory": ("1688", "taobao", "taobao_live"),
+    "oem": ("1688", "taobao", "tmall"),
+    "brand": ("tmall", "taobao_live", "taobao"),
+    "distributor": ("taobao", "1688", "taobao_live"),
+    "live_studio": ("taobao_live", "taobao", "tmall"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    username: str
+    secret: str
+    description: str
+
+
+# Demo-only credentials, printed by seed_demo and reset on every run so they always work.
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("admin", "admin-belt-ops", "superuser: the whole console"),
+    DemoLogin(
+        "reviewer", "review-belt-ops", "staff reviewer of the Foshan furniture center (console)"
+    ),
+    DemoLogin("merchant", "merchant-belt-ops", "owner of a Foshan furniture merchant (portal)"),
+)
+REVIEWERS_GROUP = "Reviewers"

@@ -1,0 +1,123 @@
+"""``manage.py seed_demo``: fill the database with the Belt Ops demo data set.
+
+Deterministic (``--seed``, ``--as-of``) and idempotent: run it again with the same options and it
+creates nothing new. ``make run`` calls it with ``--if-empty``.
+"""
+
+import datetime
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from belts.models import IndustrialBelt
+from config.demo import data
+from config.demo.builder import MAX_MERCHANTS, DemoBuilder, SeedOptions, table_counts
+
+
+def _month(value: str) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise CommandError(f"--as-of must look like 2025-06, not {value!r}.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed the demo: real industrial belts, operation centers, the five support programs "
+        "with their first rule sets, open cohorts, N merchants with 24 months of metrics, a few "
+        "enrollments and shipments, and three demo logins. Same options, same data; safe to "
+        "run twice."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2024, help="Random seed (default 2024).")
+        parser.add_argument(
+            "--as-of",
+            dest="as_of",
+            help="The month the data treats as the present, YYYY-MM (default: the current "
+            "month). Metrics cover the 24 full months before it.",
+        )
+        parser.add_argument(
+            "--merchants",
+            type=int,
+            default=2000,
+            help="How many demo merchants should exist (default 2000).",
+        )
+        parser.add_argument(
+            "--batch-size",
+            dest="batch_size",
+            type=int,
+            default=2000,
+            help="Merchants written per transaction (default 2000).",
+        )
+        parser.add_argument(
+            "--if-empty",
+            dest="if_empty",
+            action="store_true",
+            help="Do nothing if any industrial belt exists.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        started = time.monotonic()
+        if options["if_empty"] and IndustrialBelt.objects.exists():
+            self.stdout.write(
+                "Industrial belts already exist: demo data not seeded (--if-empty). "
+                "Run seed_demo without --if-empty to complete or refresh it."
+            )
+            self._write_logins(reset=False)
+            return
+        as_of = (
+            _month(options["as_of"]) if options["as_of"] else timezone.localdate().replace(day=1)
+        )
+        if not 1 <= options["merchants"] <= MAX_MERCHANTS:
+            raise CommandError(f"--merchants must be between 1 and {MAX_MERCHANTS:,}.")
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        seed_options = SeedOptions(
+            seed=options["seed"],
+            as_of=as_of,
+            merchants=options["merchants"],
+            batch_size=options["batch_size"],
+        )
+        self.stdout.write(
+            f"Seeding demo data: seed {seed_options.seed}, as of {as_of:%Y-%m} (metrics "
+            f"{self._window(as_of)}), {seed_options.merchants:,} merchants."
+        )
+        report = DemoBuilder(seed_options, progress=self.stdout.write).build()
+        for note in report.notes:
+            self.stdout.write(self.style.WARNING(note))
+
+        self.stdout.write(self.style.MIGRATE_HEADING("Rows per table"))
+        counts = table_counts()
+        width = max(len(label) for label in counts)
+        for label, count in counts.items():
+            self.stdout.write(f"  {label:<{width}}  {count:>12,}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready in {time.monotonic() - started:.1f} s: "
+                f"{report.merchants_created:,} merchants created "
+                f"({report.merchants_kept:,} already present), "
+                f"{report.metrics_created:,} monthly metrics, "
+                f"{report.enrollments_created} enrollments, {report.shipments_created} shipments."
+            )
+        )
+        self.stdout.write(
+            "Belt figures and eligibility are derived data: the nightly recompute fills them."
+        )
+        self._write_logins(reset=True)
+
+    @staticmethod
+    def _window(as_of: datetime.date) -> str:
+        first = as_of.replace(year=as_of.year - 2)
+        last = (as_of - datetime.timedelta(days=1)).replace(day=1)
+        return f"{first:%Y-%m} to {last:%Y-%m}"
+
+    def _write_logins(self, *, reset: bool) -> None:
+        if reset:
+            heading = "Demo logins (passwords are reset on every run):"
+        else:
+            heading = "Demo logins, if this database was seeded by seed_demo:"
+        self.stdout.write(self.style.MIGRATE_HEADING(heading))
+        for login in data.DEMO_LOGINS:
+            self.stdout.write(f"  {login.username} / {login.secret}  ({login.description})")

@@ -1,0 +1,452 @@
+"""``seed_demo`` builds the demo it promises, the same one for the same seed, and only once."""
+
+import datetime
+import hashlib
+import itertools
+import re
+import statistics
+from collections import Counter, defaultdict
+from decimal import Decimal, InvalidOperation
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
+
+from belts.choices import BeltTier
+from belts.models import (
+    TEN_BILLION_CNY,
+    Category,
+    IndustrialBelt,
+    OperationCenter,
+    OperationCenterMembership,
+    TierPolicy,
+)
+from config.demo.builder import demo_models, merchant_key
+from logistics.models import Incident, Leg, ServiceProvider, Shipment
+from merchants.choices import BrandStage, MembershipRole, MerchantStatus, MerchantType
+from merchants.models import Merchant, MerchantMembership, MonthlyMetric, Storefront
+from programs.choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
+from programs.models import Cohort, Enrollment, Program, RuleSet
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = "2025-06"
+# The 24 full months before --as-of: 2023-06 .. 2025-05.
+WINDOW = [datetime.date(2023 + (5 + n) // 12, (5 + n) % 12 + 1, 1) for n in range(24)]
+NAMED_BELTS = {
+    "guangzhou-beauty",
+    "foshan-furniture",
+    "dongguan-mobile-phones",
+    "huzhou-childrens-clothing",
+    "wenzhou-womens-shoes",
+    "nantong-home-textiles",
+    "nanjing-chemical",
+    "xingtai-leather",
+    "dehong-jewelry",
+    "xuchang-wigs",
+    "jinhua-textiles",
+    "baoding-baigou-luggage",
+    "haining-fur",
+    "pinghu-down",
+    "puyuan-cashmere",
+    "ganzhou-furniture",
+    "shunde-small-appliances",
+    "jingdezhen-porcelain",
+    "yiwu-small-commodities",
+    "guangzhou-apparel",
+}
+PROGRAM_CODES = {"source_power", "star_origin", "thousand_stars", "star_generation", "blue_star"}
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--as-of", AS_OF, *args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in demo_models()}
+
+
+def demo_digest() -> str:
+    """Everything drawn at random, keyed by the merchants' natural keys (not by ids)."""
+    keys = dict(
+        Storefront.objects.filter(external_id__endswith="-1").values_list(
+            "merchant_id", "external_id"
+        )
+    )
+    merchants = sorted(
+        (
+            keys[m.pk],
+            m.legal_name,
+            m.shop_name,
+            m.belt.slug,
+            m.category.slug,
+            m.merchant_type,
+            m.brand_stage,
+            m.is_smb,
+            m.opened_on,
+            m.returned_on,
+            m.status,
+        )
+        for m in Merchant.objects.select_related("belt", "category")
+    )
+    storefronts = sorted(
+        (keys[s.merchant_id], s.channel, s.external_id, s.name, s.opened_on, s.is_active)
+        for s in Storefront.objects.all()
+    )
+    metrics = sorted(
+        (keys[merchant_id], *values)
+        for merchant_id, *values in MonthlyMetric.objects.values_list(
+            "merchant_id",
+            "month",
+            "gmv",
+            "orders",
+            "live_gmv",
+            "live_sessions",
+            "followers",
+            "refund_rate",
+            "new_listings",
+        )
+    )
+    text = repr((merchants, storefronts, [tuple(map(str, row)) for row in metrics]))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def delete_merchants() -> None:
+    """Remove every merchant and what hangs on it (incidents protect the legs they blame)."""
+    Incident.objects.all().delete()
+    Shipment.objects.all().delete()
+    Merchant.objects.all().delete()
+
+
+# The eligibility engine's criteria format: type -> parameter -> check of the value.
+def _decimal_string(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return Decimal(value).is_finite()
+    except InvalidOperation:
+        return False
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _subset_of(allowed):
+    return lambda value: isinstance(value, list) and value and set(value) <= set(allowed)
+
+
+def criteria_schema() -> dict:
+    slugs = set(Category.objects.values_list("slug", flat=True))
+    optional_amount = lambda value: value is None or _decimal_string(value)  # noqa: E731
+    return {
+        "belt_tier_in": {"tiers": _subset_of(BeltTier.values)},
+        "gmv_between": {"min": optional_amount, "max": optional_amount},
+        "yoy_growth_at_least": {"min": _decimal_string},
+        "live_share_at_least": {"min": _decimal_string},
+        "live_sessions_at_least": {"min": _whole, "days": _whole},
+        "refund_rate_at_most": {"max": _decimal_string},
+        "store_age_at_most": {"months": _whole},
+        "store_age_at_least": {"months": _whole},
+        "category_in": {"categories": _subset_of(slugs)},
+        "merchant_type_in": {"types": _subset_of(MerchantType.values)},
+        "brand_stage_in": {"stages": _subset_of(BrandStage.values)},
+        "smb": {"value": lambda value: isinstance(value, bool)},
+        "returned_within": {"months": _whole},
+    }
+
+
+# What it builds --------------------------------------------------------------------------------
+
+
+def test_belts_are_real_places_with_coordinates_and_provinces():
+    seed("--merchants", "40")
+
+    belts = IndustrialBelt.objects.select_related("city", "category")
+    assert belts.count() >= 20
+    assert set(belts.values_list("slug", flat=True)) >= NAMED_BELTS
+    for belt in belts:
+        city = belt.city
+        assert all((city.province, city.province_zh, city.name_zh)), city
+        # Mainland China, roughly: the coordinates are real, not a default.
+        assert Decimal(18) < city.latitude < Decimal(54), city
+        assert Decimal(73) < city.longitude < Decimal(135), city
+        assert all((belt.category.name_zh, belt.name_zh, belt.description)), belt
+    baigou = IndustrialBelt.objects.get(slug="baoding-baigou-luggage")
+    assert (baigou.city.name, baigou.city.province) == ("Baoding", "Hebei")
+    shunde = IndustrialBelt.objects.get(slug="shunde-small-appliances")
+    assert shunde.city.name == "Foshan"
+    assert (
+        IndustrialBelt.objects.get(slug="yiwu-small-commodities").city.is_prefecture_level is False
+    )
+    growth_cities = {"Zhengzhou", "Beihai", "Ji'an"}
+    assert growth_cities <= set(belts.values_list("city__name", flat=True))
+
+
+def test_operation_centers_serve_every_belt():
+    seed("--merchants", "40")
+
+    centers = OperationCenter.objects.annotate(served=Count("belts"))
+    assert centers.count() >= 8
+    assert all(center.served > 0 for center in centers)
+    assert not IndustrialBelt.objects.filter(operation_centers__isnull=True).exists()
+    guangdong = OperationCenter.objects.get(name="Guangdong apparel center")
+    assert guangdong.city.name == "Guangzhou"
+    assert guangdong.opened_on == datetime.date(2023, 9, 1)
+    assert OperationCenter.objects.filter(name="Hangzhou headquarters").exists()
+
+
+def test_tier_policies_and_providers():
+    seed("--merchants", "40")
+
+    # Metrics of 2023-06..2025-05: one policy per year, the model's defaults.
+    policies = TierPolicy.objects.order_by("year")
+    assert list(policies.values_list("year", flat=True)) == [2023, 2024, 2025]
+    assert all(policy.ten_billion_gmv == TEN_BILLION_CNY for policy in policies)
+    kinds = Counter(ServiceProvider.objects.values_list("kind", flat=True))
+    assert kinds["self_operated"] >= 1
+    assert kinds["contracted"] >= 3
+
+
+def test_five_programs_each_with_one_published_rule_set_in_the_engine_format():
+    seed("--merchants", "40")
+
+    assert set(Program.objects.values_list("code", flat=True)) == PROGRAM_CODES
+    schema = criteria_schema()
+    used_types = set()
+    for program in Program.objects.all():
+        assert all((program.name, program.name_zh, program.description)), program
+        published = RuleSet.objects.filter(program=program, status=RuleSetStatus.PUBLISHED)
+        assert published.count() == 1, program
+        rule_set = published.get()
+        assert rule_set.version == 1
+        assert rule_set.published_at is not None
+        for rule_set in program.rule_sets.all():
+            assert isinstance(rule_set.criteria, list)
+            assert rule_set.criteria
+            for criterion in rule_set.criteria:
+                assert set(criterion) == {"type", "params"}, criterion
+                checks = schema[criterion["type"]]
+                assert set(criterion["params"]) == set(checks), criterion
+                for name, check in checks.items():
+                    assert check(criterion["params"][name]), criterion
+                used_types.add(criterion["type"])
+    assert used_types == set(schema), "every criterion type is exercised by some rule set"
+    source_power = RuleSet.objects.get(program__code="source_power", version=1).criteria
+    assert {"type": "live_sessions_at_least", "params": {"min": 20, "days": 90}} in source_power
+
+
+def test_cohorts_are_open_now():
+    seed("--merchants", "40")
+
+    now = timezone.now()
+    cohorts = Cohort.objects.all()
+    assert cohorts.count() >= 5
+    assert set(cohorts.values_list("program__code", flat=True)) == PROGRAM_CODES
+    for cohort in cohorts:
+        assert cohort.application_opens_at < now < cohort.application_closes_at, cohort
+        assert 10 <= cohort.seats <= 50
+    restricted = cohorts.filter(belt__isnull=False)
+    assert restricted.exists()
+    assert restricted.first().belt.slug == "foshan-furniture"
+
+
+def test_merchants_have_storefronts_and_24_months_of_metrics():
+    seed("--merchants", "40")
+
+    merchants = Merchant.objects.all()
+    assert merchants.count() == 40
+    keys = set(
+        Storefront.objects.filter(external_id__endswith="-1").values_list("external_id", flat=True)
+    )
+    assert keys == {merchant_key(index) for index in range(40)}
+    per_merchant = Counter(Storefront.objects.values_list("merchant_id", flat=True))
+    assert set(per_merchant.values()) <= {1, 2, 3}
+    assert len(per_merchant) == 40
+
+    months = sorted(set(MonthlyMetric.objects.values_list("month", flat=True)))
+    assert months == WINDOW  # 24 full months, the last one the month before --as-of
+    rows = defaultdict(list)
+    for merchant_id, month in MonthlyMetric.objects.values_list("merchant_id", "month"):
+        rows[merchant_id].append(month)
+    assert len(rows) == 40, "every merchant has metrics"
+    for merchant in merchants:
+        history = rows[merchant.pk]
+        assert len(history) == len(set(history)), "one row per month"
+        start = merchant.returned_on or merchant.opened_on
+        if merchant.status == MerchantStatus.ACTIVE and start < WINDOW[0]:
+            assert sorted(history) == WINDOW, merchant
+        else:  # new, returning, dormant or closed: a shorter history inside the window
+            assert set(history) <= set(WINDOW)
+            assert min(history) >= start.replace(day=1)
+    bounds = MonthlyMetric.objects.aggregate(Min("refund_rate"), Max("refund_rate"))
+    assert bounds["refund_rate__min"] >= 0
+    assert bounds["refund_rate__max"] <= Decimal("0.3")
+    assert not MonthlyMetric.objects.filter(live_gmv__gt=Decimal(0), gmv=0).exists()
+
+
+def test_demo_logins_authenticate_with_the_printed_passwords():
+    output = seed("--merchants", "40")
+
+    printed = dict(re.findall(r"^\s+(\w+) / (\S+)\s+\(", output, flags=re.MULTILINE))
+    assert set(printed) == {"admin", "reviewer", "merchant"}
+    users = {name: authenticate(username=name, password=secret) for name, secret in printed.items()}
+    assert all(users.values()), users
+
+    admin, reviewer, merchant = users["admin"], users["reviewer"], users["merchant"]
+    assert admin.is_superuser
+    assert admin.is_staff
+    assert reviewer.is_staff
+    assert not reviewer.is_superuser
+    memberships = OperationCenterMembership.objects.filter(user=reviewer)
+    assert [(m.center.name, m.role) for m in memberships] == [
+        ("Foshan furniture center", "reviewer")
+    ]
+    assert reviewer.has_perm("merchants.view_merchant")
+    assert reviewer.has_perm("programs.change_enrollment")
+    assert reviewer.has_perm("logistics.view_shipment")
+    assert not reviewer.has_perm("programs.delete_program")
+    assert not merchant.is_staff
+    membership = MerchantMembership.objects.get(user=merchant)
+    assert membership.role == MembershipRole.OWNER
+    assert membership.merchant.belt.slug == "foshan-furniture"
+
+    # Passwords are reset on every run, so the printed logins keep working.
+    reviewer.set_password("changed-by-someone")
+    reviewer.save()
+    seed("--merchants", "40")
+    assert authenticate(username="reviewer", password=printed["reviewer"])
+
+
+def test_enrollments_and_shipments_tell_their_story():
+    seed("--merchants", "40")
+
+    enrollments = Enrollment.objects.select_related("cohort")
+    assert {
+        EnrollmentState.SUBMITTED,
+        EnrollmentState.IN_REVIEW,
+        EnrollmentState.APPROVED,
+        EnrollmentState.WAITLISTED,
+        EnrollmentState.ACTIVE,
+    } <= set(enrollments.values_list("state", flat=True))
+    for enrollment in enrollments:
+        assert enrollment.program_id == enrollment.cohort.program_id
+        events = list(enrollment.events.order_by("created_at", "id"))
+        assert events[-1].to_state == enrollment.state
+        for before, after in itertools.pairwise(events):
+            assert after.from_state == before.to_state
+    for cohort in Cohort.objects.all():
+        held = cohort.enrollments.filter(state__in=SEAT_HOLDING_STATES).count()
+        assert held <= cohort.seats
+    merchant = MerchantMembership.objects.get(user__username="merchant").merchant
+    assert merchant.enrollments.filter(cohort__belt__slug="foshan-furniture").exists()
+
+    assert Shipment.objects.count() >= 4
+    assert set(Leg.objects.values_list("kind", flat=True)) == {
+        "pickup",
+        "line_haul",
+        "last_mile",
+        "installation",
+    }
+    attributed = Incident.objects.get(resolution="resend_new")
+    assert attributed.responsible_leg.kind == "line_haul"
+    assert attributed.resolution_cost > 0
+    assert attributed.shipment.merchant == merchant
+    assert 1 <= Incident.objects.count() <= 3
+
+
+def test_merchants_and_sales_are_skewed_and_seasonal():
+    seed("--merchants", "200")
+
+    per_belt = sorted(
+        IndustrialBelt.objects.annotate(n=Count("merchants")).values_list("n", flat=True)
+    )
+    assert per_belt[-1] >= 3 * max(1, statistics.median(per_belt))
+
+    largest = IndustrialBelt.objects.annotate(n=Count("merchants")).order_by("-n").first()
+    gmv = sorted(
+        Merchant.objects.filter(belt=largest)
+        .annotate(total=Sum("metrics__gmv"))
+        .values_list("total", flat=True)
+    )
+    assert gmv[-1] >= 5 * statistics.median(gmv), "a few large merchants, many small"
+
+    by_month = dict(
+        MonthlyMetric.objects.values("month")
+        .annotate(total=Sum("gmv"))
+        .values_list("month", "total")
+    )
+    for november in (datetime.date(2023, 11, 1), datetime.date(2024, 11, 1)):
+        assert by_month[november] == max(
+            total for month, total in by_month.items() if month.year == november.year
+        ), "Double 11 is the peak of its year"
+
+    last_month = WINDOW[-1]
+    quiet = Merchant.objects.filter(status=MerchantStatus.DORMANT).annotate(
+        last=Max("metrics__month")
+    )
+    assert quiet.exists()
+    assert all(merchant.last < last_month for merchant in quiet)
+    assert Merchant.objects.filter(returned_on__isnull=False).exists()
+    assert (
+        Merchant.objects.filter(is_smb=True).count() > Merchant.objects.filter(is_smb=False).count()
+    )
+    assert len(set(Merchant.objects.values_list("merchant_type", flat=True))) == 5
+
+
+# Deterministic and idempotent ------------------------------------------------------------------
+
+
+def test_same_seed_same_data_whatever_the_batches_or_the_order():
+    seed("--merchants", "40", "--seed", "7")
+    first = demo_digest()
+
+    delete_merchants()
+    seed("--merchants", "15", "--seed", "7")
+    seed("--merchants", "40", "--seed", "7", "--batch-size", "7")
+    assert demo_digest() == first
+
+    delete_merchants()
+    seed("--merchants", "40", "--seed", "8")
+    assert demo_digest() != first
+
+
+def test_a_second_run_creates_nothing():
+    output = seed("--merchants", "40")
+    writer = "PostgreSQL COPY" if connection.vendor == "postgresql" else "bulk_create"
+    assert f"monthly metrics via {writer}" in output
+    before = row_counts()
+    digest = demo_digest()
+
+    output = seed("--merchants", "40")
+
+    assert row_counts() == before
+    assert demo_digest() == digest
+    assert "0 created, 40 already present" in output
+    assert before["merchants.MonthlyMetric"] > 0
+    assert before["programs.EnrollmentEvent"] > 0
+
+
+def test_if_empty_does_nothing_when_belts_exist():
+    output = seed("--merchants", "10", "--if-empty")
+    assert Merchant.objects.count() == 10
+    assert "Demo data ready" in output
+    before = row_counts()
+
+    output = seed("--merchants", "40", "--if-empty")
+
+    assert row_counts() == before
+    assert "already exist" in output
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(CommandError, match="--as-of"):
+        call_command("seed_demo", "--as-of", "June 2025", stdout=StringIO())
+    with pytest.raises(CommandError, match="--merchants"):
+        call_command("seed_demo", "--merchants", "0", stdout=StringIO())
