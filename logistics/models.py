@@ -171,7 +171,8 @@ class Incident(models.Model):
     )
     responsible_leg = models.ForeignKey(
         Leg,
-        on_delete=models.PROTECT,
+        # A leg blamed for an incident cannot be deleted on its own, but goes with its shipment.
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="incidents",

@@ -1,0 +1,237 @@
+"""Staff console for merchants, their shops, portal users, monthly metrics and the outbox.
+
+Merchants, metrics and notifications are the big tables (100,000 merchants, a row per merchant
+and month): their changelists skip the unfiltered total count, filter only on small related
+tables (belts, categories, centers) or on choices, and show no per-row lookups.
+"""
+
+import datetime
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from belts.money import format_cny_exact as format_cny
+from belts.money import format_ratio
+
+from .models import (
+    Merchant,
+    MerchantMembership,
+    MonthlyMetric,
+    Notification,
+    NotificationPreference,
+    Storefront,
+)
+
+
+class StorefrontInline(admin.TabularInline):
+    model = Storefront
+    fields = ("channel", "external_id", "name", "url", "opened_on", "is_active")
+    extra = 0
+
+
+class MerchantMembershipInline(admin.TabularInline):
+    model = MerchantMembership
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = (
+        "shop_name",
+        "legal_name",
+        "belt",
+        "category",
+        "merchant_type",
+        "brand_stage",
+        "is_smb",
+        "status",
+        "opened_on",
+    )
+    list_select_related = ("belt", "category")
+    # Plain related filters list every belt, category and center: those tables are small, while
+    # RelatedOnlyFieldListFilter would scan the merchants for the distinct values in use.
+    list_filter = (
+        "status",
+        "merchant_type",
+        "brand_stage",
+        "is_smb",
+        "belt",
+        "category",
+        "belt__operation_centers",
+        "opened_on",
+    )
+    search_fields = ("shop_name", "legal_name")
+    autocomplete_fields = ("belt", "category")
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("shop_name", "legal_name", "status")}),
+        (
+            _("Belt and profile"),
+            {"fields": ("belt", "category", "merchant_type", "brand_stage", "is_smb")},
+        ),
+        (
+            _("On the platform"),
+            {"fields": ("opened_on", "returned_on", "created_at", "updated_at")},
+        ),
+    )
+    inlines = (StorefrontInline, MerchantMembershipInline)
+    show_full_result_count = False
+
+
+@admin.register(Storefront)
+class StorefrontAdmin(admin.ModelAdmin):
+    list_display = ("name", "merchant", "channel", "external_id", "is_active", "opened_on")
+    list_select_related = ("merchant",)
+    list_filter = ("channel", "is_active", "merchant__belt")
+    search_fields = ("name", "=external_id", "merchant__shop_name")
+    autocomplete_fields = ("merchant",)
+    show_full_result_count = False
+
+
+@admin.register(MerchantMembership)
+class MerchantMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "merchant", "role", "created_at")
+    list_select_related = ("user", "merchant")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__email", "merchant__shop_name", "merchant__legal_name")
+    autocomplete_fields = ("merchant", "user")
+    readonly_fields = ("created_at",)
+    show_full_result_count = False
+
+
+class RecentMonthFilter(admin.SimpleListFilter):
+    """The last 24 months, computed from today rather than read from the table.
+
+    A date hierarchy (or a distinct-values filter) would scan every metric row for the months
+    present on each page view; filtering on one month uses the month index.
+    """
+
+    title = _("month")
+    parameter_name = "month"
+    months = 24
+
+    def lookups(self, request, model_admin):
+        month = timezone.localdate().replace(day=1)
+        choices = []
+        for _index in range(self.months):
+            choices.append((month.isoformat(), month.strftime("%Y-%m")))
+            month = (month - datetime.timedelta(days=1)).replace(day=1)
+        return choices
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            month = datetime.date.fromisoformat(self.value())
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(month=month)
+
+
+@admin.register(MonthlyMetric)
+class MonthlyMetricAdmin(admin.ModelAdmin):
+    list_display = (
+        "merchant",
+        "month_label",
+        "gmv_cny",
+        "orders",
+        "live_gmv_cny",
+        "live_share",
+        "live_sessions",
+        "followers",
+        "refund_rate_percent",
+        "new_listings",
+    )
+    list_select_related = ("merchant",)
+    list_filter = (RecentMonthFilter, "merchant__belt", "merchant__category")
+    search_fields = ("merchant__shop_name", "merchant__legal_name")
+    autocomplete_fields = ("merchant",)
+    readonly_fields = ("updated_at",)
+    show_full_result_count = False
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_label(self, obj):
+        return obj.month.strftime("%Y-%m")
+
+    @admin.display(description=_("GMV"), ordering="gmv")
+    def gmv_cny(self, obj):
+        return format_cny(obj.gmv)
+
+    @admin.display(description=_("live-stream GMV"), ordering="live_gmv")
+    def live_gmv_cny(self, obj):
+        return format_cny(obj.live_gmv)
+
+    @admin.display(description=_("live share"))
+    def live_share(self, obj):
+        if not obj.gmv:
+            return None
+        return format_ratio(obj.live_gmv / obj.gmv)
+
+    @admin.display(description=_("refund rate"), ordering="refund_rate")
+    def refund_rate_percent(self, obj):
+        return format_ratio(obj.refund_rate, decimal_pos=2)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox. Delivery is the worker's business: its fields are shown, never edited."""
+
+    list_display = (
+        "subject",
+        "kind",
+        "channel",
+        "recipient",
+        "merchant",
+        "status",
+        "attempts",
+        "created_at",
+        "delivered_at",
+        "read_at",
+    )
+    list_select_related = ("recipient", "merchant")
+    # Date filters that compute their ranges from today: a date hierarchy would scan the whole
+    # outbox for its range and its years on every page view.
+    list_filter = ("status", "channel", "kind", "created_at", "read_at")
+    search_fields = ("subject", "=dedupe_key", "recipient__username", "merchant__shop_name")
+    autocomplete_fields = ("recipient", "merchant")
+    # Newest first by key: the model's "-created_at" order has no index and would sort the whole
+    # table for every page; ids grow with creation time, so the order is the same.
+    ordering = ("-pk",)
+    delivery_fields = (
+        "status",
+        "attempts",
+        "claimed_at",
+        "last_error",
+        "delivered_at",
+        "read_at",
+    )
+    readonly_fields = (*delivery_fields, "created_at")
+    fieldsets = (
+        (None, {"fields": ("recipient", "merchant", "channel", "kind")}),
+        (_("Message"), {"fields": ("subject", "body", "payload", "dedupe_key")}),
+        (_("Delivery"), {"fields": (*delivery_fields, "created_at")}),
+    )
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None:
+            # Once written, the key is what stops a second message for the same event.
+            return (*readonly, "dedupe_key")
+        return readonly
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "email_enabled")
+    list_select_related = ("user",)
+    list_filter = ("kind", "email_enabled")
+    search_fields = ("user__username", "user__email")
+    autocomplete_fields = ("user",)

@@ -1,0 +1,152 @@
+"""Factories the console tests need beyond ``tests/<app>/factories.py``, and the table of which
+factory builds each registered model.
+
+Candidates to move into the app factory files: ``TierPolicyFactory`` there gets-or-creates one
+fixed year, so a batch returns a single row; the two newer models have no factory yet.
+"""
+
+import factory
+from django.db import models
+
+from belts.choices import BeltTier
+from belts.models import (
+    BeltTierChange,
+    BeltYearStat,
+    Category,
+    City,
+    IndustrialBelt,
+    OperationCenter,
+    OperationCenterMembership,
+    TierPolicy,
+)
+from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
+from merchants.choices import NotificationKind
+from merchants.models import (
+    Merchant,
+    MerchantMembership,
+    MonthlyMetric,
+    Notification,
+    NotificationPreference,
+    Storefront,
+)
+from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from tests.belts.factories import (
+    BeltYearStatFactory,
+    CategoryFactory,
+    CityFactory,
+    IndustrialBeltFactory,
+    OperationCenterFactory,
+    OperationCenterMembershipFactory,
+    TierPolicyFactory,
+    UserFactory,
+)
+from tests.logistics.factories import (
+    ConditionCheckFactory,
+    IncidentFactory,
+    LegFactory,
+    ServiceProviderFactory,
+    ShipmentFactory,
+)
+from tests.merchants.factories import (
+    MerchantFactory,
+    MerchantMembershipFactory,
+    MonthlyMetricFactory,
+    NotificationFactory,
+    StorefrontFactory,
+)
+from tests.programs.factories import (
+    CohortFactory,
+    EligibilityFactory,
+    EnrollmentEventFactory,
+    EnrollmentFactory,
+    ProgramFactory,
+    RuleSetFactory,
+)
+
+
+class TierPolicyYearsFactory(TierPolicyFactory):
+    """One policy per year, so that a batch makes as many rows as asked."""
+
+    year = factory.Sequence(lambda n: 1990 + n)
+
+
+class BeltTierChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BeltTierChange
+
+    belt = factory.SubFactory(IndustrialBeltFactory)
+    year = 2025
+    from_tier = BeltTier.STANDARD
+    to_tier = BeltTier.GROWTH
+
+
+class NotificationPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NotificationPreference
+
+    user = factory.SubFactory(UserFactory)
+    kind = NotificationKind.ELIGIBILITY_GAINED
+    email_enabled = True
+
+
+# Each factory makes a new, valid row on every call (no get-or-create collisions in a batch).
+FACTORY_FOR_MODEL: dict[type[models.Model], type[factory.django.DjangoModelFactory]] = {
+    City: CityFactory,
+    Category: CategoryFactory,
+    IndustrialBelt: IndustrialBeltFactory,
+    BeltYearStat: BeltYearStatFactory,
+    BeltTierChange: BeltTierChangeFactory,
+    TierPolicy: TierPolicyYearsFactory,
+    OperationCenter: OperationCenterFactory,
+    OperationCenterMembership: OperationCenterMembershipFactory,
+    Merchant: MerchantFactory,
+    Storefront: StorefrontFactory,
+    MerchantMembership: MerchantMembershipFactory,
+    MonthlyMetric: MonthlyMetricFactory,
+    Notification: NotificationFactory,
+    NotificationPreference: NotificationPreferenceFactory,
+    Program: ProgramFactory,
+    RuleSet: RuleSetFactory,
+    Eligibility: EligibilityFactory,
+    Cohort: CohortFactory,
+    Enrollment: EnrollmentFactory,
+    EnrollmentEvent: EnrollmentEventFactory,
+    ServiceProvider: ServiceProviderFactory,
+    Shipment: ShipmentFactory,
+    Leg: LegFactory,
+    ConditionCheck: ConditionCheckFactory,
+    Incident: IncidentFactory,
+}
+
+
+def add_children(obj: models.Model) -> None:
+    """Give an object the related rows its change page shows inline, so the inlines render."""
+    if isinstance(obj, IndustrialBelt):
+        BeltYearStatFactory(belt=obj)
+    elif isinstance(obj, OperationCenter):
+        obj.belts.add(IndustrialBeltFactory())
+        OperationCenterMembershipFactory(center=obj)
+    elif isinstance(obj, Merchant):
+        StorefrontFactory(merchant=obj)
+        MerchantMembershipFactory(merchant=obj)
+    elif isinstance(obj, Enrollment):
+        EnrollmentEventFactory(enrollment=obj, actor=UserFactory())
+    elif isinstance(obj, Shipment):
+        LegFactory(shipment=obj)
+    elif isinstance(obj, Leg):
+        ConditionCheckFactory(leg=obj, checked_by=UserFactory())
+    elif isinstance(obj, Eligibility):
+        obj.reasons = [
+            {
+                "type": "gmv_between",
+                "passed": False,
+                "actual": "500000.00",
+                "required": "1000000",
+                "shortfall": "500000.00",
+            },
+            {"type": "smb", "passed": True, "actual": True, "required": True, "shortfall": None},
+        ]
+        obj.save(update_fields=["reasons"])
+    elif isinstance(obj, Incident):
+        obj.responsible_leg = LegFactory(shipment=obj.shipment)
+        obj.save(update_fields=["responsible_leg"])
