@@ -1,9 +1,15 @@
-"""Money shown the way each language counts it: millions in English, 万 and 亿 in Chinese."""
+"""Money and rates as people read them, shared by every app's pages, console and messages.
+
+Amounts are yuan (CNY) as ``Decimal``. Short forms count the way each language does: millions in
+English, 万 and 亿 in Chinese.
+"""
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import translation
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 TEN_THOUSAND = Decimal("10000")
 HUNDRED_MILLION = Decimal("100000000")
@@ -37,7 +43,21 @@ def format_cny(amount: Decimal | int | None) -> str:
     return f"{sign}CNY {number_format(value, decimal_pos=0, force_grouping=True)}"
 
 
-def format_percent(ratio: Decimal | None, places: int = 1) -> str:
+def format_cny_exact(amount: Decimal | None) -> str | None:
+    """The whole amount with the locale's grouping, e.g. "CNY 2,500,000,000.00". ``None`` stays
+    ``None`` so the console shows its empty-value marker."""
+    if amount is None:
+        return None
+    return _("CNY %(amount)s") % {"amount": intcomma(amount)}
+
+
+def format_ratio(ratio: Decimal | None, decimal_pos: int = 1) -> str | None:
+    """A ratio (0.25) as a percentage ("25.0%") with the locale's decimal separator."""
     if ratio is None:
-        return "—"
-    return f"{number_format(Decimal(ratio) * 100, decimal_pos=places)}%"
+        return None
+    return _("%(percent)s%%") % {"percent": number_format(Decimal(ratio) * 100, decimal_pos)}
+
+
+def format_percent(ratio: Decimal | None, places: int = 1) -> str:
+    """Like :func:`format_ratio`, with a dash for an unknown ratio (for sentences)."""
+    return format_ratio(ratio, places) or "—"

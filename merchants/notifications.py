@@ -26,10 +26,17 @@ from .models import MerchantMembership, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is considered abandoned (the worker died mid-delivery).
-CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
-# Pending notifications older than this are re-queued by the sweeper.
-SWEEP_AFTER = datetime.timedelta(minutes=3)
+
+def claim_timeout() -> datetime.timedelta:
+    """A claim older than this is considered abandoned (the worker died mid-delivery)."""
+    return datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_TIMEOUT)
+
+
+def sweep_after() -> datetime.timedelta:
+    """Pending notifications older than this are re-queued by the sweeper."""
+    return datetime.timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER)
+
+
 MAX_ATTEMPTS = 8
 
 
@@ -207,7 +214,7 @@ def drafts_for_users(
 def _claim(notification_ids: Sequence[int], now: datetime.datetime) -> list[Notification]:
     """Take the pending, unclaimed (or abandoned) ones; another worker gets none of them."""
     claimable = Q(status=NotificationStatus.PENDING) & (
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout())
     )
     with transaction.atomic():
         ids = list(
@@ -311,9 +318,9 @@ def notifications_stale_ids(
     now = now or timezone.now()
     return list(
         Notification.objects.filter(
-            status=NotificationStatus.PENDING, created_at__lt=now - SWEEP_AFTER
+            status=NotificationStatus.PENDING, created_at__lt=now - sweep_after()
         )
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout()))
         .order_by("created_at")
         .values_list("id", flat=True)[:limit]
     )

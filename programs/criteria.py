@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from belts.choices import BeltTier
+from belts.money import format_cny, format_percent
 from merchants.choices import BrandStage, MerchantType
 from merchants.facts import MerchantFacts
-from merchants.money import format_cny, format_percent
 
 from .exceptions import CriterionError
 

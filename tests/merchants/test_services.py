@@ -13,11 +13,11 @@ from belts.models import BeltTierChange, BeltYearStat, TierPolicy
 from merchants.choices import NotificationChannel, NotificationKind, NotificationStatus
 from merchants.models import MonthlyMetric, Notification
 from merchants.notifications import (
-    CLAIM_TIMEOUT,
-    SWEEP_AFTER,
     TransientDeliveryError,
+    claim_timeout,
     notifications_deliver,
     notifications_stale_ids,
+    sweep_after,
 )
 from merchants.services import belt_year_stats_recompute, classify_belts
 from tests.belts.factories import (
@@ -187,10 +187,10 @@ def test_sweeper_finds_what_a_lost_task_left_behind():
     abandoned = NotificationFactory()
     busy = NotificationFactory()
     Notification.objects.filter(pk__in=[old.pk, abandoned.pk, busy.pk]).update(
-        created_at=now - SWEEP_AFTER - datetime.timedelta(seconds=1)
+        created_at=now - sweep_after() - datetime.timedelta(seconds=1)
     )
     Notification.objects.filter(pk=abandoned.pk).update(
-        claimed_at=now - CLAIM_TIMEOUT - datetime.timedelta(seconds=1)
+        claimed_at=now - claim_timeout() - datetime.timedelta(seconds=1)
     )
     Notification.objects.filter(pk=busy.pk).update(claimed_at=now)
     assert sorted(notifications_stale_ids(now=now)) == sorted([old.pk, abandoned.pk])
@@ -202,7 +202,7 @@ def test_sweep_task_delivers_the_stale_ones():
     from merchants.tasks import notifications_sweep
 
     stale = NotificationFactory()
-    Notification.objects.filter(pk=stale.pk).update(created_at=timezone.now() - SWEEP_AFTER * 2)
+    Notification.objects.filter(pk=stale.pk).update(created_at=timezone.now() - sweep_after() * 2)
     assert notifications_sweep() == 1
     stale.refresh_from_db()
     assert stale.status == NotificationStatus.DELIVERED

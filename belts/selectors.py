@@ -1,0 +1,32 @@
+"""Reads of the belts app. Each list returns a queryset that loads what its callers show in a
+fixed number of queries, whatever its length."""
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import BeltYearStat, Category, City, IndustrialBelt, OperationCenter
+
+
+def city_list() -> QuerySet[City]:
+    return City.objects.order_by("name", "id")
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.order_by("name", "id")
+
+
+def belt_list() -> QuerySet[IndustrialBelt]:
+    return IndustrialBelt.objects.select_related("city", "category").order_by("name", "id")
+
+
+def operation_center_list() -> QuerySet[OperationCenter]:
+    # Only the ids of the belts served are shown: don't load whole belt rows for them.
+    belts_served = Prefetch("belts", queryset=IndustrialBelt.objects.only("id").order_by("id"))
+    return (
+        OperationCenter.objects.select_related("city")
+        .prefetch_related(belts_served)
+        .order_by("name", "id")
+    )
+
+
+def belt_year_stat_list() -> QuerySet[BeltYearStat]:
+    return BeltYearStat.objects.select_related("belt").order_by("-year", "-gmv", "id")

@@ -1,0 +1,257 @@
+"""Benchmarks: ``python -m bench eligibility --merchants N``.
+
+Prints figures as it goes and, as its last line, one JSON object. Runs against PostgreSQL: the
+database named by ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/
+beltops_bench``) is dropped, created, migrated and seeded with the demo builder, so the figures are
+for the same data every run. Memory is the benchmark process's own peak: seeding runs in a child
+process so it does not count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/beltops_bench"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def prepare_database(url: str, merchants: int, as_of: datetime.date, reuse: bool) -> None:
+    """A fresh database holding ``merchants`` demo merchants with 24 months of metrics."""
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if not name.startswith("beltops_bench"):
+        raise SystemExit(
+            f"refusing to drop {name!r}: the bench database name must start with 'beltops_bench'"
+        )
+    admin_url = parsed._replace(path="/postgres").geturl()
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    env.pop("CELERY_BROKER_URL", None)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and reuse:
+            say(f"reusing database {name}")
+            return
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    started = time.perf_counter()
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=BASE_DIR)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [*manage, "seed_demo", "--merchants", str(merchants), "--as-of", as_of.strftime("%Y-%m")],
+        env=env,
+        check=True,
+        cwd=BASE_DIR,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(  # noqa: S603
+        [
+            *manage,
+            "shell",
+            "-c",
+            "from merchants.services import belt_year_stats_recompute as r; "
+            f"print(r(year={as_of.year - 1}))",
+        ],
+        env=env,
+        check=True,
+        cwd=BASE_DIR,
+        stdout=subprocess.DEVNULL,
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    say(f"seeded {merchants:,} merchants in {time.perf_counter() - started:.1f} s")
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ.pop("CELERY_BROKER_URL", None)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from config.celery import app
+
+    # Deliveries queued on commit go to an in-memory broker: the bench times the recompute.
+    settings.DEBUG = False
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "memory://"
+
+
+def time_facts_sql(as_of: datetime.date, chunk_size: int) -> float:
+    """The floor: only the chunked aggregation queries, rows fetched and dropped."""
+    from merchants.facts import FactsWindow, merchant_facts_queryset, merchant_id_ranges
+
+    window = FactsWindow.for_date(as_of)
+    started = time.perf_counter()
+    for low, high in merchant_id_ranges(chunk_size=chunk_size):
+        queryset = merchant_facts_queryset(window).filter(id__gte=low)
+        if high is not None:
+            queryset = queryset.filter(id__lt=high)
+        for _row in queryset.values_list("id", "gmv_12m", "gmv_prior_12m", "months_with_data"):
+            pass
+    return time.perf_counter() - started
+
+
+def time_naive(as_of: datetime.date, sample: int) -> float:
+    """Milliseconds per merchant for the loop a typical Django app would write: per merchant,
+    load it, its metrics and its belt's tier, evaluate each program, update_or_create the row.
+    Runs in a transaction that is rolled back, so it leaves nothing behind."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bench.naive import merchant_facts_naive
+    from merchants.models import Merchant
+    from programs.eligibility import evaluate
+    from programs.models import Eligibility
+    from programs.services import published_rule_sets
+
+    ids = list(Merchant.objects.order_by("id").values_list("id", flat=True)[:sample])
+    started = time.perf_counter()
+    with transaction.atomic():
+        rule_sets = published_rule_sets()
+        for merchant_id in ids:
+            merchant = Merchant.objects.select_related("category").get(pk=merchant_id)
+            facts = merchant_facts_naive(merchant, as_of)
+            for rule_set in rule_sets:
+                outcome = evaluate(rule_set, facts)
+                Eligibility.objects.update_or_create(
+                    merchant=merchant,
+                    program_id=rule_set.program_id,
+                    defaults={
+                        "rule_set_id": rule_set.id,
+                        "is_eligible": outcome.is_eligible,
+                        "reasons": outcome.reasons_json(),
+                        "computed_at": timezone.now(),
+                    },
+                )
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return elapsed * 1000 / len(ids)
+
+
+def time_incremental(as_of: datetime.date, repeats: int = 15) -> float:
+    """Median milliseconds to recompute one merchant after one of its months changed."""
+    from decimal import Decimal
+
+    from merchants.facts import FactsWindow
+    from merchants.models import Merchant, MonthlyMetric
+    from merchants.services import monthly_metrics_upsert
+    from programs.services import eligibility_recompute
+
+    window = FactsWindow.for_date(as_of)
+    ids = list(Merchant.objects.order_by("?").values_list("id", flat=True)[:repeats])
+    timings = []
+    for merchant_id in ids:
+        metric = MonthlyMetric.objects.filter(merchant_id=merchant_id, month__gte=window.start)
+        metric = metric.order_by("-month").first()
+        if metric is None:
+            continue
+        monthly_metrics_upsert(
+            rows=[
+                {
+                    "merchant_id": merchant_id,
+                    "month": metric.month,
+                    "gmv": metric.gmv * 3 + Decimal("1000000"),
+                    "live_gmv": metric.live_gmv,
+                }
+            ]
+        )
+        started = time.perf_counter()
+        eligibility_recompute(merchant_ids=[merchant_id], as_of=as_of)
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def eligibility(args: argparse.Namespace) -> dict:
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    as_of = datetime.date.fromisoformat(args.as_of)
+    prepare_database(url, args.merchants, as_of, args.reuse)
+    setup_django(url)
+
+    from merchants.models import Merchant
+    from programs.models import Eligibility, Program
+    from programs.services import eligibility_recompute
+
+    merchants = Merchant.objects.count()
+    programs = Program.objects.filter(is_active=True).count()
+    say(f"{merchants:,} merchants, {programs} programs, as of {as_of}, chunks of {args.chunk}")
+    rss_start = rss_mb()
+
+    facts_sql_s = min(time_facts_sql(as_of, args.chunk) for _ in range(2))
+    say(f"facts SQL alone:      {facts_sql_s:8.2f} s")
+
+    started = time.perf_counter()
+    stats = eligibility_recompute(as_of=as_of, chunk_size=args.chunk)
+    full_s = time.perf_counter() - started
+    say(f"first full recompute: {full_s:8.2f} s  {stats.as_dict()}")
+    rss_full = rss_mb()
+
+    started = time.perf_counter()
+    rerun = eligibility_recompute(as_of=as_of, chunk_size=args.chunk)
+    rerun_s = time.perf_counter() - started
+    say(f"no-change rerun:      {rerun_s:8.2f} s  written={rerun.written}")
+
+    incremental_ms = time_incremental(as_of)
+    say(f"one merchant changed: {incremental_ms:8.2f} ms (median)")
+
+    naive_ms = time_naive(as_of, args.naive_sample)
+    per_merchant_ms = full_s * 1000 / merchants
+    say(f"naive ORM loop:       {naive_ms:8.2f} ms per merchant (sample of {args.naive_sample})")
+    say(f"set-based recompute:  {per_merchant_ms:8.4f} ms per merchant")
+
+    return {
+        "merchants": merchants,
+        "programs": programs,
+        "eligibility_rows": Eligibility.objects.count(),
+        "chunk_size": args.chunk,
+        "facts_sql_s": round(facts_sql_s, 3),
+        "full_s": round(full_s, 3),
+        "rerun_s": round(rerun_s, 3),
+        "incremental_ms": round(incremental_ms, 2),
+        "naive_ms_per_merchant": round(naive_ms, 3),
+        "speedup_vs_naive": round(naive_ms / per_merchant_ms, 1),
+        "full_vs_facts_sql": round(full_s / facts_sql_s, 2),
+        "rerun_vs_facts_sql": round(rerun_s / facts_sql_s, 2),
+        "rss_before_mb": round(rss_start, 1),
+        "rss_after_full_mb": round(rss_full, 1),
+        "peak_rss_mb": round(rss_mb(), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    sub = parser.add_subparsers(dest="bench", required=True)
+    elig = sub.add_parser("eligibility", help="the eligibility recompute on PostgreSQL")
+    elig.add_argument("--merchants", type=int, default=100_000)
+    elig.add_argument("--chunk", type=int, default=5000)
+    elig.add_argument("--as-of", default="2026-11-15", help="the date facts are computed as of")
+    elig.add_argument("--naive-sample", type=int, default=300)
+    elig.add_argument("--reuse", action="store_true", help="keep an existing bench database")
+    args = parser.parse_args(argv)
+    result = eligibility(args)
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

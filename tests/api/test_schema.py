@@ -1,0 +1,126 @@
+"""The OpenAPI schema and its Swagger UI: staff only, complete, and served without any CDN or
+inline script, so the strict CSP holds."""
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from tests.belts.factories import StaffUserFactory
+
+
+class AssetCollector(HTMLParser):
+    """Collects the URLs a page loads, and any inline script or style it carries."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline: list[str] = []
+        self._open: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            if attrs.get("src"):
+                self.urls.append(attrs["src"])
+            else:
+                self._open = "script"
+        elif tag == "link" and attrs.get("href"):
+            self.urls.append(attrs["href"])
+        elif tag == "style":
+            self._open = "style"
+        if "style" in attrs:
+            self.inline.append(f"style attribute on <{tag}>")
+
+    def handle_data(self, data):
+        if self._open and data.strip():
+            self.inline.append(f"<{self._open}>{data.strip()[:80]}")
+
+    def handle_endtag(self, tag):
+        self._open = None
+
+
+def test_schema_generates_without_warnings(tmp_path: Path) -> None:
+    # The same check as `manage.py spectacular --validate --fail-on-warn` in CI.
+    schema = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema))
+    text = schema.read_text()
+    for path in ("/api/v1/belts/", "/api/v1/operation-centers/", "/api/v1/programs/{id}/"):
+        assert f"{path}:" in text
+
+
+@pytest.mark.django_db
+class TestSchemaAndDocsAccess:
+    @pytest.mark.parametrize("url_name", ["api:schema", "api:docs"])
+    def test_staff_can_read(self, staff_api_client, url_name):
+        response = staff_api_client.get(reverse(url_name))
+        assert response.status_code == 200
+
+    @pytest.mark.parametrize("url_name", ["api:schema", "api:docs"])
+    def test_others_are_refused(self, api_client, user_api_client, url_name):
+        assert api_client.get(reverse(url_name)).status_code in {401, 403}
+        assert user_api_client.get(reverse(url_name)).status_code == 403
+
+    def test_schema_lists_the_endpoints(self, staff_api_client):
+        response = staff_api_client.get(reverse("api:schema"), {"format": "json"})
+        assert response.status_code == 200
+        paths = response.json()["paths"]
+        for path in (
+            "/api/v1/cities/",
+            "/api/v1/categories/",
+            "/api/v1/belts/",
+            "/api/v1/operation-centers/",
+            "/api/v1/belt-year-stats/",
+            "/api/v1/programs/",
+        ):
+            assert path in paths
+            assert set(paths[path]) == {"get"}, path
+
+
+@pytest.mark.django_db
+def test_docs_page_and_every_asset_load_from_the_project_under_the_csp(settings):
+    # Serve static files through WhiteNoise straight from the finders, as `runserver` would,
+    # so the sidecar's Swagger UI files are fetched by the same stack as in production.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    client = Client()
+    client.force_login(StaffUserFactory())
+
+    response = client.get(reverse("api:docs"))
+
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    page = AssetCollector()
+    page.feed(response.content.decode())
+    assert page.inline == []
+    assert len(page.urls) >= 6  # favicon, 2 style sheets, 2 bundles, the init script
+    for url in page.urls:
+        assert url.startswith("/"), f"{url} is not served by the project"
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        if url.partition("?")[0].endswith(".js") or "?script" in url:
+            assert asset["Content-Type"].startswith(
+                ("application/javascript", "text/javascript")
+            ), url
+    init_script = next(url for url in page.urls if url.startswith(reverse("api:docs")))
+    assert reverse("api:schema") in client.get(init_script).content.decode()
+
+
+@pytest.mark.django_db
+def test_api_root_lists_every_endpoint(user_api_client):
+    response = user_api_client.get(reverse("api:api-root"))
+    assert response.status_code == 200
+    assert set(response.data) == {
+        "cities",
+        "categories",
+        "belts",
+        "operation-centers",
+        "belt-year-stats",
+        "programs",
+    }
