@@ -57,7 +57,15 @@ def prepare_database(url: str, merchants: int, as_of: datetime.date, reuse: bool
     started = time.perf_counter()
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=BASE_DIR)  # noqa: S603
     subprocess.run(  # noqa: S603
-        [*manage, "seed_demo", "--merchants", str(merchants), "--as-of", as_of.strftime("%Y-%m")],
+        [
+            *manage,
+            "seed_demo",
+            "--no-derive",
+            "--merchants",
+            str(merchants),
+            "--as-of",
+            as_of.strftime("%Y-%m"),
+        ],
         env=env,
         check=True,
         cwd=BASE_DIR,

@@ -188,6 +188,16 @@ NOTIFICATION_SWEEP_AFTER = env.int("NOTIFICATION_SWEEP_AFTER", default=3 * 60)
 CELERY_IMPORTS = ["config.tasks"]
 # Periodic tasks, in CELERY_TIMEZONE (Asia/Shanghai). Exactly one beat process may run them.
 CELERY_BEAT_SCHEDULE = {
+    # Last year's belt figures and tiers, then every program's eligibility in chunk tasks.
+    "nightly-recompute": {
+        "task": "programs.tasks.nightly_recompute",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # Re-queue notifications whose delivery task was lost.
+    "notifications-sweep": {
+        "task": "merchants.tasks.notifications_sweep",
+        "schedule": timedelta(minutes=2),
+    },
     "sessions-clear-expired": {
         "task": "config.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=30),

@@ -169,3 +169,14 @@ def test_sessions_clear_expired_removes_only_expired_sessions():
     sessions_clear_expired()  # a repeated run (redelivery, overlap) is harmless
 
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
+
+
+def test_every_scheduled_task_exists():
+    """A typo in the beat schedule fails here, not at 2 a.m. in production."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name

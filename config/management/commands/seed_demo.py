@@ -52,6 +52,12 @@ class Command(BaseCommand):
             help="Merchants written per transaction (default 2000).",
         )
         parser.add_argument(
+            "--no-derive",
+            dest="derive",
+            action="store_false",
+            help="Leave belt figures, tiers and eligibility uncomputed (benchmarks time that).",
+        )
+        parser.add_argument(
             "--if-empty",
             dest="if_empty",
             action="store_true",
@@ -102,10 +108,29 @@ class Command(BaseCommand):
                 f"{report.enrollments_created} enrollments, {report.shipments_created} shipments."
             )
         )
-        self.stdout.write(
-            "Belt figures and eligibility are derived data: the nightly recompute fills them."
-        )
+        if options["derive"]:
+            self._derive(as_of)
+        else:
+            self.stdout.write(
+                "Belt figures and eligibility are derived data: the nightly recompute fills them."
+            )
         self._write_logins(reset=True)
+
+    def _derive(self, as_of: datetime.date) -> None:
+        """What the nightly recompute would do: last year's belt tiers, then eligibility."""
+        from merchants.services import belt_year_stats_recompute
+        from programs.services import eligibility_recompute
+
+        tiers = belt_year_stats_recompute(year=as_of.year - 1)
+        self.stdout.write(
+            f"Belt tiers for {tiers['year']}: {tiers['ten_billion']} ten-billion, "
+            f"{tiers['growth']} growth, of {tiers['belts']} belts."
+        )
+        stats = eligibility_recompute(as_of=as_of)
+        self.stdout.write(
+            f"Eligibility as of {as_of:%Y-%m-%d}: {stats.evaluated:,} evaluated, "
+            f"{stats.written:,} written, {stats.gained:,} eligible now."
+        )
 
     @staticmethod
     def _window(as_of: datetime.date) -> str:
