@@ -100,6 +100,7 @@ class IndustrialBeltAdmin(admin.ModelAdmin):
                 merchant_total=Count("merchants"),
                 latest_tier=Subquery(latest_stat.values("tier")[:1]),
             )
+            .order_by("name")
         )
 
     @admin.display(description=_("merchants"), ordering="merchant_total")
@@ -212,6 +213,8 @@ class OperationCenterAdmin(admin.ModelAdmin):
                 belt_total=Count("belts", distinct=True),
                 staff_total=Count("memberships", distinct=True),
             )
+            # Meta.ordering does not apply to a grouped query: order it explicitly.
+            .order_by("name")
         )
 
     @admin.display(description=_("belts served"), ordering="belt_total")

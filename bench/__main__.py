@@ -49,7 +49,9 @@ def prepare_database(url: str, merchants: int, as_of: datetime.date, reuse: bool
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and reuse:
-            say(f"reusing database {name}")
+            with psycopg.connect(url, autocommit=True) as bench:
+                bench.execute("TRUNCATE programs_eligibility, merchants_notification")
+            say(f"reusing database {name} (eligibility and notifications emptied)")
             return
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

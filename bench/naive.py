@@ -10,10 +10,9 @@ import datetime
 from decimal import Decimal
 
 from belts.models import BeltYearStat
-from merchants.facts import MerchantFacts, add_months, month_start, months_between
+from merchants.facts import MerchantFacts, add_months, month_start, months_between, ratio
 from merchants.models import Merchant
 
-RATIO = Decimal("0.0001")
 CENTS = Decimal("0.01")
 
 
@@ -48,11 +47,11 @@ def merchant_facts_naive(merchant: Merchant, as_of: datetime.date) -> MerchantFa
         status=merchant.status,
         gmv_12m=gmv,
         gmv_prior_12m=prior,
-        yoy_growth=((gmv - prior) / prior).quantize(RATIO) if prior else None,
+        yoy_growth=ratio(gmv - prior, prior),
         live_gmv_12m=live_gmv,
-        live_share=(live_gmv / gmv).quantize(RATIO) if gmv else None,
+        live_share=ratio(live_gmv, gmv),
         live_sessions_90d=sessions,
-        refund_rate=(refund_sum / months).quantize(RATIO) if months else None,
+        refund_rate=ratio(refund_sum, Decimal(months)) if months else None,
         months_with_data=months,
         store_age_months=months_between(merchant.opened_on, as_of),
         months_since_return=(

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 
 from belts.api.urls import router as belts_router
 from programs.api.urls import router as programs_router
+from programs.api.urls import urlpatterns as programs_urlpatterns
 
 router = DefaultRouter()
 for app_router in (belts_router, programs_router):
@@ -19,6 +20,7 @@ for app_router in (belts_router, programs_router):
 app_name = "api"
 urlpatterns = [
     *router.urls,
+    *programs_urlpatterns,
     # The schema and its docs are for staff until integrations get API keys.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAdminUser]), name="schema"),
     # The split view serves Swagger UI's init script as a file of its own (?script), so the page

@@ -36,6 +36,7 @@ urlpatterns += [
     path("api/v1/", include("config.api_router")),
     path("portal/", include((portal_patterns, "portal"))),
     path("portal/", include("merchants.urls")),
+    path("portal/", include("programs.urls")),
 ]
 
 if settings.DEBUG:

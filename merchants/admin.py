@@ -7,13 +7,17 @@ tables (belts, categories, centers) or on choices, and show no per-row lookups.
 
 import datetime
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from belts.money import format_cny_exact as format_cny
 from belts.money import format_ratio
 
+from .exceptions import MetricError
 from .models import (
     Merchant,
     MerchantMembership,
@@ -22,6 +26,7 @@ from .models import (
     NotificationPreference,
     Storefront,
 )
+from .services import METRIC_FIELDS, monthly_metrics_upsert
 
 
 class StorefrontInline(admin.TabularInline):
@@ -135,6 +140,68 @@ class RecentMonthFilter(admin.SimpleListFilter):
         return queryset.filter(month=month)
 
 
+class MonthlyMetricForm(forms.ModelForm):
+    """One merchant's figures for one month, checked and written by ``monthly_metrics_upsert``.
+
+    The service is the only writer of metrics (after its commit the merchant's eligibility is
+    recomputed) and the judge of a valid row. Its MetricError can become a form error only while
+    the form validates, so the write is validation's last step, after every other check passed,
+    inside the transaction the admin holds for the request. The admin's ``save_model`` then has
+    nothing left to save.
+    """
+
+    class Meta:
+        model = MonthlyMetric
+        fields = ("merchant", "month", *METRIC_FIELDS)
+
+    def _post_clean(self):
+        # ModelForm's step for model validation (after the fields' and clean()), replaced here:
+        # the same instance building and field checks, then the service instead of constraints.
+        self.instance = construct_instance(
+            self, self.instance, self._meta.fields, self._meta.exclude
+        )
+        if self.errors:
+            return
+        try:
+            # Django's model checks less the table's constraints: those would answer with a
+            # constraint's name, where the service checks the same rules and names the figure.
+            self.instance.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            self.add_error(None, error)
+            return
+        metric = self.instance
+        if metric.pk is None and self._month_taken(metric):
+            self.add_error(
+                "month",
+                ValidationError(
+                    _("%(merchant)s already has figures for %(month)s: change those instead."),
+                    code="unique",
+                    params={"merchant": metric.merchant, "month": metric.month.strftime("%Y-%m")},
+                ),
+            )
+            return
+        row = {name: getattr(metric, name) for name in METRIC_FIELDS}
+        try:
+            monthly_metrics_upsert(
+                rows=[{"merchant_id": metric.merchant_id, "month": metric.month, **row}]
+            )
+        except MetricError as error:
+            field = "merchant" if error.field == "merchant_id" else error.field
+            self.add_error(field if field in self.fields else None, error.message)
+            return
+        # The row as written (its id, for the admin's log entry and redirect).
+        self.instance = MonthlyMetric.objects.get(
+            merchant_id=metric.merchant_id, month=metric.month
+        )
+
+    @staticmethod
+    def _month_taken(metric: MonthlyMetric) -> bool:
+        # The upsert would overwrite that month: adding must not replace figures unseen.
+        return MonthlyMetric.objects.filter(
+            merchant_id=metric.merchant_id, month=metric.month
+        ).exists()
+
+
 @admin.register(MonthlyMetric)
 class MonthlyMetricAdmin(admin.ModelAdmin):
     list_display = (
@@ -153,8 +220,18 @@ class MonthlyMetricAdmin(admin.ModelAdmin):
     list_filter = (RecentMonthFilter, "merchant__belt", "merchant__category")
     search_fields = ("merchant__shop_name", "merchant__legal_name")
     autocomplete_fields = ("merchant",)
-    readonly_fields = ("updated_at",)
+    form = MonthlyMetricForm
+    fields = ("merchant", "month", *METRIC_FIELDS, "updated_at")
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            # The upsert's key: changing it would write a second month, not move this one.
+            return ("merchant", "month", "updated_at")
+        return ("updated_at",)
+
+    def save_model(self, request, obj, form, change):
+        """Nothing to save: the form wrote the row through ``monthly_metrics_upsert``."""
 
     @admin.display(description=_("month"), ordering="month")
     def month_label(self, obj):

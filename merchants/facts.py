@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Count, F, FilteredRelation, Max, Min, Q, Sum
@@ -96,10 +96,13 @@ class MerchantFacts:
     months_since_return: int | None
 
 
-def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """``numerator / denominator`` to four places, rounded half away from zero (as PostgreSQL's
+    ``round`` does, so both computations of a fact agree), never ``-0.0000``."""
     if not denominator:
         return None
-    return (numerator / denominator).quantize(RATIO_PLACES)
+    value = (numerator / denominator).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+    return value if value else value.copy_abs()
 
 
 def merchant_facts_queryset(window: FactsWindow):
@@ -165,13 +168,11 @@ def _facts_from_rows(
             status=row["status_"],
             gmv_12m=gmv,
             gmv_prior_12m=prior,
-            yoy_growth=_ratio(gmv - prior, prior),
+            yoy_growth=ratio(gmv - prior, prior),
             live_gmv_12m=live_gmv,
-            live_share=_ratio(live_gmv, gmv),
+            live_share=ratio(live_gmv, gmv),
             live_sessions_90d=row["live_sessions_90d"],
-            refund_rate=_ratio(Decimal(row["refund_rate_sum"]), Decimal(months))
-            if months
-            else None,
+            refund_rate=ratio(Decimal(row["refund_rate_sum"]), Decimal(months)) if months else None,
             months_with_data=months,
             store_age_months=months_between(row["opened_on_"], as_of),
             months_since_return=months_between(returned_on, as_of) if returned_on else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,15 +46,44 @@ class TransientDeliveryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class NotificationDraft:
-    """A message before it is written. ``texts`` holds subject and body per language."""
+    """A message before it is written. ``texts`` holds subject and body per language; without
+    them the kind's registered renderer makes them from ``payload`` whenever it is shown."""
 
     dedupe_key: str
     kind: str
-    texts: dict[str, dict[str, str]]
+    texts: dict[str, dict[str, str]] | None = None
     merchant_id: int | None = None
     recipient_id: int | None = None
     channel: str = NotificationChannel.IN_APP
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+# Texts of a notification kind, rendered from its payload in the active language. Apps further up
+# the stack register theirs (this app cannot import them); rows written in bulk by SQL carry only
+# a payload and are rendered when shown or sent.
+Renderer = Callable[[dict[str, Any]], tuple[str, str]]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    RENDERERS[kind] = renderer
+
+
+def notification_texts(notification: Notification, language: str | None = None) -> dict[str, str]:
+    """Subject and body in ``language`` (default: the active one): the texts stored with the
+    notification, else its kind's renderer, else the stored English subject and body."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    texts = notification.payload.get("texts") if isinstance(notification.payload, dict) else None
+    if texts:
+        chosen = texts.get(language) or texts.get(settings.LANGUAGE_CODE)
+        if chosen:
+            return chosen
+    renderer = RENDERERS.get(notification.kind)
+    if renderer is not None:
+        with translation.override(language):
+            subject, body = renderer(notification.payload)
+        return {"subject": str(subject), "body": str(body)}
+    return {"subject": notification.subject, "body": notification.body}
 
 
 def bilingual(render) -> dict[str, dict[str, str]]:
@@ -77,19 +106,20 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
         return 0
     rows = []
     for draft in drafts:
-        english = draft.texts.get("en") or next(iter(draft.texts.values()))
-        rows.append(
-            Notification(
-                dedupe_key=draft.dedupe_key,
-                kind=draft.kind,
-                channel=draft.channel,
-                merchant_id=draft.merchant_id,
-                recipient_id=draft.recipient_id,
-                subject=english["subject"][:200],
-                body=english["body"],
-                payload={**draft.payload, "texts": draft.texts},
-            )
+        payload = {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
+        notification = Notification(
+            dedupe_key=draft.dedupe_key,
+            kind=draft.kind,
+            channel=draft.channel,
+            merchant_id=draft.merchant_id,
+            recipient_id=draft.recipient_id,
+            payload=payload,
         )
+        # The stored subject and body are the English fallback; pages render the active language.
+        english = notification_texts(notification, settings.LANGUAGE_CODE)
+        notification.subject = english["subject"][:200]
+        notification.body = english["body"]
+        rows.append(notification)
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     keys = [draft.dedupe_key for draft in drafts]
     ids = list(
@@ -134,7 +164,7 @@ def drafts_for_merchant(
     merchant_id: int,
     kind: str,
     key: str,
-    texts: dict[str, dict[str, str]],
+    texts: dict[str, dict[str, str]] | None = None,
     emails: Sequence[tuple[int, str]] = (),
     payload: dict[str, Any] | None = None,
 ) -> list[NotificationDraft]:
@@ -232,15 +262,14 @@ def _send_email(notification: Notification) -> None:
     recipient = notification.recipient
     if recipient is None or not recipient.email:
         raise ValueError("an e-mail notification needs a recipient with an address")
-    texts = notification.payload.get("texts", {})
-    language = "zh-hans" if "zh-hans" in texts and not texts.get("en") else "en"
-    text = texts.get(language) or {"subject": notification.subject, "body": notification.body}
     # Both languages in one message: merchants and staff read either.
-    bodies = [t["body"] for t in texts.values()] or [notification.body]
+    texts = [notification_texts(notification, code) for code, _name in settings.LANGUAGES]
+    subject = " / ".join(dict.fromkeys(t["subject"] for t in texts))
+    bodies = "\n\n".join(dict.fromkeys(t["body"] for t in texts if t["body"]))
     try:
         send_mail(
-            subject=text["subject"],
-            message="\n\n".join(bodies),
+            subject=subject[:250],
+            message=bodies,
             from_email=None,
             recipient_list=[recipient.email],
         )

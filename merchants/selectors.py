@@ -1,20 +1,59 @@
 """Reads of the merchants app."""
 
 import datetime
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from .models import MerchantMembership, MonthlyMetric
+from .choices import NotificationChannel
+from .models import Merchant, MerchantMembership, MonthlyMetric, Notification
+
+AnyUser = AbstractBaseUser | AnonymousUser
 
 
-def membership_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[MerchantMembership]:
+def membership_list(*, user: AnyUser) -> QuerySet[MerchantMembership]:
     """The user's memberships, each with its merchant, belt and category loaded."""
     return (
         MerchantMembership.objects.filter(user_id=user.pk)
         .select_related("merchant__belt", "merchant__category")
         .order_by("merchant__shop_name", "merchant_id")
+    )
+
+
+def membership_choose(
+    memberships: Sequence[MerchantMembership], *, merchant_id: str | int | None
+) -> MerchantMembership | None:
+    """The membership of ``merchant_id`` among ``memberships`` (the user's own), or the first
+    one when no id is asked for; None when there is none at all.
+
+    Raises ``MerchantMembership.DoesNotExist`` for an id that is not among them, whether it
+    belongs to someone else, does not exist or is not a number: a page must not tell these apart.
+    """
+    if merchant_id is None:
+        return memberships[0] if memberships else None
+    for membership in memberships:
+        if str(membership.merchant_id) == str(merchant_id):
+            return membership
+    raise MerchantMembership.DoesNotExist
+
+
+def merchant_is_visible(*, user: AnyUser, merchant_id: int) -> bool:
+    """Whether ``user`` may read this merchant's data: staff may read every merchant, a portal
+    user only the merchants they are a member of. One query."""
+    if not user.is_authenticated:
+        return False
+    merchants = Merchant.objects.filter(pk=merchant_id)
+    if not getattr(user, "is_staff", False):
+        merchants = merchants.filter(memberships__user_id=user.pk)
+    return merchants.exists()
+
+
+def merchant_brief_list(*, merchant_ids: Iterable[int]) -> list[dict]:
+    """``{"id", "shop_name"}`` of the given merchants, by id: one query."""
+    return list(
+        Merchant.objects.filter(pk__in=list(merchant_ids)).order_by("id").values("id", "shop_name")
     )
 
 
@@ -47,3 +86,25 @@ def monthly_metric_list(
         )
         .order_by("-month")
     )
+
+
+# The portal inbox -----------------------------------------------------------------------------
+def inbox_notification_list(*, user: AnyUser) -> QuerySet[Notification]:
+    """The in-app notifications ``user`` may read, newest first: their own (``recipient``) and
+    those addressed to a merchant they are a member of as a whole (no recipient). A message to
+    another member about the same merchant stays that member's own."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    member_of = MerchantMembership.objects.filter(user_id=user.pk).values("merchant_id")
+    return (
+        Notification.objects.filter(channel=NotificationChannel.IN_APP)
+        .filter(Q(recipient_id=user.pk) | Q(recipient__isnull=True, merchant_id__in=member_of))
+        .order_by("-created_at", "-id")
+    )
+
+
+def inbox_unread_count(*, user: AnyUser) -> int:
+    """How many of the user's in-app notifications are unread: one query, none for anonymous."""
+    if not user.is_authenticated:
+        return 0
+    return inbox_notification_list(user=user).filter(read_at__isnull=True).count()

@@ -7,4 +7,7 @@ from . import views
 app_name = "merchants"
 urlpatterns = [
     path("metrics/", views.merchant_metrics, name="metrics"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read-all/", views.inbox_mark_all_read, name="inbox-read-all"),
+    path("inbox/<int:notification_id>/read/", views.inbox_mark_read, name="inbox-read"),
 ]

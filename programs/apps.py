@@ -7,4 +7,6 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Support programs")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import receivers  # connects the signal receivers
+
+        receivers.register_notification_renderers()

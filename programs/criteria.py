@@ -71,8 +71,22 @@ def _decimal(value: Any) -> Decimal | None:
     return Decimal(str(value))
 
 
+@dataclass(frozen=True, slots=True)
+class SqlReason:
+    """A criterion as SQL over the facts relation ``f`` (PostgreSQL): ``passed`` is a boolean
+    that is never NULL; ``actual`` and ``shortfall`` are scalars equal to what ``evaluate``
+    gives, stored as JSON strings when ``decimal`` (as ``Reason.as_json`` stores Decimals)."""
+
+    passed: str
+    actual: str
+    shortfall: str = "NULL"
+    params: tuple[Any, ...] = ()
+    decimal: bool = False
+
+
 class Criterion:
-    """One rule. Subclasses set ``type``, ``label`` and implement the three methods."""
+    """One rule. Subclasses set ``type``, ``label`` and implement ``evaluate``, ``explain`` and
+    ``sql`` (the same rule for the set-based recompute on PostgreSQL)."""
 
     type: ClassVar[str]
     label: ClassVar[Any]
@@ -90,6 +104,17 @@ class Criterion:
     def explain(self, reason: Reason) -> str:
         """The reason in words, in the active language."""
         raise NotImplementedError
+
+    def sql(self) -> SqlReason:
+        """The rule over the facts relation ``f``; must agree with ``evaluate`` exactly."""
+        raise NotImplementedError
+
+    def required_json(self) -> Any:
+        """``required`` as ``Reason.as_json`` stores it (the same for every merchant)."""
+        return _to_json(self.required())
+
+    def required(self) -> Any:
+        return next(iter(self.params.values()))
 
     def describe(self) -> str:
         """The requirement in words, in the active language (for rule set pages)."""
@@ -225,6 +250,16 @@ class _AtLeast(Criterion):
         passed = actual >= required
         return Reason(self.type, passed, actual, required, None if passed else required - actual)
 
+    def sql(self):
+        value, column = str(self.params[self.param]), f"f.{self.fact}"
+        return SqlReason(
+            passed=f"COALESCE({column} >= %s::numeric, false)",
+            actual=column,
+            shortfall=f"CASE WHEN {column} < %s::numeric THEN %s::numeric - {column} END",
+            params=(value, value, value),
+            decimal=True,
+        )
+
 
 class _AtMost(Criterion):
     """``actual <= max``; shortfall ``actual - max`` (how much to come down)."""
@@ -242,6 +277,16 @@ class _AtMost(Criterion):
             return Reason(self.type, False, None, required)
         passed = actual <= required
         return Reason(self.type, passed, actual, required, None if passed else actual - required)
+
+    def sql(self):
+        value, column = str(self.params[self.param]), f"f.{self.fact}"
+        return SqlReason(
+            passed=f"COALESCE({column} <= %s::numeric, false)",
+            actual=column,
+            shortfall=f"CASE WHEN {column} > %s::numeric THEN {column} - %s::numeric END",
+            params=(value, value, value),
+            decimal=True,
+        )
 
 
 @register
@@ -269,6 +314,30 @@ class GmvBetween(Criterion):
         if high is not None and actual > high:
             return Reason(self.type, False, actual, required, high - actual)
         return Reason(self.type, True, actual, required)
+
+    def required(self):
+        return {"min": self.params["min"], "max": self.params["max"]}
+
+    def sql(self):
+        low, high = self.params["min"], self.params["max"]
+        conditions, shortfalls, params, shortfall_params = [], [], [], []
+        if low is not None:
+            conditions.append("f.gmv_12m >= %s::numeric")
+            params.append(str(low))
+            shortfalls.append("WHEN f.gmv_12m < %s::numeric THEN %s::numeric - f.gmv_12m")
+            shortfall_params += [str(low), str(low)]
+        if high is not None:
+            conditions.append("f.gmv_12m <= %s::numeric")
+            params.append(str(high))
+            shortfalls.append("WHEN f.gmv_12m > %s::numeric THEN %s::numeric - f.gmv_12m")
+            shortfall_params += [str(high), str(high)]
+        return SqlReason(
+            passed=" AND ".join(conditions),
+            actual="f.gmv_12m",
+            shortfall=f"CASE {' '.join(shortfalls)} END",
+            params=(*params, *shortfall_params),
+            decimal=True,
+        )
 
     def explain(self, reason):
         actual = format_cny(_decimal(reason.actual))
@@ -365,6 +434,15 @@ class LiveSessionsAtLeast(_AtLeast):
         passed = actual >= required
         return Reason(self.type, passed, actual, required, None if passed else required - actual)
 
+    def sql(self):
+        value = self.params["min"]
+        return SqlReason(
+            passed="f.live_sessions_90d >= %s",
+            actual="f.live_sessions_90d",
+            shortfall="CASE WHEN f.live_sessions_90d < %s THEN %s - f.live_sessions_90d END",
+            params=(value, value, value),
+        )
+
     def explain(self, reason):
         values = {
             "actual": reason.actual,
@@ -430,6 +508,15 @@ class StoreAgeAtMost(_AgeCriterion):
         passed = actual <= required
         return Reason(self.type, passed, actual, required, None if passed else actual - required)
 
+    def sql(self):
+        value = self.params["months"]
+        return SqlReason(
+            passed="f.store_age_months <= %s",
+            actual="f.store_age_months",
+            shortfall="CASE WHEN f.store_age_months > %s THEN f.store_age_months - %s END",
+            params=(value, value, value),
+        )
+
     def explain(self, reason):
         values = {"actual": reason.actual, "required": reason.required}
         if reason.passed:
@@ -453,6 +540,15 @@ class StoreAgeAtLeast(_AgeCriterion):
         passed = actual >= required
         return Reason(self.type, passed, actual, required, None if passed else required - actual)
 
+    def sql(self):
+        value = self.params["months"]
+        return SqlReason(
+            passed="f.store_age_months >= %s",
+            actual="f.store_age_months",
+            shortfall="CASE WHEN f.store_age_months < %s THEN %s - f.store_age_months END",
+            params=(value, value, value),
+        )
+
     def explain(self, reason):
         values = {"actual": reason.actual, "required": reason.required}
         if reason.passed:
@@ -474,6 +570,15 @@ class ReturnedWithin(_AgeCriterion):
             return Reason(self.type, False, None, required)
         passed = actual <= required
         return Reason(self.type, passed, actual, required, None if passed else actual - required)
+
+    def sql(self):
+        value = self.params["months"]
+        return SqlReason(
+            passed="COALESCE(f.months_since_return <= %s, false)",
+            actual="f.months_since_return",
+            shortfall="CASE WHEN f.months_since_return > %s THEN f.months_since_return - %s END",
+            params=(value, value, value),
+        )
 
     def explain(self, reason):
         values = {"actual": reason.actual, "required": reason.required}
@@ -507,6 +612,14 @@ class _In(Criterion):
         actual = getattr(facts, self.fact)
         required = self.params[self.param]
         return Reason(self.type, actual in required, actual, required)
+
+    def sql(self):
+        column = f"f.{self.fact}"
+        return SqlReason(
+            passed=f"COALESCE({column} = ANY(%s), false)",
+            actual=column,
+            params=(list(self.params[self.param]),),
+        )
 
     def display(self, value: Any) -> str:
         return str(value) if value is not None else "—"
@@ -594,6 +707,13 @@ class Smb(Criterion):
     def evaluate(self, facts):
         required = self.params["value"]
         return Reason(self.type, facts.is_smb == required, facts.is_smb, required)
+
+    def sql(self):
+        return SqlReason(
+            passed="f.is_smb = %s",
+            actual="f.is_smb",
+            params=(self.params["value"],),
+        )
 
     def explain(self, reason):
         if reason.passed:

@@ -82,11 +82,21 @@ class RuleSet(models.Model):
 class Eligibility(models.Model):
     """Whether a merchant qualifies for a program under one rule-set version, and why."""
 
+    # No index of their own: (merchant, program) is unique and (program, is_eligible) indexed, and
+    # every index slows the recompute's writes.
     merchant = models.ForeignKey(
-        Merchant, on_delete=models.CASCADE, related_name="eligibilities", verbose_name=_("merchant")
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="eligibilities",
+        verbose_name=_("merchant"),
+        db_index=False,
     )
     program = models.ForeignKey(
-        Program, on_delete=models.CASCADE, related_name="eligibilities", verbose_name=_("program")
+        Program,
+        on_delete=models.CASCADE,
+        related_name="eligibilities",
+        verbose_name=_("program"),
+        db_index=False,
     )
     rule_set = models.ForeignKey(
         RuleSet, on_delete=models.PROTECT, related_name="eligibilities", verbose_name=_("rule set")

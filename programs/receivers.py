@@ -13,3 +13,13 @@ def eligibility_on_metrics_changed(sender, merchant_ids, **kwargs) -> None:
     ids = list(merchant_ids)
     for start in range(0, len(ids), 1000):
         eligibility_recompute_merchants.delay(ids[start : start + 1000])
+
+
+def register_notification_renderers() -> None:
+    from merchants.choices import NotificationKind
+    from merchants.notifications import register_renderer
+
+    from . import messages
+
+    register_renderer(NotificationKind.ELIGIBILITY_GAINED, messages.eligibility_gained)
+    register_renderer(NotificationKind.ELIGIBILITY_LOST, messages.eligibility_lost)

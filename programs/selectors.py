@@ -3,15 +3,55 @@
 from django.db.models import Prefetch, QuerySet
 
 from .choices import RuleSetStatus
-from .models import Program, RuleSet
+from .models import Eligibility, Program, RuleSet
+
+
+def _published_rule_sets() -> Prefetch:
+    return Prefetch(
+        "rule_sets",
+        queryset=RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED),
+        to_attr="published_rule_sets",
+    )
 
 
 def program_list() -> QuerySet[Program]:
     """Programs with their published rule set (at most one, the database guarantees it) loaded
     into ``published_rule_sets``: a list of zero or one rule set."""
-    published = Prefetch(
-        "rule_sets",
-        queryset=RuleSet.objects.filter(status=RuleSetStatus.PUBLISHED),
-        to_attr="published_rule_sets",
+    return Program.objects.prefetch_related(_published_rule_sets()).order_by("name", "id")
+
+
+def program_standing_list(*, merchant_id: int) -> QuerySet[Program]:
+    """The active programs, each with its published rule set in ``published_rule_sets`` and the
+    merchant's eligibility (with its rule set) in ``merchant_eligibilities``: lists of zero or
+    one. Three queries, however many programs."""
+    eligibility = Prefetch(
+        "eligibilities",
+        queryset=Eligibility.objects.filter(merchant_id=merchant_id).select_related("rule_set"),
+        to_attr="merchant_eligibilities",
     )
-    return Program.objects.prefetch_related(published).order_by("name", "id")
+    return (
+        Program.objects.filter(is_active=True)
+        .prefetch_related(_published_rule_sets(), eligibility)
+        .order_by("name", "id")
+    )
+
+
+def rule_set_list() -> QuerySet[RuleSet]:
+    """Rule sets of every status with their program and author, newest version first per
+    program."""
+    return RuleSet.objects.select_related("program", "created_by").order_by(
+        "program_id", "-version"
+    )
+
+
+def eligibility_list(
+    *, merchant_id: int | None = None, active_programs_only: bool = False
+) -> QuerySet[Eligibility]:
+    """Recorded eligibility rows with merchant, program and rule set loaded, ordered along the
+    (merchant, program) unique index so paging stays cheap on a large table."""
+    queryset = Eligibility.objects.select_related("merchant", "program", "rule_set")
+    if merchant_id is not None:
+        queryset = queryset.filter(merchant_id=merchant_id)
+    if active_programs_only:
+        queryset = queryset.filter(program__is_active=True)
+    return queryset.order_by("merchant_id", "program_id")

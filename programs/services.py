@@ -9,27 +9,25 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from merchants.choices import NotificationKind
 from merchants.facts import (
     DEFAULT_CHUNK_SIZE,
-    MerchantFacts,
     merchant_facts_for_range,
     merchant_facts_list,
     merchant_id_ranges,
 )
 from merchants.notifications import (
     NotificationDraft,
-    bilingual,
     drafts_for_merchant,
     merchant_audience,
     notifications_create,
 )
 
+from . import eligibility_sql
 from .choices import RuleSetStatus
-from .criteria import criteria_from_json, explain
+from .criteria import criteria_from_json
 from .eligibility import CompiledRuleSet, Outcome, evaluate, evaluate_many
 from .exceptions import RuleSetImmutable
 from .models import Eligibility, Program, RuleSet
@@ -170,9 +168,21 @@ def _write(
     return stats
 
 
+def eligibility_payload(outcome_reasons: list, program: Program, eligible: bool) -> dict:
+    """What an eligibility notification carries: enough to render it in any language later."""
+    return {
+        "program": program.code,
+        "program_name": program.name,
+        "program_name_zh": program.name_zh,
+        "eligible": eligible,
+        "reasons": [] if eligible else outcome_reasons,
+    }
+
+
 def _notify_flips(flipped: Sequence[_Change], programs: dict[int, Program]) -> int:
     audience = merchant_audience(
-        {c.outcome.merchant_id for c in flipped}, NotificationKind.ELIGIBILITY_GAINED
+        {c.outcome.merchant_id for c in flipped if c.outcome.is_eligible},
+        NotificationKind.ELIGIBILITY_GAINED,
     )
     lost_audience = merchant_audience(
         {c.outcome.merchant_id for c in flipped if not c.outcome.is_eligible},
@@ -181,7 +191,6 @@ def _notify_flips(flipped: Sequence[_Change], programs: dict[int, Program]) -> i
     drafts: list[NotificationDraft] = []
     for change in flipped:
         outcome = change.outcome
-        program = programs[outcome.program_id]
         gained = outcome.is_eligible
         kind = NotificationKind.ELIGIBILITY_GAINED if gained else NotificationKind.ELIGIBILITY_LOST
         emails = (audience if gained else lost_audience).get(outcome.merchant_id, [])
@@ -189,39 +198,12 @@ def _notify_flips(flipped: Sequence[_Change], programs: dict[int, Program]) -> i
             merchant_id=outcome.merchant_id,
             kind=kind,
             key=f"eligibility:{outcome.merchant_id}:{outcome.program_id}:{change.status_changes}",
-            texts=bilingual(lambda o=outcome, p=program: _eligibility_message(o, p)),
             emails=emails,
-            payload={
-                "program": program.code,
-                "eligible": gained,
-                "rule_set_version": outcome.rule_set_id,
-            },
+            payload=eligibility_payload(
+                outcome.reasons_json(), programs[outcome.program_id], gained
+            ),
         )
     return notifications_create(drafts)
-
-
-def _eligibility_message(outcome: Outcome, program: Program) -> tuple[str, str]:
-    name = (
-        program.name_zh
-        if (get_language() or "").startswith("zh") and program.name_zh
-        else (program.name)
-    )
-    if outcome.is_eligible:
-        return (
-            _("You are eligible for %(program)s") % {"program": name},
-            _(
-                "Your shop now meets every criterion of %(program)s. You can apply to its open "
-                "cohorts from the portal."
-            )
-            % {"program": name},
-        )
-    missing = [explain(reason) for reason in outcome.reasons if not reason.passed]
-    return (
-        _("You are no longer eligible for %(program)s") % {"program": name},
-        _("Your shop no longer meets %(program)s. What it would take:") % {"program": name}
-        + "\n"
-        + "\n".join(f"- {line}" for line in missing),
-    )
 
 
 def _programs(rule_sets: Sequence[CompiledRuleSet]) -> dict[int, Program]:
@@ -241,29 +223,22 @@ def eligibility_recompute(
     Guarantees: facts are computed in the database, one query per chunk; only rows whose
     outcome or reasons changed are written (a rerun with nothing new writes nothing); a merchant
     whose status flipped gets its notifications in the same transaction as the row, with a dedupe
-    key, so a repeated run never notifies twice."""
+    key, so a repeated run never notifies twice. On PostgreSQL each chunk is one statement
+    (``programs.eligibility_sql``); elsewhere the same rules run in Python."""
     as_of = as_of or timezone.localdate()
     rule_sets = published_rule_sets(program_ids)
+    stats = RecomputeStats()
     if not rule_sets:
-        return RecomputeStats()
+        return stats
     if merchant_ids is None:
-        stats = RecomputeStats()
         for id_range in merchant_id_ranges(chunk_size=chunk_size):
             stats.add(
                 eligibility_recompute_range(id_range=id_range, as_of=as_of, rule_sets=rule_sets)
             )
         return stats
-    stats = RecomputeStats()
     ids = sorted(set(merchant_ids))
-    programs = _programs(rule_sets)
-    program_list = [rule_set.program_id for rule_set in rule_sets]
     for start in range(0, len(ids), chunk_size):
-        chunk = ids[start : start + chunk_size]
-        facts = merchant_facts_list(as_of=as_of, merchant_ids=chunk)
-        outcomes = evaluate_many(rule_sets, facts)
-        chunk_stats = _write(outcomes, _existing(chunk, program_list), programs)
-        chunk_stats.merchants = len(facts)
-        stats.add(chunk_stats)
+        stats.add(_recompute_chunk(rule_sets, as_of, merchant_ids=ids[start : start + chunk_size]))
     return stats
 
 
@@ -279,10 +254,36 @@ def eligibility_recompute_range(
     rule_sets = list(rule_sets) if rule_sets is not None else published_rule_sets(program_ids)
     if not rule_sets:
         return RecomputeStats()
-    facts = merchant_facts_for_range(as_of=as_of, id_range=id_range)
-    outcomes = evaluate_many(rule_sets, facts)
-    existing = _existing_in_range(id_range, [rule_set.program_id for rule_set in rule_sets])
-    stats = _write(outcomes, existing, _programs(rule_sets))
+    return _recompute_chunk(rule_sets, as_of, id_range=id_range)
+
+
+def _recompute_chunk(
+    rule_sets: Sequence[CompiledRuleSet],
+    as_of: datetime.date,
+    *,
+    id_range: tuple[int, int | None] | None = None,
+    merchant_ids: Sequence[int] | None = None,
+) -> RecomputeStats:
+    if eligibility_sql.supported():
+        result = eligibility_sql.recompute(
+            rule_sets=rule_sets, as_of=as_of, id_range=id_range, merchant_ids=merchant_ids
+        )
+        return RecomputeStats(
+            merchants=result.merchants,
+            evaluated=result.merchants * len(rule_sets),
+            written=result.written,
+            gained=result.gained,
+            lost=result.lost,
+            notifications=len(result.notification_ids),
+        )
+    program_ids = [rule_set.program_id for rule_set in rule_sets]
+    if id_range is not None:
+        facts = merchant_facts_for_range(as_of=as_of, id_range=id_range)
+        existing = _existing_in_range(id_range, program_ids)
+    else:
+        facts = merchant_facts_list(as_of=as_of, merchant_ids=merchant_ids)
+        existing = _existing([merchant.merchant_id for merchant in facts], program_ids)
+    stats = _write(evaluate_many(rule_sets, facts), existing, _programs(rule_sets))
     stats.merchants = len(facts)
     return stats
 
@@ -386,22 +387,38 @@ def rule_set_simulate(
     compiled = CompiledRuleSet.compile(rule_set)
     simulation = Simulation(rule_set_id=rule_set.pk, as_of=as_of)
     for id_range in merchant_id_ranges(chunk_size=chunk_size):
-        facts: list[MerchantFacts] = merchant_facts_for_range(as_of=as_of, id_range=id_range)
-        low, high = id_range
-        eligible_now = Eligibility.objects.filter(
-            program_id=rule_set.program_id, is_eligible=True, merchant_id__gte=low
-        )
-        if high is not None:
-            eligible_now = eligible_now.filter(merchant_id__lt=high)
-        before = set(eligible_now.values_list("merchant_id", flat=True))
-        for merchant in facts:
-            after = evaluate(compiled, merchant).is_eligible
-            was = merchant.merchant_id in before
-            if after and not was:
-                simulation.gained.append(merchant.merchant_id)
-            elif was and not after:
-                simulation.lost.append(merchant.merchant_id)
-            elif was and after:
-                simulation.kept.append(merchant.merchant_id)
-        simulation.evaluated += len(facts)
+        if eligibility_sql.supported():
+            evaluated, gained, lost, kept = eligibility_sql.simulate(
+                rule_set=compiled, as_of=as_of, id_range=id_range
+            )
+        else:
+            evaluated, gained, lost, kept = _simulate_in_python(compiled, as_of, id_range)
+        simulation.evaluated += evaluated
+        simulation.gained += gained
+        simulation.lost += lost
+        simulation.kept += kept
     return simulation
+
+
+def _simulate_in_python(
+    compiled: CompiledRuleSet, as_of: datetime.date, id_range: tuple[int, int | None]
+) -> tuple[int, list[int], list[int], list[int]]:
+    facts = merchant_facts_for_range(as_of=as_of, id_range=id_range)
+    low, high = id_range
+    eligible_now = Eligibility.objects.filter(
+        program_id=compiled.program_id, is_eligible=True, merchant_id__gte=low
+    )
+    if high is not None:
+        eligible_now = eligible_now.filter(merchant_id__lt=high)
+    before = set(eligible_now.values_list("merchant_id", flat=True))
+    gained, lost, kept = [], [], []
+    for merchant in facts:
+        after = evaluate(compiled, merchant).is_eligible
+        was = merchant.merchant_id in before
+        if after and not was:
+            gained.append(merchant.merchant_id)
+        elif was and not after:
+            lost.append(merchant.merchant_id)
+        elif was and after:
+            kept.append(merchant.merchant_id)
+    return len(facts), gained, lost, kept

@@ -13,10 +13,7 @@ from tests.belts.factories import (
     OperationCenterFactory,
 )
 
-from .base import AUTH_QUERIES, ReadOnlyAPITests
-
-# A paginated list: its count, then its page.
-LIST = 2
+from .base import AUTH_QUERIES, LIST, ReadOnlyAPITests
 
 
 class OperationCenterServingBeltsFactory(OperationCenterFactory):

@@ -48,7 +48,14 @@ def test_schema_generates_without_warnings(tmp_path: Path) -> None:
     schema = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema))
     text = schema.read_text()
-    for path in ("/api/v1/belts/", "/api/v1/operation-centers/", "/api/v1/programs/{id}/"):
+    for path in (
+        "/api/v1/belts/",
+        "/api/v1/operation-centers/",
+        "/api/v1/programs/{id}/",
+        "/api/v1/eligibility/",
+        "/api/v1/merchants/{merchant_id}/eligibility/",
+        "/api/v1/rule-sets/{id}/simulate/",
+    ):
         assert f"{path}:" in text
 
 
@@ -78,6 +85,29 @@ class TestSchemaAndDocsAccess:
         ):
             assert path in paths
             assert set(paths[path]) == {"get"}, path
+        for path, methods in {
+            "/api/v1/eligibility/": {"get"},
+            "/api/v1/eligibility/{id}/": {"get"},
+            "/api/v1/merchants/{merchant_id}/eligibility/": {"get"},
+            "/api/v1/rule-sets/": {"get", "post"},
+            "/api/v1/rule-sets/{id}/": {"get", "put", "patch", "delete"},
+            "/api/v1/rule-sets/{id}/publish/": {"post"},
+            "/api/v1/rule-sets/{id}/simulate/": {"post"},
+        }.items():
+            assert set(paths[path]) == methods, path
+
+    def test_schema_documents_the_domain_error_shape(self, staff_api_client):
+        schema = staff_api_client.get(reverse("api:schema"), {"format": "json"}).json()
+        error = schema["components"]["schemas"]["DomainErrorDetail"]
+        assert set(error["properties"]) == {"code", "message", "field"}
+        patch = schema["paths"]["/api/v1/rule-sets/{id}/"]["patch"]["responses"]
+        assert patch["409"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/DomainError"
+        }
+        simulation = schema["components"]["schemas"]["Simulation"]["properties"]
+        assert {"counts", "gain", "lose", "keep", "page", "page_size", "num_pages"} <= set(
+            simulation
+        )
 
 
 @pytest.mark.django_db
@@ -123,4 +153,6 @@ def test_api_root_lists_every_endpoint(user_api_client):
         "operation-centers",
         "belt-year-stats",
         "programs",
+        "rule-sets",
+        "eligibility",
     }

@@ -25,8 +25,9 @@ from tests.merchants.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, memberships with their merchants, the selected merchant's metrics.
-METRICS_PAGE_QUERIES = 4
+# Session, user, memberships with their merchants, the selected merchant's metrics, the unread
+# count in the navigation.
+METRICS_PAGE_QUERIES = 5
 
 
 def months_back(count: int) -> datetime.date:

@@ -1,0 +1,36 @@
+"""Data the API and portal tests share: trailing metrics relative to today, stored reasons."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from merchants.models import MonthlyMetric
+
+
+def months_back(count: int, today: datetime.date | None = None) -> datetime.date:
+    """The first day of the month ``count`` months before this one."""
+    today = today or timezone.localdate()
+    index = today.year * 12 + today.month - 1 - count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def add_trailing_gmv(merchant, monthly_gmv: Decimal | int | str, *, months: int = 12) -> None:
+    """The same GMV in each of the ``months`` complete months before this one: the trailing
+    twelve-month GMV the facts see is twelve times it."""
+    MonthlyMetric.objects.bulk_create(
+        MonthlyMetric(merchant=merchant, month=months_back(back), gmv=Decimal(monthly_gmv))
+        for back in range(1, months + 1)
+    )
+
+
+def gmv_reason(*, actual: str, minimum: str, passed: bool) -> dict:
+    """A stored ``gmv_between`` reason, as the recompute writes it."""
+    shortfall = None if passed else str(Decimal(minimum) - Decimal(actual))
+    return {
+        "type": "gmv_between",
+        "passed": passed,
+        "actual": actual,
+        "required": {"min": minimum, "max": None},
+        "shortfall": shortfall,
+    }

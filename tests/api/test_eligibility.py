@@ -1,0 +1,204 @@
+"""Reading eligibility: every merchant's for staff, one merchant's for staff and its members;
+each reason worded in the request's language."""
+
+import factory
+import pytest
+from django.urls import reverse
+
+from merchants.choices import MembershipRole
+from tests.belts.factories import StaffUserFactory, UserFactory
+from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
+from tests.programs.factories import EligibilityFactory, ProgramFactory, PublishedRuleSetFactory
+
+from .base import AUTH_QUERIES, LIST, ReadOnlyAPITests, assert_num_queries
+from .helpers import gmv_reason
+
+REASON_KEYS = {"type", "passed", "actual", "required", "shortfall", "message"}
+
+
+class EligibilityWithReasonsFactory(EligibilityFactory):
+    """Not eligible: 0.8 M of GMV where 2 M is required."""
+
+    is_eligible = False
+    reasons = factory.LazyFunction(
+        lambda: [gmv_reason(actual="800000.00", minimum="2000000", passed=False)]
+    )
+
+
+class TestEligibilityAPI(ReadOnlyAPITests):
+    url_name = "api:eligibility"
+    factory = EligibilityWithReasonsFactory
+    staff_only = True
+    list_query_count = AUTH_QUERIES + LIST  # merchant, program and rule set are joined
+
+
+def merchant_eligibility_url(merchant_id: int) -> str:
+    return reverse("api:merchant-eligibility", kwargs={"merchant_id": merchant_id})
+
+
+@pytest.mark.django_db
+class TestReasons:
+    def test_each_reason_has_its_figures_and_a_message(self, staff_api_client):
+        eligibility = EligibilityWithReasonsFactory()
+
+        response = staff_api_client.get(reverse("api:eligibility-detail", args=[eligibility.pk]))
+
+        assert response.status_code == 200
+        data = response.data
+        assert data["is_eligible"] is False
+        assert data["rule_set"] == {
+            "id": eligibility.rule_set_id,
+            "version": eligibility.rule_set.version,
+        }
+        assert data["merchant"]["shop_name"] == eligibility.merchant.shop_name
+        assert data["program"]["code"] == eligibility.program.code
+        assert data["computed_at"]
+        (reason,) = data["reasons"]
+        assert set(reason) == REASON_KEYS
+        assert reason["passed"] is False
+        assert reason["actual"] == "800000.00"
+        assert reason["required"] == {"min": "2000000", "max": None}
+        assert reason["shortfall"] == "1200000.00"
+
+    def test_message_in_english_by_default(self, staff_api_client):
+        eligibility = EligibilityWithReasonsFactory()
+
+        response = staff_api_client.get(reverse("api:eligibility-detail", args=[eligibility.pk]))
+
+        message = response.data["reasons"][0]["message"]
+        assert "CNY 1.2 M" in message  # the shortfall, in millions
+        assert "more GMV over 12 months" in message
+
+    def test_message_follows_accept_language(self, staff_api_client):
+        # The Chinese catalogue may not be compiled: the money format shows the language.
+        eligibility = EligibilityWithReasonsFactory()
+        url = reverse("api:eligibility-detail", args=[eligibility.pk])
+
+        english = staff_api_client.get(url, HTTP_ACCEPT_LANGUAGE="en").data["reasons"][0]
+        chinese = staff_api_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").data["reasons"][0]
+
+        assert chinese["message"] != english["message"]
+        assert "¥120万" in chinese["message"]  # 1.2 M in units of 10,000
+        assert "CNY" not in chinese["message"]
+        # Only the words change; the figures do not.
+        assert {k: v for k, v in chinese.items() if k != "message"} == {
+            k: v for k, v in english.items() if k != "message"
+        }
+
+    def test_list_messages_follow_accept_language_too(self, staff_api_client):
+        EligibilityWithReasonsFactory()
+
+        response = staff_api_client.get(
+            reverse("api:eligibility-list"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+
+        assert "¥120万" in response.data["results"][0]["reasons"][0]["message"]
+
+
+@pytest.mark.django_db
+class TestEligibilityFilters:
+    def test_by_merchant_program_code_and_outcome(self, staff_api_client):
+        merchant = MerchantFactory()
+        source_power = PublishedRuleSetFactory(program=ProgramFactory(code="source-power"))
+        star_origin = PublishedRuleSetFactory(program=ProgramFactory(code="star-origin"))
+        eligible = EligibilityFactory(merchant=merchant, rule_set=source_power)
+        not_eligible = EligibilityFactory(
+            merchant=merchant, rule_set=star_origin, is_eligible=False
+        )
+        elsewhere = EligibilityFactory(rule_set=source_power)
+        url = reverse("api:eligibility-list")
+
+        def ids(params):
+            response = staff_api_client.get(url, params)
+            assert response.status_code == 200, response.data
+            return {row["id"] for row in response.data["results"]}
+
+        assert ids({"merchant": merchant.pk}) == {eligible.pk, not_eligible.pk}
+        assert ids({"program": "source-power"}) == {eligible.pk, elsewhere.pk}
+        assert ids({"is_eligible": "false"}) == {not_eligible.pk}
+        assert ids({"merchant": merchant.pk, "is_eligible": "true"}) == {eligible.pk}
+
+    def test_a_merchant_id_must_be_a_number(self, staff_api_client):
+        response = staff_api_client.get(reverse("api:eligibility-list"), {"merchant": "abc"})
+        assert response.status_code == 400
+        assert "merchant" in response.data
+
+
+@pytest.mark.django_db
+class TestOneMerchantsEligibility:
+    @pytest.fixture
+    def member(self):
+        return MerchantMembershipFactory(role=MembershipRole.OPERATOR)
+
+    @pytest.fixture
+    def rows(self, member):
+        mine = EligibilityWithReasonsFactory.create_batch(2, merchant=member.merchant)
+        EligibilityWithReasonsFactory()  # another merchant's
+        return mine
+
+    def test_a_member_reads_their_merchants_rows(self, api_client, member, rows):
+        api_client.force_login(member.user)
+
+        response = api_client.get(merchant_eligibility_url(member.merchant_id))
+
+        assert response.status_code == 200
+        assert {row["id"] for row in response.data["results"]} == {row.pk for row in rows}
+        assert set(response.data["results"][0]["reasons"][0]) == REASON_KEYS
+
+    def test_staff_read_any_merchant(self, staff_api_client, member, rows):
+        response = staff_api_client.get(merchant_eligibility_url(member.merchant_id))
+
+        assert response.status_code == 200
+        assert response.data["count"] == 2
+
+    def test_someone_elses_merchant_is_a_404(self, api_client, member, rows):
+        api_client.force_login(UserFactory())
+
+        response = api_client.get(merchant_eligibility_url(member.merchant_id))
+
+        assert response.status_code == 404
+
+    def test_a_member_of_another_merchant_gets_a_404(self, api_client, member, rows):
+        other = MerchantMembershipFactory()
+        api_client.force_login(other.user)
+
+        assert api_client.get(merchant_eligibility_url(member.merchant_id)).status_code == 404
+
+    def test_a_missing_merchant_is_a_404_for_staff_too(self, staff_api_client):
+        assert staff_api_client.get(merchant_eligibility_url(2_000_000_000)).status_code == 404
+
+    def test_anonymous_is_refused(self, api_client, member):
+        response = api_client.get(merchant_eligibility_url(member.merchant_id))
+        assert response.status_code in {401, 403}
+
+    def test_inactive_programs_are_left_out(self, api_client, member, rows):
+        retired = EligibilityFactory(
+            merchant=member.merchant,
+            rule_set=PublishedRuleSetFactory(program=ProgramFactory(is_active=False)),
+        )
+        api_client.force_login(member.user)
+
+        response = api_client.get(merchant_eligibility_url(member.merchant_id))
+
+        assert retired.pk not in {row["id"] for row in response.data["results"]}
+        assert response.data["count"] == 2
+
+    def test_query_count_is_fixed(self, api_client, member):
+        api_client.force_login(member.user)
+        EligibilityWithReasonsFactory(merchant=member.merchant)
+        url = merchant_eligibility_url(member.merchant_id)
+        # Session, user, the membership check, then the page's count and rows.
+        expected = AUTH_QUERIES + 1 + LIST
+        with assert_num_queries(expected, "1 program"):
+            assert api_client.get(url).data["count"] == 1
+
+        EligibilityWithReasonsFactory.create_batch(5, merchant=member.merchant)
+        with assert_num_queries(expected, "6 programs"):
+            assert api_client.get(url).data["count"] == 6
+
+    def test_the_staff_list_is_refused_to_members(self, api_client, member, rows):
+        api_client.force_login(member.user)
+        assert api_client.get(reverse("api:eligibility-list")).status_code == 403
+        # Staff reach it.
+        api_client.force_login(StaffUserFactory())
+        assert api_client.get(reverse("api:eligibility-list")).status_code == 200
