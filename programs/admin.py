@@ -34,6 +34,7 @@ from merchants.models import Merchant
 
 from .choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
 from .criteria import CRITERIA, criteria_from_json, explain
+from .eligibility import eligibility_reasons
 from .exceptions import CriterionError, ProgramError
 from .models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
 from .services import (
@@ -492,27 +493,28 @@ class EligibilityAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("failed criteria"))
     def failed_criteria(self, obj):
-        return sum(1 for reason in obj.reasons or () if not reason.get("passed"))
+        return sum(1 for reason in _reasons(obj) if not reason.passed)
 
     @admin.display(description=_("reasons"))
     def reasons_table(self, obj):
         """One row per criterion: passed or not, the actual and the required value, the
         shortfall, and the explanation a merchant reads, in the active language."""
-        if not obj.reasons:
+        reasons = _reasons(obj)
+        if not reasons:
             return None
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    _criterion_label(reason.get("type", "")),
-                    gettext("passed") if reason.get("passed") else gettext("failed"),
-                    _reason_value(reason.get("actual")),
-                    _reason_value(reason.get("required")),
-                    _reason_value(reason.get("shortfall")),
-                    _reason_explanation(reason),
+                    _criterion_label(reason.type),
+                    gettext("passed") if reason.passed else gettext("failed"),
+                    _reason_value(stored["actual"]),
+                    _reason_value(stored["required"]),
+                    _reason_value(stored["shortfall"]),
+                    explain(reason),
                 )
-                for reason in obj.reasons
+                for reason, stored in ((reason, reason.as_json()) for reason in reasons)
             ),
         )
         return format_html(
@@ -546,13 +548,12 @@ def _reason_value(value) -> str:
     return str(value)
 
 
-def _reason_explanation(reason) -> str:
+def _reasons(eligibility) -> list:
     try:
-        return explain(reason)
-    except (KeyError, AttributeError, TypeError, ValueError, ArithmeticError):
-        # A row in a shape the engine does not write (an older version, an import by hand):
-        # its values above still tell the story, and the page must not fail on it.
-        return "—"
+        return eligibility_reasons(eligibility)
+    except (CriterionError, ValueError, ArithmeticError):
+        # A row in a shape the engine does not write (an import by hand): the page must not fail.
+        return []
 
 
 @admin.register(Cohort)

@@ -1,9 +1,13 @@
 """Typed, parameterised eligibility criteria.
 
 A rule set stores its criteria as data: ``[{"type": "gmv_between", "params": {"min": "1000000"}}]``.
-Each type is one small class here: it checks its parameters, evaluates a merchant's facts into a
-:class:`Reason` (passed, actual value, required value, shortfall in the criterion's unit), and
-explains a reason in the active language. Adding a type is one class and one ``@register``.
+Each type is one small class here: it checks its parameters, reads one fact of the merchant (its
+*actual* value), judges it into a :class:`Reason` (passed, actual, required, shortfall in the
+criterion's unit), says the same rule in SQL for the set-based recompute, and explains a reason
+in the active language. Adding a type is one class and one ``@register``.
+
+An eligibility row stores only the actual value each criterion saw: the rest of a reason follows
+from it and from the rule set, which never changes once published.
 """
 
 from __future__ import annotations
@@ -71,25 +75,15 @@ def _decimal(value: Any) -> Decimal | None:
     return Decimal(str(value))
 
 
-@dataclass(frozen=True, slots=True)
-class SqlReason:
-    """A criterion as SQL over the facts relation ``f`` (PostgreSQL): ``passed`` is a boolean
-    that is never NULL; ``actual`` and ``shortfall`` are scalars equal to what ``evaluate``
-    gives, stored as JSON strings when ``decimal`` (as ``Reason.as_json`` stores Decimals)."""
-
-    passed: str
-    actual: str
-    shortfall: str = "NULL"
-    params: tuple[Any, ...] = ()
-    decimal: bool = False
-
-
 class Criterion:
-    """One rule. Subclasses set ``type``, ``label`` and implement ``evaluate``, ``explain`` and
-    ``sql`` (the same rule for the set-based recompute on PostgreSQL)."""
+    """One rule over one fact. Subclasses set ``type``, ``label``, ``fact`` (an attribute of
+    ``MerchantFacts`` and a column of the facts relation ``f`` in SQL) and implement ``judge``,
+    ``passed_sql`` (the same rule in SQL, for PostgreSQL) and ``explain``."""
 
     type: ClassVar[str]
     label: ClassVar[Any]
+    fact: ClassVar[str]
+    decimal: ClassVar[bool] = False  # the actual value is a Decimal, stored as a JSON string
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         self.params = self.clean(dict(params or {}))
@@ -99,15 +93,29 @@ class Criterion:
         return params
 
     def evaluate(self, facts: MerchantFacts) -> Reason:
+        return self.judge(getattr(facts, self.fact))
+
+    def judge(self, actual: Any) -> Reason:
+        """The reason for a merchant whose fact has this value (None: no data)."""
+        raise NotImplementedError
+
+    def passed_sql(self) -> tuple[str, tuple[Any, ...]]:
+        """A boolean over ``f.<fact>`` that is never NULL, agreeing with ``judge`` exactly."""
         raise NotImplementedError
 
     def explain(self, reason: Reason) -> str:
         """The reason in words, in the active language."""
         raise NotImplementedError
 
-    def sql(self) -> SqlReason:
-        """The rule over the facts relation ``f``; must agree with ``evaluate`` exactly."""
-        raise NotImplementedError
+    @property
+    def column(self) -> str:
+        return f"f.{self.fact}"
+
+    def actual_json(self, actual: Any) -> Any:
+        return str(actual) if self.decimal and actual is not None else actual
+
+    def actual_from_json(self, value: Any) -> Any:
+        return Decimal(value) if self.decimal and value is not None else value
 
     def required_json(self) -> Any:
         """``required`` as ``Reason.as_json`` stores it (the same for every merchant)."""
@@ -213,6 +221,14 @@ def evaluate_all(criteria: Sequence[Criterion], facts: MerchantFacts) -> tuple[b
     return all(reason.passed for reason in reasons), reasons
 
 
+def reasons_from_actuals(criteria: Sequence[Criterion], actuals: Sequence[Any]) -> list[Reason]:
+    """The reasons of a stored outcome: each criterion judges the actual value it saw."""
+    return [
+        criterion.judge(criterion.actual_from_json(actual))
+        for criterion, actual in zip(criteria, actuals, strict=True)
+    ]
+
+
 def explain(reason: Reason | Mapping[str, Any], *, language: str | None = None) -> str:
     """Words for a stored reason, in ``language`` or the active one."""
     if not isinstance(reason, Reason):
@@ -242,23 +258,17 @@ class _AtLeast(Criterion):
     def clean(self, params):
         return {self.param: self._amount(params, self.param, required=True)}
 
-    def evaluate(self, facts):
-        actual = getattr(facts, self.fact)
+    decimal = True
+
+    def judge(self, actual):
         required = self.params[self.param]
         if actual is None:
             return Reason(self.type, False, None, required)
         passed = actual >= required
         return Reason(self.type, passed, actual, required, None if passed else required - actual)
 
-    def sql(self):
-        value, column = str(self.params[self.param]), f"f.{self.fact}"
-        return SqlReason(
-            passed=f"COALESCE({column} >= %s::numeric, false)",
-            actual=column,
-            shortfall=f"CASE WHEN {column} < %s::numeric THEN %s::numeric - {column} END",
-            params=(value, value, value),
-            decimal=True,
-        )
+    def passed_sql(self):
+        return f"COALESCE({self.column} >= %s::numeric, false)", (str(self.params[self.param]),)
 
 
 class _AtMost(Criterion):
@@ -270,29 +280,25 @@ class _AtMost(Criterion):
     def clean(self, params):
         return {self.param: self._amount(params, self.param, required=True)}
 
-    def evaluate(self, facts):
-        actual = getattr(facts, self.fact)
+    decimal = True
+
+    def judge(self, actual):
         required = self.params[self.param]
         if actual is None:
             return Reason(self.type, False, None, required)
         passed = actual <= required
         return Reason(self.type, passed, actual, required, None if passed else actual - required)
 
-    def sql(self):
-        value, column = str(self.params[self.param]), f"f.{self.fact}"
-        return SqlReason(
-            passed=f"COALESCE({column} <= %s::numeric, false)",
-            actual=column,
-            shortfall=f"CASE WHEN {column} > %s::numeric THEN {column} - %s::numeric END",
-            params=(value, value, value),
-            decimal=True,
-        )
+    def passed_sql(self):
+        return f"COALESCE({self.column} <= %s::numeric, false)", (str(self.params[self.param]),)
 
 
 @register
 class GmvBetween(Criterion):
     type = "gmv_between"
     label = gettext_lazy("Trailing 12-month GMV between")
+    fact = "gmv_12m"
+    decimal = True
 
     def clean(self, params):
         low = self._amount(params, "min", required=False)
@@ -305,8 +311,7 @@ class GmvBetween(Criterion):
             raise CriterionError(_("gmv_between: amounts cannot be negative."))
         return {"min": low, "max": high}
 
-    def evaluate(self, facts):
-        actual = facts.gmv_12m
+    def judge(self, actual):
         low, high = self.params["min"], self.params["max"]
         required = {"min": low, "max": high}
         if low is not None and actual < low:
@@ -318,26 +323,15 @@ class GmvBetween(Criterion):
     def required(self):
         return {"min": self.params["min"], "max": self.params["max"]}
 
-    def sql(self):
-        low, high = self.params["min"], self.params["max"]
-        conditions, shortfalls, params, shortfall_params = [], [], [], []
-        if low is not None:
+    def passed_sql(self):
+        conditions, params = [], []
+        if self.params["min"] is not None:
             conditions.append("f.gmv_12m >= %s::numeric")
-            params.append(str(low))
-            shortfalls.append("WHEN f.gmv_12m < %s::numeric THEN %s::numeric - f.gmv_12m")
-            shortfall_params += [str(low), str(low)]
-        if high is not None:
+            params.append(str(self.params["min"]))
+        if self.params["max"] is not None:
             conditions.append("f.gmv_12m <= %s::numeric")
-            params.append(str(high))
-            shortfalls.append("WHEN f.gmv_12m > %s::numeric THEN %s::numeric - f.gmv_12m")
-            shortfall_params += [str(high), str(high)]
-        return SqlReason(
-            passed=" AND ".join(conditions),
-            actual="f.gmv_12m",
-            shortfall=f"CASE {' '.join(shortfalls)} END",
-            params=(*params, *shortfall_params),
-            decimal=True,
-        )
+            params.append(str(self.params["max"]))
+        return " AND ".join(conditions), tuple(params)
 
     def explain(self, reason):
         actual = format_cny(_decimal(reason.actual))
@@ -428,20 +422,18 @@ class LiveSessionsAtLeast(_AtLeast):
             )
         return {"min": self._whole(params, "min"), "days": 90}
 
-    def evaluate(self, facts):
-        actual = facts.live_sessions_90d
+    decimal = False
+
+    def judge(self, actual):
         required = self.params["min"]
         passed = actual >= required
         return Reason(self.type, passed, actual, required, None if passed else required - actual)
 
-    def sql(self):
-        value = self.params["min"]
-        return SqlReason(
-            passed="f.live_sessions_90d >= %s",
-            actual="f.live_sessions_90d",
-            shortfall="CASE WHEN f.live_sessions_90d < %s THEN %s - f.live_sessions_90d END",
-            params=(value, value, value),
-        )
+    def passed_sql(self):
+        return "f.live_sessions_90d >= %s", (self.params["min"],)
+
+    def required(self):
+        return self.params["min"]
 
     def explain(self, reason):
         values = {
@@ -502,20 +494,15 @@ class _AgeCriterion(Criterion):
 class StoreAgeAtMost(_AgeCriterion):
     type = "store_age_at_most"
     label = gettext_lazy("Store age at most (months)")
+    fact = "store_age_months"
 
-    def evaluate(self, facts):
-        actual, required = facts.store_age_months, self.params["months"]
+    def judge(self, actual):
+        required = self.params["months"]
         passed = actual <= required
         return Reason(self.type, passed, actual, required, None if passed else actual - required)
 
-    def sql(self):
-        value = self.params["months"]
-        return SqlReason(
-            passed="f.store_age_months <= %s",
-            actual="f.store_age_months",
-            shortfall="CASE WHEN f.store_age_months > %s THEN f.store_age_months - %s END",
-            params=(value, value, value),
-        )
+    def passed_sql(self):
+        return "f.store_age_months <= %s", (self.params["months"],)
 
     def explain(self, reason):
         values = {"actual": reason.actual, "required": reason.required}
@@ -534,20 +521,15 @@ class StoreAgeAtMost(_AgeCriterion):
 class StoreAgeAtLeast(_AgeCriterion):
     type = "store_age_at_least"
     label = gettext_lazy("Store age at least (months)")
+    fact = "store_age_months"
 
-    def evaluate(self, facts):
-        actual, required = facts.store_age_months, self.params["months"]
+    def judge(self, actual):
+        required = self.params["months"]
         passed = actual >= required
         return Reason(self.type, passed, actual, required, None if passed else required - actual)
 
-    def sql(self):
-        value = self.params["months"]
-        return SqlReason(
-            passed="f.store_age_months >= %s",
-            actual="f.store_age_months",
-            shortfall="CASE WHEN f.store_age_months < %s THEN %s - f.store_age_months END",
-            params=(value, value, value),
-        )
+    def passed_sql(self):
+        return "f.store_age_months >= %s", (self.params["months"],)
 
     def explain(self, reason):
         values = {"actual": reason.actual, "required": reason.required}
@@ -563,22 +545,17 @@ class StoreAgeAtLeast(_AgeCriterion):
 class ReturnedWithin(_AgeCriterion):
     type = "returned_within"
     label = gettext_lazy("Returned to the platform within (months)")
+    fact = "months_since_return"
 
-    def evaluate(self, facts):
-        actual, required = facts.months_since_return, self.params["months"]
+    def judge(self, actual):
+        required = self.params["months"]
         if actual is None:
             return Reason(self.type, False, None, required)
         passed = actual <= required
         return Reason(self.type, passed, actual, required, None if passed else actual - required)
 
-    def sql(self):
-        value = self.params["months"]
-        return SqlReason(
-            passed="COALESCE(f.months_since_return <= %s, false)",
-            actual="f.months_since_return",
-            shortfall="CASE WHEN f.months_since_return > %s THEN f.months_since_return - %s END",
-            params=(value, value, value),
-        )
+    def passed_sql(self):
+        return "COALESCE(f.months_since_return <= %s, false)", (self.params["months"],)
 
     def explain(self, reason):
         values = {"actual": reason.actual, "required": reason.required}
@@ -608,18 +585,12 @@ class _In(Criterion):
     def clean(self, params):
         return {self.param: self._choices(params, self.param, self.allowed())}
 
-    def evaluate(self, facts):
-        actual = getattr(facts, self.fact)
+    def judge(self, actual):
         required = self.params[self.param]
         return Reason(self.type, actual in required, actual, required)
 
-    def sql(self):
-        column = f"f.{self.fact}"
-        return SqlReason(
-            passed=f"COALESCE({column} = ANY(%s), false)",
-            actual=column,
-            params=(list(self.params[self.param]),),
-        )
+    def passed_sql(self):
+        return f"COALESCE({self.column} = ANY(%s), false)", (list(self.params[self.param]),)
 
     def display(self, value: Any) -> str:
         return str(value) if value is not None else "—"
@@ -697,6 +668,7 @@ class BrandStageIn(_In):
 class Smb(Criterion):
     type = "smb"
     label = gettext_lazy("Small or medium business")
+    fact = "is_smb"
 
     def clean(self, params):
         value = params.get("value", True)
@@ -704,16 +676,12 @@ class Smb(Criterion):
             raise CriterionError(_("smb: “value” must be true or false."))
         return {"value": value}
 
-    def evaluate(self, facts):
+    def judge(self, actual):
         required = self.params["value"]
-        return Reason(self.type, facts.is_smb == required, facts.is_smb, required)
+        return Reason(self.type, actual == required, actual, required)
 
-    def sql(self):
-        return SqlReason(
-            passed="f.is_smb = %s",
-            actual="f.is_smb",
-            params=(self.params["value"],),
-        )
+    def passed_sql(self):
+        return "f.is_smb = %s", (self.params["value"],)
 
     def explain(self, reason):
         if reason.passed:

@@ -1,15 +1,20 @@
-"""Evaluating published rule sets on merchant facts, and the fingerprint that makes reruns free."""
+"""Evaluating published rule sets on merchant facts, and the fingerprint that makes reruns free.
+
+An outcome is stored as the actual value each criterion saw (``Eligibility.actuals``); its
+reasons follow from those and the rule set, which never changes once published."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from merchants.facts import MerchantFacts
 
-from .criteria import Criterion, Reason, criteria_from_json, evaluate_all
-from .models import RuleSet
+from .criteria import Criterion, Reason, criteria_from_json, reasons_from_actuals
+from .models import Eligibility, RuleSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,27 +43,34 @@ class Outcome:
     rule_set_id: int
     is_eligible: bool
     reasons: tuple[Reason, ...]
+    actuals: tuple[Any, ...]
     fingerprint: str
 
     def reasons_json(self) -> list[dict]:
         return [reason.as_json() for reason in self.reasons]
 
 
-def fingerprint(rule_set_id: int, is_eligible: bool, reasons: Iterable[Reason]) -> str:
-    """A stable 64-bit digest of an outcome: equal digests mean nothing to write."""
-    text = repr((rule_set_id, is_eligible, tuple(reasons)))
+def fingerprint(rule_set_id: int, actuals: Sequence[Any]) -> str:
+    """A stable 64-bit digest of an outcome: the rule set and what each criterion saw decide
+    everything else, so equal digests mean nothing to write."""
+    text = f"{rule_set_id}|{json.dumps(list(actuals), separators=(',', ':'))}"
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def evaluate(rule_set: CompiledRuleSet, facts: MerchantFacts) -> Outcome:
-    eligible, reasons = evaluate_all(rule_set.criteria, facts)
+    reasons = tuple(criterion.evaluate(facts) for criterion in rule_set.criteria)
+    actuals = tuple(
+        criterion.actual_json(reason.actual)
+        for criterion, reason in zip(rule_set.criteria, reasons, strict=True)
+    )
     return Outcome(
         merchant_id=facts.merchant_id,
         program_id=rule_set.program_id,
         rule_set_id=rule_set.id,
-        is_eligible=eligible,
-        reasons=tuple(reasons),
-        fingerprint=fingerprint(rule_set.id, eligible, reasons),
+        is_eligible=all(reason.passed for reason in reasons),
+        reasons=reasons,
+        actuals=actuals,
+        fingerprint=fingerprint(rule_set.id, actuals),
     )
 
 
@@ -66,3 +78,9 @@ def evaluate_many(
     rule_sets: Sequence[CompiledRuleSet], facts: Iterable[MerchantFacts]
 ) -> list[Outcome]:
     return [evaluate(rule_set, merchant) for merchant in facts for rule_set in rule_sets]
+
+
+def eligibility_reasons(eligibility: Eligibility) -> list[Reason]:
+    """The reasons of a stored outcome (use with ``select_related("rule_set")``)."""
+    criteria = criteria_from_json(eligibility.rule_set.criteria)
+    return reasons_from_actuals(criteria, eligibility.actuals or [])

@@ -1,17 +1,16 @@
 """The set-based recompute on PostgreSQL: facts, rules, comparison and writes in one statement.
 
 For a chunk of merchants, one statement aggregates their facts, evaluates every published rule
-set (each criterion's ``sql()``), compares the outcome's fingerprint with the stored row, upserts
-only the rows that moved and writes the notifications of the merchants whose status flipped, all
-inside the database. Python sees only the counts and the new notifications' ids. The Python
-evaluation (``programs.eligibility``) computes exactly the same reasons: a property test holds
-the two together.
+set (each criterion's ``passed_sql()``), compares a fingerprint of the values the criteria saw
+with the stored row's, upserts only the rows that moved and writes the notifications of the
+merchants whose status flipped, all inside the database. Python sees only the counts and the
+new notifications' ids. The Python evaluation (``programs.eligibility``) computes exactly the
+same outcomes and values: a property test holds the two together.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from merchants.models import MerchantMembership, Notification, NotificationPrefe
 from merchants.notifications import notifications_queue
 
 from .eligibility import CompiledRuleSet
-from .models import Eligibility, Program
+from .models import Eligibility, Program, RuleSet
 
 
 def supported() -> bool:
@@ -98,33 +97,19 @@ def facts_sql(
     return sql, [*params, window.tier_year]
 
 
-def _json(expression: str, decimal: bool) -> str:
-    """A value for ``jsonb_build_object``: Decimals as strings (as ``Reason.as_json`` stores
-    them), everything else as itself."""
-    return f"({expression})::text" if decimal else expression
-
-
 def _evaluated_sql(index: int, rule_set: CompiledRuleSet) -> tuple[str, list]:
-    """CTE ``c<index>``: per merchant of ``f``, each criterion's passed, actual and shortfall,
-    the outcome, and a fingerprint taken from those scalars (no JSON is built here, so a rerun
-    that changes nothing builds none)."""
-    columns, passes, fingerprint, params = ["f.merchant_id"], [], [], []
+    """CTE ``c<index>``: per merchant of ``f``, each criterion's verdict ``p<i>`` and the value
+    it saw ``a<i>``, the outcome, and a fingerprint of those values (no JSON is built here, so a
+    rerun that changes nothing builds none)."""
+    columns, passes, seen, params = ["f.merchant_id"], [], [], []
     for position, criterion in enumerate(rule_set.criteria):
-        part = criterion.sql()
-        columns += [
-            f"({part.passed}) AS p{position}",
-            f"({part.actual}) AS a{position}",
-            f"({part.shortfall}) AS s{position}",
-        ]
-        params.extend(part.params)
+        passed, passed_params = criterion.passed_sql()
+        columns += [f"({passed}) AS p{position}", f"{criterion.column} AS a{position}"]
+        params.extend(passed_params)
         passes.append(f"p{position}")
-        fingerprint += [
-            f"p{position}::text",
-            f"COALESCE(a{position}::text, '~')",
-            f"COALESCE(s{position}::text, '~')",
-        ]
+        seen.append(f"COALESCE(a{position}::text, '~')")
     eligible = " AND ".join(passes) or "TRUE"
-    signature = f"'{rule_set.id:d}'" + "".join(f" || '|' || {item}" for item in fingerprint)
+    signature = " || '|' || ".join([f"'{rule_set.id:d}'", *seen])
     sql = f"""
     o{index} AS (SELECT {", ".join(columns)} FROM f),
     c{index} AS (
@@ -136,20 +121,13 @@ def _evaluated_sql(index: int, rule_set: CompiledRuleSet) -> tuple[str, list]:
     return sql, params
 
 
-def _reasons_sql(rule_set: CompiledRuleSet) -> tuple[str, list]:
-    """The reasons column, as ``Reason.as_json`` would store them, from ``c<index>``'s scalars."""
-    reasons, params = [], []
-    for position, criterion in enumerate(rule_set.criteria):
-        decimal = criterion.sql().decimal
-        reasons.append(
-            f"jsonb_build_object('type', %s::text, 'passed', c.p{position}, "
-            f"'actual', {_json(f'c.a{position}', decimal)}, 'required', %s::jsonb, "
-            f"'shortfall', {_json(f's{position}', decimal).replace('(s', '(c.s')})"
-        )
-        params += [criterion.type, json.dumps(criterion.required_json())]
-    if not reasons:
-        return "'[]'::jsonb", []
-    return f"jsonb_build_array({', '.join(reasons)})", params
+def _actuals_sql(rule_set: CompiledRuleSet) -> str:
+    """The ``actuals`` column from ``c``'s values, as ``Criterion.actual_json`` stores them."""
+    values = [
+        f"c.a{position}::text" if criterion.decimal else f"c.a{position}"
+        for position, criterion in enumerate(rule_set.criteria)
+    ]
+    return f"jsonb_build_array({', '.join(values)})" if values else "'[]'::jsonb"
 
 
 def _evaluated_all(rule_sets: Sequence[CompiledRuleSet]) -> tuple[str, list]:
@@ -194,10 +172,9 @@ def recompute(
             prior_params.append(id_range[1])
     changed_parts, changed_params = [], []
     for index, rule_set in enumerate(rule_sets):
-        reasons, reasons_params = _reasons_sql(rule_set)
         changed_parts.append(f"""
         SELECT c.merchant_id, c.program_id, c.rule_set_id, c.is_eligible, c.fingerprint,
-               {reasons} AS reasons,
+               {_actuals_sql(rule_set)} AS actuals,
                prior.is_eligible AS was_eligible,
                COALESCE(prior.status_changes, 0)
                  + CASE WHEN prior.merchant_id IS NULL THEN c.is_eligible::int
@@ -209,7 +186,7 @@ def recompute(
                ON prior.merchant_id = c.merchant_id
               AND prior.program_id = c.program_id{prior_filter}
         WHERE prior.fingerprint IS DISTINCT FROM c.fingerprint""")
-        changed_params += [*reasons_params, *prior_params]
+        changed_params += prior_params
     gained, lost = NotificationKind.ELIGIBILITY_GAINED, NotificationKind.ELIGIBILITY_LOST
     sql = f"""
     WITH {facts},
@@ -218,25 +195,27 @@ def recompute(
     ),
     upserted AS (
         INSERT INTO {eligibility} AS e
-            (merchant_id, program_id, rule_set_id, is_eligible, reasons, computed_at,
+            (merchant_id, program_id, rule_set_id, is_eligible, actuals, computed_at,
              fingerprint, status_changes, changed_at)
-        SELECT merchant_id, program_id, rule_set_id, is_eligible, reasons, now(),
+        SELECT merchant_id, program_id, rule_set_id, is_eligible, actuals, now(),
                fingerprint, status_changes, changed_at
         FROM changed
         ON CONFLICT (merchant_id, program_id) DO UPDATE SET
             rule_set_id = EXCLUDED.rule_set_id, is_eligible = EXCLUDED.is_eligible,
-            reasons = EXCLUDED.reasons, computed_at = EXCLUDED.computed_at,
+            actuals = EXCLUDED.actuals, computed_at = EXCLUDED.computed_at,
             fingerprint = EXCLUDED.fingerprint, status_changes = EXCLUDED.status_changes,
             changed_at = EXCLUDED.changed_at
         RETURNING 1
     ),
     flips AS (
         SELECT changed.*, program.code, program.name, program.name_zh,
+               rule_set.criteria,
                CASE WHEN changed.is_eligible THEN '{gained}' ELSE '{lost}' END AS kind,
                'eligibility:' || changed.merchant_id || ':' || changed.program_id || ':'
                    || changed.status_changes AS dedupe_base
         FROM changed
         JOIN {_table(Program)} program ON program.id = changed.program_id
+        JOIN {_table(RuleSet)} rule_set ON rule_set.id = changed.rule_set_id
         WHERE (changed.was_eligible IS NULL AND changed.is_eligible)
            OR changed.was_eligible <> changed.is_eligible
     ),
@@ -265,10 +244,12 @@ def recompute(
                left(CASE WHEN is_eligible THEN 'You are eligible for ' || name
                          ELSE 'You are no longer eligible for ' || name END, 200),
                '',
-               jsonb_build_object(
-                   'program', code, 'program_name', name, 'program_name_zh', name_zh,
-                   'eligible', is_eligible,
-                   'reasons', CASE WHEN is_eligible THEN '[]'::jsonb ELSE reasons END),
+               CASE WHEN is_eligible THEN jsonb_build_object(
+                        'program', code, 'program_name', name, 'program_name_zh', name_zh,
+                        'eligible', true)
+                    ELSE jsonb_build_object(
+                        'program', code, 'program_name', name, 'program_name_zh', name_zh,
+                        'eligible', false, 'criteria', criteria, 'actuals', actuals) END,
                dedupe_key, '{NotificationStatus.PENDING}', 0, '', now()
         FROM audience
         ON CONFLICT (dedupe_key) DO NOTHING

@@ -6,7 +6,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .criteria import explain
+from .criteria import criteria_from_json, explain, reasons_from_actuals
 
 
 def _program_name(payload: dict[str, Any]) -> str:
@@ -29,7 +29,10 @@ def eligibility_gained(payload: dict[str, Any]) -> tuple[str, str]:
 
 def eligibility_lost(payload: dict[str, Any]) -> tuple[str, str]:
     name = _program_name(payload)
-    missing = [explain(reason) for reason in payload.get("reasons", []) if not reason["passed"]]
+    reasons = reasons_from_actuals(
+        criteria_from_json(payload.get("criteria", [])), payload.get("actuals", [])
+    )
+    missing = [explain(reason) for reason in reasons if not reason.passed]
     body = _("Your shop no longer meets %(program)s. What it would take:") % {"program": name}
     return (
         _("You are no longer eligible for %(program)s") % {"program": name},

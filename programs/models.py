@@ -83,7 +83,9 @@ class Eligibility(models.Model):
     """Whether a merchant qualifies for a program under one rule-set version, and why."""
 
     # No index of their own: (merchant, program) is unique and (program, is_eligible) indexed, and
-    # every index slows the recompute's writes.
+    # every index slows the recompute's writes. ``program`` is the rule set's program, copied so
+    # the database can hold one row per merchant and program; the rule set's foreign key already
+    # vouches for it, so it carries no constraint of its own (one check less per written row).
     merchant = models.ForeignKey(
         Merchant,
         on_delete=models.CASCADE,
@@ -97,20 +99,24 @@ class Eligibility(models.Model):
         related_name="eligibilities",
         verbose_name=_("program"),
         db_index=False,
+        db_constraint=False,
     )
     rule_set = models.ForeignKey(
         RuleSet, on_delete=models.PROTECT, related_name="eligibilities", verbose_name=_("rule set")
     )
     is_eligible = models.BooleanField(_("eligible"))
-    reasons = models.JSONField(
-        _("reasons"),
+    actuals = models.JSONField(
+        _("values seen"),
         default=list,
         blank=True,
-        help_text=_("Per criterion: passed, actual and required value, shortfall, message."),
+        help_text=_(
+            "The value each criterion of the rule set saw, in order. The reasons (passed, "
+            "required, shortfall, message) follow from these and the rule set."
+        ),
     )
     computed_at = models.DateTimeField(_("computed at"))
-    # A digest of (rule set, outcome, reasons): a recompute compares digests, not JSON, and
-    # writes only the rows whose digest moved.
+    # A digest of (rule set, values seen): a recompute compares digests, not JSON, and writes
+    # only the rows whose digest moved.
     fingerprint = models.CharField(_("fingerprint"), max_length=16, blank=True, editable=False)
     status_changes = models.PositiveIntegerField(
         _("status changes"),

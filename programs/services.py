@@ -106,7 +106,10 @@ class _Change:
 
 
 def _write(
-    outcomes: Sequence[Outcome], existing: dict, programs: dict[int, Program]
+    outcomes: Sequence[Outcome],
+    existing: dict,
+    programs: dict[int, Program],
+    rule_sets: dict[int, CompiledRuleSet],
 ) -> RecomputeStats:
     """Write the outcomes whose fingerprint moved, and notify the merchants whose status
     flipped, in one transaction. Unchanged outcomes cost nothing."""
@@ -139,7 +142,7 @@ def _write(
                     program_id=c.outcome.program_id,
                     rule_set_id=c.outcome.rule_set_id,
                     is_eligible=c.outcome.is_eligible,
-                    reasons=c.outcome.reasons_json(),
+                    actuals=list(c.outcome.actuals),
                     computed_at=now,
                     fingerprint=c.outcome.fingerprint,
                     status_changes=c.status_changes,
@@ -153,7 +156,7 @@ def _write(
             update_fields=[
                 "rule_set",
                 "is_eligible",
-                "reasons",
+                "actuals",
                 "computed_at",
                 "fingerprint",
                 "status_changes",
@@ -161,25 +164,33 @@ def _write(
             ],
         )
         if flipped:
-            stats.notifications = _notify_flips(flipped, programs)
+            stats.notifications = _notify_flips(flipped, programs, rule_sets)
     stats.written = len(changes)
     stats.gained = sum(1 for c in flipped if c.outcome.is_eligible)
     stats.lost = sum(1 for c in flipped if not c.outcome.is_eligible)
     return stats
 
 
-def eligibility_payload(outcome_reasons: list, program: Program, eligible: bool) -> dict:
-    """What an eligibility notification carries: enough to render it in any language later."""
-    return {
+def eligibility_payload(outcome: Outcome, program: Program, rule_set: CompiledRuleSet) -> dict:
+    """What an eligibility notification carries: enough to render it in any language later,
+    including, for a loss, the rule set's criteria and what each saw."""
+    payload = {
         "program": program.code,
         "program_name": program.name,
         "program_name_zh": program.name_zh,
-        "eligible": eligible,
-        "reasons": [] if eligible else outcome_reasons,
+        "eligible": outcome.is_eligible,
     }
+    if not outcome.is_eligible:
+        payload["criteria"] = [criterion.as_json() for criterion in rule_set.criteria]
+        payload["actuals"] = list(outcome.actuals)
+    return payload
 
 
-def _notify_flips(flipped: Sequence[_Change], programs: dict[int, Program]) -> int:
+def _notify_flips(
+    flipped: Sequence[_Change],
+    programs: dict[int, Program],
+    rule_sets: dict[int, CompiledRuleSet],
+) -> int:
     audience = merchant_audience(
         {c.outcome.merchant_id for c in flipped if c.outcome.is_eligible},
         NotificationKind.ELIGIBILITY_GAINED,
@@ -200,7 +211,7 @@ def _notify_flips(flipped: Sequence[_Change], programs: dict[int, Program]) -> i
             key=f"eligibility:{outcome.merchant_id}:{outcome.program_id}:{change.status_changes}",
             emails=emails,
             payload=eligibility_payload(
-                outcome.reasons_json(), programs[outcome.program_id], gained
+                outcome, programs[outcome.program_id], rule_sets[outcome.rule_set_id]
             ),
         )
     return notifications_create(drafts)
@@ -221,10 +232,10 @@ def eligibility_recompute(
     active ones with a published rule set), as of a date (default today).
 
     Guarantees: facts are computed in the database, one query per chunk; only rows whose
-    outcome or reasons changed are written (a rerun with nothing new writes nothing); a merchant
-    whose status flipped gets its notifications in the same transaction as the row, with a dedupe
-    key, so a repeated run never notifies twice. On PostgreSQL each chunk is one statement
-    (``programs.eligibility_sql``); elsewhere the same rules run in Python."""
+    outcome or the values its criteria saw changed are written (a rerun with nothing new writes
+    nothing); a merchant whose status flipped gets its notifications in the same transaction as
+    the row, with a dedupe key, so a repeated run never notifies twice. On PostgreSQL each chunk
+    is one statement (``programs.eligibility_sql``); elsewhere the same rules run in Python."""
     as_of = as_of or timezone.localdate()
     rule_sets = published_rule_sets(program_ids)
     stats = RecomputeStats()
@@ -283,7 +294,12 @@ def _recompute_chunk(
     else:
         facts = merchant_facts_list(as_of=as_of, merchant_ids=merchant_ids)
         existing = _existing([merchant.merchant_id for merchant in facts], program_ids)
-    stats = _write(evaluate_many(rule_sets, facts), existing, _programs(rule_sets))
+    stats = _write(
+        evaluate_many(rule_sets, facts),
+        existing,
+        _programs(rule_sets),
+        {rule_set.id: rule_set for rule_set in rule_sets},
+    )
     stats.merchants = len(facts)
     return stats
 

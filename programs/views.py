@@ -25,6 +25,7 @@ from merchants.models import MerchantMembership
 
 from . import selectors
 from .criteria import CRITERIA, explain
+from .eligibility import eligibility_reasons
 from .models import Eligibility, Program, RuleSet
 
 
@@ -77,7 +78,7 @@ def _criterion_label(criterion_type: str) -> str:
 
 def _standing(program: Program) -> ProgramStanding:
     eligibility = program.merchant_eligibilities[0] if program.merchant_eligibilities else None
-    reasons = eligibility.reasons if eligibility and isinstance(eligibility.reasons, list) else []
+    reasons = eligibility_reasons(eligibility) if eligibility else []
     return ProgramStanding(
         program=program,
         name=program.name_zh if _in_chinese() and program.name_zh else program.name,
@@ -85,12 +86,11 @@ def _standing(program: Program) -> ProgramStanding:
         eligibility=eligibility,
         lines=[
             CriterionLine(
-                passed=bool(reason.get("passed")),
-                label=_criterion_label(reason.get("type", "")),
+                passed=reason.passed,
+                label=_criterion_label(reason.type),
                 message=explain(reason),
             )
             for reason in reasons
-            if isinstance(reason, dict) and "type" in reason
         ],
     )
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from merchants.api.serializers import MerchantBriefSerializer
 from programs.criteria import CRITERIA, explain
+from programs.eligibility import eligibility_reasons
 from programs.models import Eligibility, Program, RuleSet
 
 
@@ -192,16 +193,9 @@ class EligibilitySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReasonSerializer(many=True))
     def get_reasons(self, eligibility: Eligibility) -> list[dict[str, Any]]:
-        # Stored without words; worded here in the language the request activated.
+        # Stored as the values the criteria saw; judged and worded here, in the language the
+        # request activated.
         return [
-            {
-                "type": reason.get("type"),
-                "passed": bool(reason.get("passed")),
-                "actual": reason.get("actual"),
-                "required": reason.get("required"),
-                "shortfall": reason.get("shortfall"),
-                "message": explain(reason),
-            }
-            for reason in eligibility.reasons or []
-            if isinstance(reason, dict) and "type" in reason
+            {**reason.as_json(), "message": explain(reason)}
+            for reason in eligibility_reasons(eligibility)
         ]

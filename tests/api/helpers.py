@@ -1,4 +1,4 @@
-"""Data the API and portal tests share: trailing metrics relative to today, stored reasons."""
+"""Data the API and portal tests share: trailing metrics relative to today."""
 
 import datetime
 from decimal import Decimal
@@ -22,15 +22,3 @@ def add_trailing_gmv(merchant, monthly_gmv: Decimal | int | str, *, months: int 
         MonthlyMetric(merchant=merchant, month=months_back(back), gmv=Decimal(monthly_gmv))
         for back in range(1, months + 1)
     )
-
-
-def gmv_reason(*, actual: str, minimum: str, passed: bool) -> dict:
-    """A stored ``gmv_between`` reason, as the recompute writes it."""
-    shortfall = None if passed else str(Decimal(minimum) - Decimal(actual))
-    return {
-        "type": "gmv_between",
-        "passed": passed,
-        "actual": actual,
-        "required": {"min": minimum, "max": None},
-        "shortfall": shortfall,
-    }

@@ -11,7 +11,6 @@ from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import EligibilityFactory, ProgramFactory, PublishedRuleSetFactory
 
 from .base import AUTH_QUERIES, LIST, ReadOnlyAPITests, assert_num_queries
-from .helpers import gmv_reason
 
 REASON_KEYS = {"type", "passed", "actual", "required", "shortfall", "message"}
 
@@ -19,10 +18,12 @@ REASON_KEYS = {"type", "passed", "actual", "required", "shortfall", "message"}
 class EligibilityWithReasonsFactory(EligibilityFactory):
     """Not eligible: 0.8 M of GMV where 2 M is required."""
 
-    is_eligible = False
-    reasons = factory.LazyFunction(
-        lambda: [gmv_reason(actual="800000.00", minimum="2000000", passed=False)]
+    rule_set = factory.SubFactory(
+        PublishedRuleSetFactory,
+        criteria=[{"type": "gmv_between", "params": {"min": "2000000", "max": None}}],
     )
+    is_eligible = False
+    actuals = factory.LazyFunction(lambda: ["800000.00"])
 
 
 class TestEligibilityAPI(ReadOnlyAPITests):

@@ -136,17 +136,13 @@ def add_children(obj: models.Model) -> None:
     elif isinstance(obj, Leg):
         ConditionCheckFactory(leg=obj, checked_by=UserFactory())
     elif isinstance(obj, Eligibility):
-        obj.reasons = [
-            {
-                "type": "gmv_between",
-                "passed": False,
-                "actual": "500000.00",
-                "required": "1000000",
-                "shortfall": "500000.00",
-            },
-            {"type": "smb", "passed": True, "actual": True, "required": True, "shortfall": None},
+        obj.rule_set.criteria = [
+            {"type": "gmv_between", "params": {"min": "1000000", "max": None}},
+            {"type": "smb", "params": {"value": True}},
         ]
-        obj.save(update_fields=["reasons"])
+        obj.rule_set.save(update_fields=["criteria"])
+        obj.actuals = ["500000.00", True]
+        obj.save(update_fields=["actuals"])
     elif isinstance(obj, Incident):
         obj.responsible_leg = LegFactory(shipment=obj.shipment)
         obj.save(update_fields=["responsible_leg"])

@@ -375,8 +375,9 @@ class TestEligibilityReasons:
         eligible, reasons = evaluate_all(criteria, facts)
         eligibility = EligibilityFactory(
             merchant=merchant,
+            rule_set__criteria=[criterion.as_json() for criterion in criteria],
             is_eligible=eligible,
-            reasons=[reason.as_json() for reason in reasons],
+            actuals=[c.actual_json(r.actual) for c, r in zip(criteria, reasons, strict=True)],
         )
 
         response = console_client.get(admin_url(Eligibility, "change", eligibility.pk))

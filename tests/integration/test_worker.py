@@ -64,7 +64,7 @@ def assert_final_state_correct():
     assert stored.keys() == expected.keys()
     for key, outcome in expected.items():
         assert stored[key].is_eligible == outcome.is_eligible, key
-        assert stored[key].reasons == outcome.reasons_json(), key
+        assert stored[key].actuals == list(outcome.actuals), key
     gained = sum(1 for outcome in expected.values() if outcome.is_eligible)
     return gained
 

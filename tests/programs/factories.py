@@ -42,6 +42,8 @@ class EligibilityFactory(factory.django.DjangoModelFactory):
     rule_set = factory.SubFactory(PublishedRuleSetFactory)
     program = factory.SelfAttribute("rule_set.program")
     is_eligible = True
+    # What the default rule set's one criterion (GMV of at least 1 M) saw.
+    actuals = factory.LazyFunction(lambda: ["1500000.00"])
     computed_at = factory.LazyFunction(timezone.now)
 
 

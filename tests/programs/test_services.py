@@ -18,7 +18,7 @@ from merchants.notifications import notification_texts
 from merchants.services import monthly_metrics_upsert
 from programs.choices import RuleSetStatus
 from programs.criteria import criteria_from_json
-from programs.eligibility import CompiledRuleSet, evaluate
+from programs.eligibility import CompiledRuleSet, eligibility_reasons, evaluate
 from programs.exceptions import CriterionError, RuleSetImmutable
 from programs.models import Eligibility, RuleSet
 from programs.services import (
@@ -113,7 +113,8 @@ def test_recompute_writes_reasons_and_a_rerun_writes_nothing():
     row = Eligibility.objects.get(merchant=poor)
     assert row.is_eligible is False
     assert row.rule_set == rule_set
-    assert row.reasons[0]["shortfall"] == "400000.00"
+    assert row.actuals == ["600000.00"]
+    assert eligibility_reasons(row)[0].as_json()["shortfall"] == "400000.00"
 
     notifications = Notification.objects.count()
     with CaptureQueriesContext(connection) as queries:
@@ -191,7 +192,7 @@ def test_metrics_upsert_recomputes_the_merchant(django_capture_on_commit_callbac
         merchant_facts_naive(Merchant.objects.get(pk=merchant.pk), today),
     )
     assert row.is_eligible == expected.is_eligible
-    assert row.reasons == expected.reasons_json()
+    assert row.actuals == list(expected.actuals)
 
 
 @pytest.mark.django_db
@@ -397,5 +398,6 @@ class TestRecomputeAgreesWithOneByOne(TestCase):
                 alone = evaluate(rule_set, facts)
                 row = stored[(merchant.pk, rule_set.program_id)]
                 assert row.is_eligible == alone.is_eligible
-                assert row.reasons == alone.reasons_json()
+                assert row.actuals == list(alone.actuals)
+                assert [r.as_json() for r in eligibility_reasons(row)] == alone.reasons_json()
         assert criteria_from_json([]) == []

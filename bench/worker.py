@@ -1,0 +1,21 @@
+"""What each process of the bench's parallel run does (importable, so ``spawn`` can find it)."""
+
+import datetime
+import os
+
+
+def setup(url: str) -> None:
+    from bench.__main__ import setup_django
+
+    setup_django(url)
+
+
+def ready(_index: int) -> int:
+    return os.getpid()
+
+
+def chunk(id_range: tuple[int, int | None], as_of: str) -> dict[str, int]:
+    from programs.services import eligibility_recompute_range
+
+    stats = eligibility_recompute_range(id_range=id_range, as_of=datetime.date.fromisoformat(as_of))
+    return stats.as_dict()
