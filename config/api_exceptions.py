@@ -28,9 +28,6 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     MerchantError: status.HTTP_400_BAD_REQUEST,
 }
 
-# ProgramError carries no field yet; the criteria are the only field a CriterionError is about.
-DEFAULT_FIELD: dict[type[Exception], str] = {CriterionError: "criteria"}
-
 
 def _lookup(table: dict[type[Exception], Any], error: Exception, default: Any) -> Any:
     for cls in type(error).__mro__:
@@ -40,7 +37,7 @@ def _lookup(table: dict[type[Exception], Any], error: Exception, default: Any) -
 
 
 def domain_error_response(error: DomainError) -> Response:
-    field = getattr(error, "field", None) or _lookup(DEFAULT_FIELD, error, None)
+    field = error.field
     return Response(
         {"error": {"code": error.code, "message": str(error.message), "field": field}},
         status=_lookup(STATUS_BY_ERROR, error, status.HTTP_400_BAD_REQUEST),

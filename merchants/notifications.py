@@ -360,3 +360,8 @@ def notification_mark_read(*, notification: Notification) -> None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=timezone.now()
         )
+
+
+def notifications_mark_all_read(*, notifications) -> int:
+    """Mark every unread one of ``notifications`` (a queryset) read, in one statement."""
+    return notifications.filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -3,18 +3,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from . import selectors
 from .models import MerchantMembership, Notification
-from .notifications import notification_mark_read, notification_texts
+from .notifications import (
+    notification_mark_read,
+    notification_texts,
+    notifications_mark_all_read,
+)
 
 METRIC_MONTHS = 12
 INBOX_PAGE_SIZE = 25
@@ -52,7 +54,6 @@ def merchant_metrics(request: HttpRequest) -> HttpResponse:
             "metrics": metrics,
             "window_first": window_first,
             "window_last": window_last,
-            "inbox_unread_count": selectors.inbox_unread_count(user=request.user),
         },
     )
 
@@ -78,12 +79,6 @@ def _inbox_redirect(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{url}?page={page}" if page > 1 else url)
 
 
-def _mark_all_read(notifications: QuerySet[Notification]) -> int:
-    # One statement for all of them. Belongs in merchants/notifications.py next to
-    # notification_mark_read (as notifications_mark_all_read); kept here until it moves.
-    return notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
-
-
 @require_safe
 @login_required(login_url="portal:login")
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -97,7 +92,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "notifications": items,
-            "inbox_unread_count": selectors.inbox_unread_count(user=request.user),
         },
     )
 
@@ -118,7 +112,9 @@ def inbox_mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @require_POST
 @login_required(login_url="portal:login")
 def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
-    marked = _mark_all_read(selectors.inbox_notification_list(user=request.user))
+    marked = notifications_mark_all_read(
+        notifications=selectors.inbox_notification_list(user=request.user)
+    )
     if marked:
         messages.success(
             request,

@@ -343,6 +343,19 @@ def rule_set_update_draft(
         return current
 
 
+def rule_set_delete_draft(*, rule_set: RuleSet) -> None:
+    """Delete a draft. A published or retired rule set never goes: RuleSetImmutable."""
+    with transaction.atomic():
+        current = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
+        if current.status != RuleSetStatus.DRAFT:
+            raise RuleSetImmutable(
+                _("Only a draft can be deleted; %(name)s is %(status)s.")
+                % {"name": str(current), "status": current.get_status_display()},
+                code="immutable",
+            )
+        current.delete()
+
+
 def rule_set_publish(*, rule_set: RuleSet, actor=None) -> RuleSet:
     """Publish a draft: the program's published version retires, this one takes its place, and
     after the commit the program's eligibility is recomputed for every merchant."""

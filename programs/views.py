@@ -130,7 +130,6 @@ def merchant_eligibility(request: HttpRequest) -> HttpResponse:
         "memberships": memberships,
         "selected": selected,
         "merchant": selected.merchant if selected else None,
-        "inbox_unread_count": merchant_selectors.inbox_unread_count(user=request.user),
     }
     if selected:
         as_of: datetime.date = timezone.localdate()

@@ -5,8 +5,6 @@ Domain errors (``ProgramError``) raised by the services are turned into the API'
 can no longer change.
 """
 
-from django.db import transaction
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -24,12 +22,11 @@ from rest_framework.response import Response
 from merchants import selectors as merchant_selectors
 from merchants.api.serializers import DomainErrorSerializer
 from programs import selectors
-from programs.choices import RuleSetStatus
-from programs.exceptions import RuleSetImmutable
 from programs.filtersets import ProgramFilterSet
 from programs.models import Eligibility, RuleSet
 from programs.services import (
     rule_set_create_draft,
+    rule_set_delete_draft,
     rule_set_publish,
     rule_set_simulate,
     rule_set_update_draft,
@@ -128,20 +125,6 @@ class RuleSetPermission(BasePermission):
         return request.user.has_perm(f"{opts.app_label}.{verb}_{opts.model_name}")
 
 
-def _rule_set_delete_draft(*, rule_set: RuleSet) -> None:
-    # A write, so it belongs in programs/services.py as rule_set_delete_draft (proposed there);
-    # it mirrors rule_set_update_draft: lock the row, refuse anything but a draft.
-    with transaction.atomic():
-        current = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
-        if current.status != RuleSetStatus.DRAFT:
-            raise RuleSetImmutable(
-                _("Only a draft can be deleted; %(name)s is %(status)s.")
-                % {"name": str(current), "status": current.get_status_display()},
-                code="immutable",
-            )
-        current.delete()
-
-
 @extend_schema_view(
     list=extend_schema(summary="Rule sets of every program, newest version first"),
     retrieve=extend_schema(summary="One rule set"),
@@ -200,7 +183,7 @@ class RuleSetViewSet(viewsets.ModelViewSet):
         return self._detail(updated)
 
     def perform_destroy(self, instance: RuleSet) -> None:
-        _rule_set_delete_draft(rule_set=instance)
+        rule_set_delete_draft(rule_set=instance)
 
     @extend_schema(
         summary="Publish a draft",
