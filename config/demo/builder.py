@@ -56,7 +56,7 @@ from programs.models import Cohort, Enrollment, EnrollmentEvent, Program, RuleSe
 from . import data
 
 METRIC_MONTHS = 24
-MAX_MERCHANTS = 999_999  # six digits in the natural key
+MAX_MERCHANTS = 5_000_000  # ids are zero-padded to six digits, and simply grow past a million
 KEY_PREFIX = "demo-"
 DEMO_APPS = ("belts", "merchants", "programs", "logistics")
 EARLIEST_OPENING = datetime.date(2012, 1, 1)
