@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -576,14 +577,14 @@ class ReturnedWithin(_AgeCriterion):
 
 # Categorical criteria --------------------------------------------------------------------------
 class _In(Criterion):
+    """The fact is one of the listed values of ``choices``."""
+
     fact: ClassVar[str]
     param: ClassVar[str]
-
-    def allowed(self) -> Iterable[str]:
-        raise NotImplementedError
+    choices: ClassVar[type[models.TextChoices]]
 
     def clean(self, params):
-        return {self.param: self._choices(params, self.param, self.allowed())}
+        return {self.param: self._choices(params, self.param, self.choices.values)}
 
     def judge(self, actual):
         required = self.params[self.param]
@@ -593,7 +594,9 @@ class _In(Criterion):
         return f"COALESCE({self.column} = ANY(%s), false)", (list(self.params[self.param]),)
 
     def display(self, value: Any) -> str:
-        return str(value) if value is not None else "—"
+        if value is None:
+            return "—"
+        return str(self.choices(value).label) if value in self.choices.values else str(value)
 
     def explain(self, reason):
         values = {
@@ -612,14 +615,10 @@ class BeltTierIn(_In):
     label = gettext_lazy("Belt tier")
     fact = "belt_tier"
     param = "tiers"
-
-    def allowed(self):
-        return BeltTier.values
+    choices = BeltTier
 
     def display(self, value):
-        if value is None:
-            return _("not yet classified")
-        return str(BeltTier(value).label) if value in BeltTier.values else str(value)
+        return _("not yet classified") if value is None else super().display(value)
 
 
 @register
@@ -635,6 +634,9 @@ class CategoryIn(_In):
             raise CriterionError(_("category_in: “categories” must be a non-empty list of slugs."))
         return {self.param: sorted(set(raw))}
 
+    def display(self, value):
+        return str(value) if value else "—"  # categories are data: slugs, not choices
+
 
 @register
 class MerchantTypeIn(_In):
@@ -642,12 +644,7 @@ class MerchantTypeIn(_In):
     label = gettext_lazy("Merchant type")
     fact = "merchant_type"
     param = "types"
-
-    def allowed(self):
-        return MerchantType.values
-
-    def display(self, value):
-        return str(MerchantType(value).label) if value in MerchantType.values else str(value)
+    choices = MerchantType
 
 
 @register
@@ -656,12 +653,7 @@ class BrandStageIn(_In):
     label = gettext_lazy("Brand stage")
     fact = "brand_stage"
     param = "stages"
-
-    def allowed(self):
-        return BrandStage.values
-
-    def display(self, value):
-        return str(BrandStage(value).label) if value in BrandStage.values else str(value)
+    choices = BrandStage
 
 
 @register
