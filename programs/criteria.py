@@ -373,7 +373,7 @@ class YoyGrowthAtLeast(_AtLeast):
         return (
             _(
                 "GMV grew %(actual)s year on year; %(required)s is required "
-                "(%(shortfall)s points short)."
+                "(%(shortfall)s short)."
             )
             % values
         )
@@ -400,7 +400,7 @@ class LiveShareAtLeast(_AtLeast):
         return (
             _(
                 "Live streams brought %(actual)s of GMV; %(required)s is required "
-                "(%(shortfall)s points more)."
+                "(%(shortfall)s more needed)."
             )
             % values
         )
@@ -480,7 +480,7 @@ class RefundRateAtMost(_AtMost):
         return (
             _(
                 "Average refund rate is %(actual)s; at most %(required)s is allowed "
-                "(%(shortfall)s points lower needed)."
+                "(%(shortfall)s lower needed)."
             )
             % values
         )
