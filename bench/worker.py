@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import resource
 
 
 def setup(url: str) -> None:
@@ -18,4 +19,5 @@ def chunk(id_range: tuple[int, int | None], as_of: str) -> dict[str, int]:
     from programs.services import eligibility_recompute_range
 
     stats = eligibility_recompute_range(id_range=id_range, as_of=datetime.date.fromisoformat(as_of))
-    return stats.as_dict()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {**stats.as_dict(), "rss_mb": round(rss_mb, 1)}

@@ -298,3 +298,10 @@ def simulate(
     lost = [m for m, after, before in rows if before and not after]
     kept = [m for m, after, before in rows if before and after]
     return len(rows), gained, lost, kept
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics after a full recompute rewrote the table, so the next
+    run's plans see its real size instead of waiting for autovacuum."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {_table(Eligibility)}")

@@ -246,6 +246,8 @@ def eligibility_recompute(
             stats.add(
                 eligibility_recompute_range(id_range=id_range, as_of=as_of, rule_sets=rule_sets)
             )
+        if stats.written and eligibility_sql.supported():
+            eligibility_sql.analyze()
         return stats
     ids = sorted(set(merchant_ids))
     for start in range(0, len(ids), chunk_size):

@@ -48,6 +48,10 @@ def eligibility_recompute_summary(results: list[dict[str, int]], started_at: str
         for key, value in result.items():
             total[key] = total.get(key, 0) + value
     total["chunks"] = len(results)
+    from . import eligibility_sql
+
+    if total.get("written") and eligibility_sql.supported():
+        eligibility_sql.analyze()
     logger.info("eligibility recompute started %s finished: %s", started_at, total)
     return total
 
@@ -80,3 +84,19 @@ def nightly_recompute() -> None:
 
     belt_year_stats_recompute()
     eligibility_recompute_all.delay()
+
+
+@shared_task(acks_late=True)
+def enrollment_drafts_expire() -> int:
+    """Expire the drafts left when their cohort's application window closed."""
+    from .enrollments import enrollment_drafts_expire as expire
+
+    return expire()
+
+
+@shared_task(acks_late=True)
+def enrollment_graduation_propose_due() -> int:
+    """Propose graduation for active enrollments that meet their cohort's criteria."""
+    from .enrollments import enrollment_graduation_propose_due as propose
+
+    return propose()
