@@ -371,10 +371,7 @@ class YoyGrowthAtLeast(_AtLeast):
         if reason.passed:
             return _("GMV grew %(actual)s year on year (at least %(required)s needed).") % values
         return (
-            _(
-                "GMV grew %(actual)s year on year; %(required)s is required "
-                "(%(shortfall)s short)."
-            )
+            _("GMV grew %(actual)s year on year; %(required)s is required (%(shortfall)s short).")
             % values
         )
 

@@ -220,6 +220,11 @@ class Enrollment(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
     state_changed_at = models.DateTimeField(_("state changed at"), auto_now_add=True)
+    # Set by the periodic check when an active enrollment's merchant meets the cohort's graduation
+    # criteria; the center's managers confirm the graduation. Proposed once, never again.
+    graduation_proposed_at = models.DateTimeField(
+        _("graduation proposed at"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("enrollment")

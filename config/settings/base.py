@@ -203,6 +203,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "config.tasks.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Drafts left when their cohort's application window closed expire within the hour.
+    "enrollment-drafts-expire": {
+        "task": "programs.tasks.enrollment_drafts_expire",
+        "schedule": crontab(minute=10),
+    },
+    # After the nightly recompute: propose graduation to the centers' managers.
+    "enrollment-graduation-propose": {
+        "task": "programs.tasks.enrollment_graduation_propose_due",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 
 # REST framework ---------------------------------------------------------------------------------
