@@ -4,7 +4,8 @@
 
     {"error": {"code": "immutable", "message": "…", "field": null}}
 
-with 409 for a conflict with the object's state and 400 otherwise. Everything else, DRF's own
+with 409 for a conflict with the object's state, 403 for a step the user may not take, and 400
+otherwise. Everything else, DRF's own
 validation errors included, keeps DRF's handling and shape.
 """
 
@@ -15,7 +16,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from merchants.exceptions import MerchantError
-from programs.exceptions import CriterionError, ProgramError, RuleSetImmutable
+from programs.exceptions import (
+    CriterionError,
+    EnrollmentAlreadyOpen,
+    EnrollmentCohortFull,
+    EnrollmentForbidden,
+    EnrollmentStateError,
+    ProgramError,
+    RuleSetImmutable,
+)
 
 DomainError = ProgramError | MerchantError
 
@@ -23,6 +32,10 @@ DomainError = ProgramError | MerchantError
 # family's status until it is listed.
 STATUS_BY_ERROR: dict[type[Exception], int] = {
     RuleSetImmutable: status.HTTP_409_CONFLICT,
+    EnrollmentStateError: status.HTTP_409_CONFLICT,
+    EnrollmentAlreadyOpen: status.HTTP_409_CONFLICT,
+    EnrollmentCohortFull: status.HTTP_409_CONFLICT,
+    EnrollmentForbidden: status.HTTP_403_FORBIDDEN,
     CriterionError: status.HTTP_400_BAD_REQUEST,
     ProgramError: status.HTTP_400_BAD_REQUEST,
     MerchantError: status.HTTP_400_BAD_REQUEST,

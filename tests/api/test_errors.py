@@ -6,7 +6,15 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from config.api_exceptions import api_exception_handler
 from merchants.exceptions import MerchantError, MetricError
-from programs.exceptions import CriterionError, ProgramError, RuleSetImmutable
+from programs.exceptions import (
+    CriterionError,
+    EnrollmentCohortFull,
+    EnrollmentForbidden,
+    EnrollmentNotEligible,
+    EnrollmentStateError,
+    ProgramError,
+    RuleSetImmutable,
+)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +43,30 @@ from programs.exceptions import CriterionError, ProgramError, RuleSetImmutable
             MetricError("The month must be a first day.", code="month", field="month"),
             400,
             {"code": "month", "message": "The month must be a first day.", "field": "month"},
+        ),
+        (
+            EnrollmentForbidden("Only the merchant may withdraw."),
+            403,
+            {"code": "forbidden", "message": "Only the merchant may withdraw.", "field": None},
+        ),
+        (
+            EnrollmentStateError("A rejected application cannot be approved."),
+            409,
+            {
+                "code": "invalid_state",
+                "message": "A rejected application cannot be approved.",
+                "field": None,
+            },
+        ),
+        (
+            EnrollmentCohortFull("Every seat is taken."),
+            409,
+            {"code": "cohort_full", "message": "Every seat is taken.", "field": None},
+        ),
+        (
+            EnrollmentNotEligible("Not eligible."),
+            400,
+            {"code": "not_eligible", "message": "Not eligible.", "field": None},
         ),
         (
             MerchantError("No such merchant."),
