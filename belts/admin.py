@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from .admin_scoping import CenterScopedAdminMixin
 from .choices import BeltTier
 from .models import (
     BeltTierChange,
@@ -72,7 +73,8 @@ class BeltYearStatInline(admin.TabularInline):
 
 
 @admin.register(IndustrialBelt)
-class IndustrialBeltAdmin(admin.ModelAdmin):
+class IndustrialBeltAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "id"
     list_display = (
         "name",
         "name_zh",
@@ -130,12 +132,14 @@ class TierPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(BeltYearStat)
-class BeltYearStatAdmin(admin.ModelAdmin):
+class BeltYearStatAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     """Derived figures: computed by the recompute task from merchant metrics, shown read-only.
 
     No add and no change form (figures come from the recompute task or an import); deleting a
     wrong row is allowed, the next recompute writes it again.
     """
+
+    belt_path = "belt"
 
     list_display = (
         "belt",
@@ -168,8 +172,10 @@ class BeltYearStatAdmin(admin.ModelAdmin):
 
 
 @admin.register(BeltTierChange)
-class BeltTierChangeAdmin(admin.ModelAdmin):
+class BeltTierChangeAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     """Written by the tier recompute when a belt moves tier: a record, shown read-only."""
+
+    belt_path = "belt"
 
     list_display = ("belt", "year", "from_tier", "to_tier", "changed_at")
     list_select_related = ("belt",)
@@ -197,7 +203,8 @@ class OperationCenterMembershipInline(admin.TabularInline):
 
 
 @admin.register(OperationCenter)
-class OperationCenterAdmin(admin.ModelAdmin):
+class OperationCenterAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    center_path = "pk"
     list_display = ("name", "name_zh", "city", "opened_on", "belt_total", "staff_total")
     list_select_related = ("city",)
     list_filter = ("city__province",)
@@ -227,7 +234,8 @@ class OperationCenterAdmin(admin.ModelAdmin):
 
 
 @admin.register(OperationCenterMembership)
-class OperationCenterMembershipAdmin(admin.ModelAdmin):
+class OperationCenterMembershipAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    center_path = "center"
     list_display = ("user", "center", "role", "joined_at")
     list_select_related = ("user", "center")
     # About twenty centers: the plain filter lists them all in one query.

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from belts.admin_scoping import CenterScopedAdminMixin
 from belts.money import format_cny_exact as format_cny
 
 from .models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
@@ -29,7 +30,8 @@ class LegInline(admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "merchant__belt"
     list_display = (
         "order_reference",
         "merchant",
@@ -75,7 +77,8 @@ class ConditionCheckInline(admin.TabularInline):
 
 
 @admin.register(Leg)
-class LegAdmin(admin.ModelAdmin):
+class LegAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "shipment__merchant__belt"
     list_display = (
         "shipment",
         "sequence",
@@ -107,7 +110,8 @@ class LegAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConditionCheck)
-class ConditionCheckAdmin(admin.ModelAdmin):
+class ConditionCheckAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "leg__shipment__merchant__belt"
     list_display = ("leg", "stage", "condition", "has_photo", "checked_by", "checked_at")
     list_select_related = ("leg__shipment", "checked_by")
     list_filter = ("condition", "stage", "checked_at", "leg__kind", "leg__provider")
@@ -124,7 +128,8 @@ class ConditionCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "shipment__merchant__belt"
     list_display = (
         "shipment",
         "kind",

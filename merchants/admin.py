@@ -10,10 +10,12 @@ import datetime
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from belts.admin_scoping import CenterScopedAdminMixin
 from belts.money import format_cny_exact as format_cny
 from belts.money import format_ratio
 
@@ -47,7 +49,8 @@ class MerchantMembershipInline(admin.TabularInline):
 
 
 @admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
+class MerchantAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "belt"
     list_display = (
         "shop_name",
         "legal_name",
@@ -91,7 +94,8 @@ class MerchantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Storefront)
-class StorefrontAdmin(admin.ModelAdmin):
+class StorefrontAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "merchant__belt"
     list_display = ("name", "merchant", "channel", "external_id", "is_active", "opened_on")
     list_select_related = ("merchant",)
     list_filter = ("channel", "is_active", "merchant__belt")
@@ -101,7 +105,8 @@ class StorefrontAdmin(admin.ModelAdmin):
 
 
 @admin.register(MerchantMembership)
-class MerchantMembershipAdmin(admin.ModelAdmin):
+class MerchantMembershipAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "merchant__belt"
     list_display = ("user", "merchant", "role", "created_at")
     list_select_related = ("user", "merchant")
     list_filter = ("role",)
@@ -203,7 +208,8 @@ class MonthlyMetricForm(forms.ModelForm):
 
 
 @admin.register(MonthlyMetric)
-class MonthlyMetricAdmin(admin.ModelAdmin):
+class MonthlyMetricAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "merchant__belt"
     list_display = (
         "merchant",
         "month_label",
@@ -257,8 +263,10 @@ class MonthlyMetricAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     """The outbox. Delivery is the worker's business: its fields are shown, never edited."""
+
+    belt_path = "merchant__belt"
 
     list_display = (
         "subject",
@@ -296,6 +304,13 @@ class NotificationAdmin(admin.ModelAdmin):
         (_("Delivery"), {"fields": (*delivery_fields, "created_at")}),
     )
     show_full_result_count = False
+
+    def get_scope_filter(self, request):
+        scope = super().get_scope_filter(request)
+        if scope is None:
+            return None
+        # A message about no merchant is addressed to one staff member: theirs alone.
+        return scope | Q(merchant__isnull=True, recipient_id=request.user.pk)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

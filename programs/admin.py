@@ -30,6 +30,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from belts.admin_scoping import CenterScopedAdminMixin
 from merchants.models import Merchant
 
 from .choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
@@ -446,12 +447,14 @@ class RuleSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Eligibility)
-class EligibilityAdmin(admin.ModelAdmin):
+class EligibilityAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     """Computed by the recompute tasks: shown with its reasons, never typed by hand.
 
     Deleting is allowed (the next recompute writes the row again), so that deleting a merchant
     or a program is not blocked by its derived rows.
     """
+
+    belt_path = "merchant__belt"
 
     list_display = (
         "merchant",
@@ -631,9 +634,11 @@ class EnrollmentEventInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     """Enrollments are created by applications (portal, API) and move by workflow transitions;
     the console shows them and edits only the override reason."""
+
+    belt_path = "merchant__belt"
 
     list_display = (
         "merchant",
@@ -701,10 +706,12 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnrollmentEvent)
-class EnrollmentEventAdmin(admin.ModelAdmin):
+class EnrollmentEventAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     """The append-only audit log of enrollment transitions: viewable, never added, changed or
     deleted through the console (deleting an enrollment or a merchant that has history is
     refused for the same reason)."""
+
+    belt_path = "enrollment__merchant__belt"
 
     list_display = ("enrollment", "from_state", "to_state", "actor", "created_at")
     list_select_related = ("enrollment__merchant", "enrollment__cohort__program", "actor")
