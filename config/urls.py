@@ -10,6 +10,9 @@ from config.health import health
 admin.site.site_header = _("Belt Ops console")
 admin.site.site_title = _("Belt Ops")
 admin.site.index_title = _("Merchant operations")
+# The console home: the admin index with the dashboard (funnels, tiers, waiting applications).
+# Set before admin.site.urls is read below: get_urls() wraps whatever self.index is then.
+admin.site.index = views.console_home
 
 urlpatterns = [
     path("console/", admin.site.urls),
