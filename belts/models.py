@@ -6,11 +6,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .choices import BeltTier, CenterRole
 
 TEN_BILLION_CNY = Decimal("10000000000")
+
+
+def localized_name(name: str, name_zh: str) -> str:
+    """The Chinese name when the active language is Chinese and there is one, else the name."""
+    return name_zh if name_zh and (get_language() or "").startswith("zh") else name
 ONE_BILLION_CNY = Decimal("1000000000")
 
 
@@ -40,7 +46,7 @@ class City(models.Model):
         indexes = [models.Index(fields=["province"], name="city_province_idx")]
 
     def __str__(self) -> str:
-        return self.name
+        return localized_name(self.name, self.name_zh)
 
 
 class Category(models.Model):
@@ -54,7 +60,7 @@ class Category(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized_name(self.name, self.name_zh)
 
 
 class IndustrialBelt(models.Model):
@@ -81,7 +87,7 @@ class IndustrialBelt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return localized_name(self.name, self.name_zh)
 
 
 class TierPolicy(models.Model):
@@ -199,7 +205,7 @@ class OperationCenter(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized_name(self.name, self.name_zh)
 
 
 class OperationCenterMembership(models.Model):
