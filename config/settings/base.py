@@ -42,6 +42,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc assets, served by the project
     "csp",
     "health_check",  # the /health/ page template and the health_check command
+    "import_export",  # the console's CSV and Excel exports and previewed CSV imports
 ]
 LOCAL_APPS = [
     "config",
@@ -131,6 +132,7 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -254,6 +256,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+
+# Console imports (django-import-export): one transaction per import, so a confirmed import that
+# meets an invalid row writes nothing; the preview (a dry run) is rolled back in the same way.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # Security headers that hold everywhere (production adds HTTPS-only ones).
 SECURE_CONTENT_TYPE_NOSNIFF = True

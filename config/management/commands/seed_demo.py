@@ -109,7 +109,9 @@ class Command(BaseCommand):
             )
         )
         if options["derive"]:
-            self._derive(as_of)
+            # As the nightly recompute would: today, when the data's present is this month.
+            today = timezone.localdate()
+            self._derive(today if as_of == today.replace(day=1) else as_of)
         else:
             self.stdout.write(
                 "Belt figures and eligibility are derived data: the nightly recompute fills them."
