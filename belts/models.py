@@ -17,6 +17,8 @@ TEN_BILLION_CNY = Decimal("10000000000")
 def localized_name(name: str, name_zh: str) -> str:
     """The Chinese name when the active language is Chinese and there is one, else the name."""
     return name_zh if name_zh and (get_language() or "").startswith("zh") else name
+
+
 ONE_BILLION_CNY = Decimal("1000000000")
 
 
