@@ -8,12 +8,17 @@ tables (belts, categories, centers) or on choices, and show no per-row lookups.
 import datetime
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import construct_instance
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV
 
 from belts.admin_scoping import CenterScopedAdminMixin
 from belts.money import format_cny_exact as format_cny
@@ -28,7 +33,38 @@ from .models import (
     NotificationPreference,
     Storefront,
 )
+from .resources import MerchantResource, MonthlyMetricResource
 from .services import METRIC_FIELDS, monthly_metrics_upsert
+
+
+class ConsoleImportMixin(ImportMixin):
+    """A CSV import with a preview: the file is read and every row checked in a dry run that
+    is rolled back; the confirmation imports it in one transaction that an invalid row rolls
+    back entirely. Allowed to whoever may add and change the model."""
+
+    import_formats = [CSV]
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The rows changed between the preview and the confirmation: nothing was written.
+            numbers = sorted(
+                {row.number for row in result.invalid_rows}
+                | {number for number, _errors in result.row_errors()}
+            )
+            self.message_user(
+                request,
+                gettext("Nothing was imported: rows %(rows)s are not valid any more.")
+                % {"rows": ", ".join(map(str, numbers))},
+                messages.ERROR,
+            )
+            info = self.opts.app_label, self.opts.model_name
+            return HttpResponseRedirect(
+                reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
+            )
+        return super().process_result(result, request)
 
 
 class StorefrontInline(admin.TabularInline):
@@ -49,8 +85,9 @@ class MerchantMembershipInline(admin.TabularInline):
 
 
 @admin.register(Merchant)
-class MerchantAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+class MerchantAdmin(CenterScopedAdminMixin, ConsoleImportMixin, admin.ModelAdmin):
     belt_path = "belt"
+    resource_classes = [MerchantResource]
     list_display = (
         "shop_name",
         "legal_name",
@@ -208,8 +245,9 @@ class MonthlyMetricForm(forms.ModelForm):
 
 
 @admin.register(MonthlyMetric)
-class MonthlyMetricAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+class MonthlyMetricAdmin(CenterScopedAdminMixin, ConsoleImportMixin, admin.ModelAdmin):
     belt_path = "merchant__belt"
+    resource_classes = [MonthlyMetricResource]
     list_display = (
         "merchant",
         "month_label",

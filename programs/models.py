@@ -282,3 +282,27 @@ class EnrollmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id}: {self.from_state or '-'} -> {self.to_state}"
+
+
+# The states a reviewer still has to decide on; the review queue lists these and no other.
+REVIEW_QUEUE_STATES = (EnrollmentState.SUBMITTED, EnrollmentState.IN_REVIEW)
+
+
+class ReviewQueueManager(models.Manager):
+    """Only the applications awaiting a reviewer: submitted or in review."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(state__in=REVIEW_QUEUE_STATES)
+
+
+class ReviewQueueItem(Enrollment):
+    """An application awaiting a decision, as the console's review queue shows it (oldest
+    submission first). A proxy: the rows are enrollments, moved only by the workflow services."""
+
+    objects = ReviewQueueManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("application to review")
+        verbose_name_plural = _("review queue")
+        ordering = ["submitted_at", "id"]

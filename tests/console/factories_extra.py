@@ -7,6 +7,7 @@ fixed year, so a batch returns a single row; the two newer models have no factor
 
 import factory
 from django.db import models
+from django.utils import timezone
 
 from belts.choices import BeltTier
 from belts.models import (
@@ -29,7 +30,16 @@ from merchants.models import (
     NotificationPreference,
     Storefront,
 )
-from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from programs.choices import EnrollmentState
+from programs.models import (
+    Cohort,
+    Eligibility,
+    Enrollment,
+    EnrollmentEvent,
+    Program,
+    ReviewQueueItem,
+    RuleSet,
+)
 from tests.belts.factories import (
     BeltYearStatFactory,
     CategoryFactory,
@@ -89,6 +99,14 @@ class NotificationPreferenceFactory(factory.django.DjangoModelFactory):
     email_enabled = True
 
 
+class ReviewQueueItemFactory(EnrollmentFactory):
+    class Meta:
+        model = ReviewQueueItem
+
+    state = EnrollmentState.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
 # Each factory makes a new, valid row on every call (no get-or-create collisions in a batch).
 FACTORY_FOR_MODEL: dict[type[models.Model], type[factory.django.DjangoModelFactory]] = {
     City: CityFactory,
@@ -111,6 +129,7 @@ FACTORY_FOR_MODEL: dict[type[models.Model], type[factory.django.DjangoModelFacto
     Cohort: CohortFactory,
     Enrollment: EnrollmentFactory,
     EnrollmentEvent: EnrollmentEventFactory,
+    ReviewQueueItem: ReviewQueueItemFactory,
     ServiceProvider: ServiceProviderFactory,
     Shipment: ShipmentFactory,
     Leg: LegFactory,

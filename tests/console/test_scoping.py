@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection, models
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from belts.admin_scoping import CenterScopedAdminMixin
 from belts.models import (
@@ -40,7 +41,15 @@ from merchants.models import (
     NotificationPreference,
     Storefront,
 )
-from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from programs.models import (
+    Cohort,
+    Eligibility,
+    Enrollment,
+    EnrollmentEvent,
+    Program,
+    ReviewQueueItem,
+    RuleSet,
+)
 from tests.belts.factories import (
     BeltYearStatFactory,
     IndustrialBeltFactory,
@@ -84,6 +93,7 @@ SCOPED = {
     Eligibility: "merchant__belt",
     Enrollment: "merchant__belt",
     EnrollmentEvent: "enrollment__merchant__belt",
+    ReviewQueueItem: "merchant__belt",
     Shipment: "merchant__belt",
     Leg: "shipment__merchant__belt",
     ConditionCheck: "leg__shipment__merchant__belt",
@@ -147,7 +157,12 @@ def build_side(staff, shop_name: str, year: int = 2025) -> Side:
     MonthlyMetricFactory(merchant=merchant)
     NotificationFactory(merchant=merchant, recipient=None)
     EligibilityFactory(merchant=merchant)
-    EnrollmentEventFactory(enrollment=EnrollmentFactory(merchant=merchant))
+    # Submitted: the one enrollment is also the review queue's row.
+    EnrollmentEventFactory(
+        enrollment=EnrollmentFactory(
+            merchant=merchant, state="submitted", submitted_at=timezone.now()
+        )
+    )
     shipment = ShipmentFactory(merchant=merchant)
     leg = LegFactory(shipment=shipment)
     ConditionCheckFactory(leg=leg)
