@@ -45,8 +45,10 @@ from .choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
 from .criteria import CRITERIA, criteria_from_json, explain
 from .eligibility import eligibility_reasons
 from .enrollments import (
+    enrollment_activate,
     enrollment_approve,
     enrollment_available_steps,
+    enrollment_graduate,
     enrollment_reject,
     enrollment_start_review,
     enrollment_waitlist,
@@ -743,6 +745,7 @@ class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     )
     inlines = (EnrollmentEventInline,)
     show_full_result_count = False
+    actions = ("activate_selected", "graduate_selected")
 
     def has_add_permission(self, request):
         return False
@@ -750,6 +753,36 @@ class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("cohort"), ordering="cohort__name")
     def cohort_name(self, obj):
         return obj.cohort.name
+
+    # After approval: the center's managers start the program and confirm graduations ----------
+    @admin.action(description=_("Start the program for the selected approved enrollments"))
+    def activate_selected(self, request, queryset):
+        self._step_each(request, queryset, enrollment_activate)
+
+    @admin.action(description=_("Confirm graduation of the selected active enrollments"))
+    def graduate_selected(self, request, queryset):
+        self._step_each(request, queryset, enrollment_graduate)
+
+    def _step_each(self, request, queryset, service) -> None:
+        """One service call per enrollment (each its own transaction, its own checks of state
+        and role); what was refused is reported, never forced."""
+        done, refused = 0, []
+        for enrollment in queryset.select_related("merchant", "cohort"):
+            try:
+                service(enrollment=enrollment, actor=request.user)
+            except ProgramError as error:
+                refused.append(f"{enrollment.merchant}: {error.message}")
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d enrollment moved on.", "%(count)d enrollments moved on.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
+        for line in refused[:10]:
+            self.message_user(request, line, messages.WARNING)
 
 
 @admin.register(EnrollmentEvent)
