@@ -10,6 +10,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q
 from django.forms.models import construct_instance
 from django.http import HttpResponseRedirect
@@ -67,7 +68,12 @@ class ConsoleImportMixin(ImportMixin):
         return super().process_result(result, request)
 
 
+# Shop addresses typed without a scheme are https (Django 6's default, chosen now).
+URL_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class StorefrontInline(admin.TabularInline):
+    formfield_overrides = URL_HTTPS
     model = Storefront
     fields = ("channel", "external_id", "name", "url", "opened_on", "is_active")
     extra = 0
@@ -132,6 +138,7 @@ class MerchantAdmin(CenterScopedAdminMixin, ConsoleImportMixin, admin.ModelAdmin
 
 @admin.register(Storefront)
 class StorefrontAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    formfield_overrides = URL_HTTPS
     belt_path = "merchant__belt"
     list_display = ("name", "merchant", "channel", "external_id", "is_active", "opened_on")
     list_select_related = ("merchant",)
