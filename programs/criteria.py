@@ -250,48 +250,39 @@ def explain_bilingual(reason: Reason | Mapping[str, Any]) -> dict[str, str]:
 
 
 # Numeric criteria ------------------------------------------------------------------------------
-class _AtLeast(Criterion):
-    """``actual >= min``; shortfall ``min - actual``. Missing data fails with no shortfall."""
+class _Bound(Criterion):
+    """``actual >= min`` (``param = "min"``) or ``actual <= max`` (``param = "max"``); the
+    shortfall is how far the actual value is from the bound. Missing data fails with none."""
 
     fact: ClassVar[str]
-    param: ClassVar[str] = "min"
+    param: ClassVar[str]
+    decimal = True
 
     def clean(self, params):
         return {self.param: self._amount(params, self.param, required=True)}
-
-    decimal = True
 
     def judge(self, actual):
         required = self.params[self.param]
         if actual is None:
             return Reason(self.type, False, None, required)
-        passed = actual >= required
-        return Reason(self.type, passed, actual, required, None if passed else required - actual)
+        gap = required - actual if self.param == "min" else actual - required
+        passed = gap <= 0
+        return Reason(self.type, passed, actual, required, None if passed else gap)
 
     def passed_sql(self):
-        return f"COALESCE({self.column} >= %s::numeric, false)", (str(self.params[self.param]),)
+        operator = ">=" if self.param == "min" else "<="
+        return (
+            f"COALESCE({self.column} {operator} %s::numeric, false)",
+            (str(self.params[self.param]),),
+        )
 
 
-class _AtMost(Criterion):
-    """``actual <= max``; shortfall ``actual - max`` (how much to come down)."""
+class _AtLeast(_Bound):
+    param = "min"
 
-    fact: ClassVar[str]
-    param: ClassVar[str] = "max"
 
-    def clean(self, params):
-        return {self.param: self._amount(params, self.param, required=True)}
-
-    decimal = True
-
-    def judge(self, actual):
-        required = self.params[self.param]
-        if actual is None:
-            return Reason(self.type, False, None, required)
-        passed = actual <= required
-        return Reason(self.type, passed, actual, required, None if passed else actual - required)
-
-    def passed_sql(self):
-        return f"COALESCE({self.column} <= %s::numeric, false)", (str(self.params[self.param]),)
+class _AtMost(_Bound):
+    param = "max"
 
 
 @register
