@@ -541,14 +541,21 @@ def enrollment_submit(
     return current
 
 
+def _step(
+    enrollment: Enrollment, step: str, *, actor: User, reason: str, with_cohort: bool
+) -> Enrollment:
+    """A transition with no side effect but its event and notifications, in one transaction."""
+    with transaction.atomic():
+        current, _cohort = _locked(enrollment, with_cohort=with_cohort)
+        now = timezone.now()
+        _check(current, step, _Actor(actor).roles(current.merchant))
+        _record(current, step, actor=actor, reason=reason, now=now)
+    return current
+
+
 def enrollment_start_review(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
     """A reviewer takes a submitted application into review."""
-    with transaction.atomic():
-        current, _cohort = _locked(enrollment, with_cohort=False)
-        now = timezone.now()
-        _check(current, "start_review", _Actor(actor).roles(current.merchant))
-        _record(current, "start_review", actor=actor, reason=reason, now=now)
-    return current
+    return _step(enrollment, "start_review", actor=actor, reason=reason, with_cohort=False)
 
 
 def enrollment_approve(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
@@ -577,44 +584,24 @@ def enrollment_approve(*, enrollment: Enrollment, actor: User, reason: str = "")
 
 def enrollment_waitlist(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
     """Put an application in review on the cohort's waitlist (its place: the time of this)."""
-    with transaction.atomic():
-        current, _cohort = _locked(enrollment, with_cohort=True)
-        now = timezone.now()
-        _check(current, "waitlist", _Actor(actor).roles(current.merchant))
-        _record(current, "waitlist", actor=actor, reason=reason, now=now)
-    return current
+    return _step(enrollment, "waitlist", actor=actor, reason=reason, with_cohort=True)
 
 
 def enrollment_reject(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
     """Reject an application in review or on the waitlist."""
-    with transaction.atomic():
-        # The cohort too: a waitlisted row may be what a concurrent promotion is about to take.
-        current, _cohort = _locked(enrollment, with_cohort=True)
-        now = timezone.now()
-        _check(current, "reject", _Actor(actor).roles(current.merchant))
-        _record(current, "reject", actor=actor, reason=reason, now=now)
-    return current
+    # The cohort too: a waitlisted row may be what a concurrent promotion is about to take.
+    return _step(enrollment, "reject", actor=actor, reason=reason, with_cohort=True)
 
 
 def enrollment_activate(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
     """A center manager starts an approved enrollment (it keeps its seat)."""
-    with transaction.atomic():
-        current, _cohort = _locked(enrollment, with_cohort=False)
-        now = timezone.now()
-        _check(current, "activate", _Actor(actor).roles(current.merchant))
-        _record(current, "activate", actor=actor, reason=reason, now=now)
-    return current
+    return _step(enrollment, "activate", actor=actor, reason=reason, with_cohort=False)
 
 
 def enrollment_graduate(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
     """A center manager confirms the graduation of an active enrollment (proposed by the
     periodic check or not). Its seat is not handed to the waitlist: the cohort ran its course."""
-    with transaction.atomic():
-        current, _cohort = _locked(enrollment, with_cohort=False)
-        now = timezone.now()
-        _check(current, "graduate", _Actor(actor).roles(current.merchant))
-        _record(current, "graduate", actor=actor, reason=reason, now=now)
-    return current
+    return _step(enrollment, "graduate", actor=actor, reason=reason, with_cohort=False)
 
 
 def enrollment_revoke(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
