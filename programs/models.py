@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from belts.models import IndustrialBelt
@@ -248,7 +249,10 @@ class Enrollment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.merchant} in {self.cohort}"
+        return gettext("%(merchant)s in %(cohort)s") % {
+            "merchant": self.merchant,
+            "cohort": self.cohort,
+        }
 
 
 class EnrollmentEvent(models.Model):
