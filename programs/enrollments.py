@@ -73,7 +73,7 @@ REASON_GRADUATION_PROPOSED = "graduation proposed"
 _CENTER_ROLES = {CenterRole.REVIEWER: Role.REVIEWER, CenterRole.MANAGER: Role.MANAGER}
 
 
-class _Actor:
+class EnrollmentActor:
     """What one user is to each merchant, loaded once (two queries) and asked many times.
 
     ``None`` is the workflow itself (periodic tasks, waitlist promotion)."""
@@ -113,7 +113,7 @@ class _Actor:
 def enrollment_roles(*, user: User, merchant: Merchant) -> frozenset[Role]:
     """What ``user`` is to ``merchant``: its owner or operator, a reviewer or manager of a center
     serving its belt, a superuser; empty for anyone else (staff of other centers included)."""
-    return _Actor(user).roles(merchant)
+    return EnrollmentActor(user).roles(merchant)
 
 
 def enrollment_available_steps(*, enrollment: Enrollment, user: User) -> list[str]:
@@ -451,7 +451,7 @@ def enrollment_create_draft(
     constraint, reported as ``EnrollmentAlreadyOpen``). Writes the draft, its first event and the
     merchant's notification in one transaction."""
     now = timezone.now()
-    _require_role(_Actor(actor).roles(merchant), "create_draft", merchant)
+    _require_role(EnrollmentActor(actor).roles(merchant), "create_draft", merchant)
     _require_window_not_closed(cohort, now)
     _require_belt(merchant, cohort)
     with transaction.atomic():
@@ -507,7 +507,7 @@ def enrollment_submit(
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=False)
         now = timezone.now()
-        roles = _Actor(actor).roles(current.merchant)
+        roles = EnrollmentActor(actor).roles(current.merchant)
         _check(current, "submit", roles)
         _require_open_window(cohort, now)
         _require_belt(current.merchant, cohort)
@@ -548,7 +548,7 @@ def _step(
     with transaction.atomic():
         current, _cohort = _locked(enrollment, with_cohort=with_cohort)
         now = timezone.now()
-        _check(current, step, _Actor(actor).roles(current.merchant))
+        _check(current, step, EnrollmentActor(actor).roles(current.merchant))
         _record(current, step, actor=actor, reason=reason, now=now)
     return current
 
@@ -568,7 +568,7 @@ def enrollment_approve(*, enrollment: Enrollment, actor: User, reason: str = "")
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()  # taken under the lock: times follow the order of decisions
-        _check(current, "approve", _Actor(actor).roles(current.merchant))
+        _check(current, "approve", EnrollmentActor(actor).roles(current.merchant))
         if _free_seats(cohort) > 0:
             _record(current, "approve", actor=actor, reason=reason, now=now)
         elif current.state == EnrollmentState.IN_REVIEW:
@@ -610,7 +610,7 @@ def enrollment_revoke(*, enrollment: Enrollment, actor: User, reason: str = "") 
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()
-        _check(current, "revoke", _Actor(actor).roles(current.merchant))
+        _check(current, "revoke", EnrollmentActor(actor).roles(current.merchant))
         _record(current, "revoke", actor=actor, reason=reason, now=now)
         _promote_waitlist(cohort, now=now)
     return current
@@ -622,7 +622,7 @@ def enrollment_withdraw(*, enrollment: Enrollment, actor: User, reason: str = ""
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()
-        _check(current, "withdraw", _Actor(actor).roles(current.merchant))
+        _check(current, "withdraw", EnrollmentActor(actor).roles(current.merchant))
         held_seat = current.state in SEAT_HOLDING_STATES
         _record(current, "withdraw", actor=actor, reason=reason, now=now)
         if held_seat:
@@ -672,7 +672,7 @@ def enrollments_approve_bulk(
     result = BulkApproval()
     if not ids:
         return result
-    actor_roles = _Actor(actor)
+    actor_roles = EnrollmentActor(actor)
     with transaction.atomic():
         cohort_ids = set(
             Enrollment.objects.filter(pk__in=ids).values_list("cohort_id", flat=True).distinct()

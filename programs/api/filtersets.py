@@ -1,4 +1,4 @@
-"""FilterSets of the programs API's eligibility and rule set lists.
+"""FilterSets of the programs API's eligibility, rule set and enrollment lists.
 
 They belong in ``programs/filtersets.py`` beside ``ProgramFilterSet`` (one FilterSet per model,
 shared with the console); they sit here until that module's owner takes them in.
@@ -7,8 +7,8 @@ shared with the console); they sit here until that module's owner takes them in.
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from programs.choices import RuleSetStatus
-from programs.models import Eligibility, RuleSet
+from programs.choices import EnrollmentState, RuleSetStatus
+from programs.models import Eligibility, Enrollment, RuleSet
 
 
 class EligibilityFilterSet(django_filters.FilterSet):
@@ -33,3 +33,18 @@ class RuleSetFilterSet(django_filters.FilterSet):
     class Meta:
         model = RuleSet
         fields = ["program", "status"]
+
+
+class EnrollmentFilterSet(django_filters.FilterSet):
+    # Plain numbers and codes, not model choices: a filter costs no query of its own, and an id
+    # outside the user's scope simply matches nothing.
+    state = django_filters.ChoiceFilter(choices=EnrollmentState.choices, label=_("State"))
+    program = django_filters.CharFilter(
+        field_name="program__code", label=_("Program code, e.g. source-power")
+    )
+    cohort = django_filters.NumberFilter(field_name="cohort_id", label=_("Cohort id"))
+    merchant = django_filters.NumberFilter(field_name="merchant_id", label=_("Merchant id"))
+
+    class Meta:
+        model = Enrollment
+        fields = ["state", "program", "cohort", "merchant"]

@@ -1,12 +1,17 @@
+from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from merchants.api.serializers import MerchantBriefSerializer
+from merchants.models import Merchant
+from programs import workflow
 from programs.criteria import CRITERIA, explain
 from programs.eligibility import eligibility_reasons
-from programs.models import Eligibility, Program, RuleSet
+from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from programs.workflow import Role
 
 
 class CriterionSerializer(serializers.Serializer):
@@ -199,3 +204,132 @@ class EligibilitySerializer(serializers.ModelSerializer):
             {**reason.as_json(), "message": explain(reason)}
             for reason in eligibility_reasons(eligibility)
         ]
+
+
+# Enrollments -----------------------------------------------------------------------------------
+# The workflow's steps a user takes, as they appear in the API: ``POST …/enrollments/{id}/<step>/``.
+ENROLLMENT_STEPS = [
+    "submit",
+    "start_review",
+    "approve",
+    "waitlist",
+    "reject",
+    "activate",
+    "graduate",
+    "revoke",
+    "withdraw",
+]
+
+
+def step_path(step: str) -> str:
+    return step.replace("_", "-")
+
+
+class CohortBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cohort
+        fields = ["id", "name"]
+
+
+class EnrollmentEventSerializer(serializers.ModelSerializer):
+    # Plain strings: the states' enum is documented once, on the enrollment's ``state`` (the
+    # schema would otherwise name the same choices three times, which --fail-on-warn refuses).
+    from_state = serializers.CharField(
+        read_only=True, help_text="A `state` of the enrollment; empty for its first event."
+    )
+    to_state = serializers.CharField(read_only=True, help_text="A `state` of the enrollment.")
+    actor = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The user who took the step; null for the "
+        "workflow itself (a freed seat, a closed window).",
+    )
+
+    class Meta:
+        model = EnrollmentEvent
+        fields = ["id", "from_state", "to_state", "actor", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    """An enrollment with its history and the steps the requesting user may take now.
+
+    Needs ``roles`` in its context: a function from a merchant to the requesting user's roles
+    (see ``EnrollmentViewSet``), so that a whole page costs the same few queries."""
+
+    merchant = MerchantBriefSerializer(read_only=True)
+    cohort = CohortBriefSerializer(read_only=True)
+    program = ProgramBriefSerializer(read_only=True)
+    events = EnrollmentEventSerializer(many=True, read_only=True)
+    available_steps = serializers.SerializerMethodField(
+        help_text="The steps the requesting user may try now, as in their URLs (e.g. "
+        "`start-review`). The step itself still checks the window, eligibility and seats."
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "merchant",
+            "cohort",
+            "program",
+            "state",
+            "eligibility_override_reason",
+            "created_at",
+            "submitted_at",
+            "decided_at",
+            "waitlisted_at",
+            "state_changed_at",
+            "graduation_proposed_at",
+            "events",
+            "available_steps",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_steps(self, enrollment: Enrollment) -> list[str]:
+        roles: Callable[[Merchant], frozenset[Role]] = self.context["roles"]
+        steps = workflow.available_steps(enrollment.state, roles(enrollment.merchant))
+        return [step_path(step) for step in steps if step in ENROLLMENT_STEPS]
+
+
+class EnrollmentCreateSerializer(serializers.Serializer):
+    """A new application; submitted at once unless ``submit`` is false."""
+
+    cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.all())
+    merchant = serializers.PrimaryKeyRelatedField(queryset=Merchant.objects.all())
+    submit = serializers.BooleanField(
+        default=True, help_text="Submit the draft for review in the same transaction."
+    )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Staff only: submit although the merchant is not currently eligible, for this "
+        "written reason (kept on the enrollment and in its history). Needs `submit`.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs["override_reason"] = attrs["override_reason"].strip()
+        if attrs["override_reason"] and not attrs["submit"]:
+            raise serializers.ValidationError(
+                {"override_reason": _("An eligibility override is given when submitting.")}
+            )
+        return attrs
+
+
+class EnrollmentStepSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why, in words: kept in the enrollment's history and told to the merchant.",
+    )
+
+
+class EnrollmentSubmitSerializer(EnrollmentStepSerializer):
+    override_eligibility = serializers.BooleanField(
+        default=False,
+        help_text="Staff only: submit although the merchant is not currently eligible; "
+        "`reason` is then required.",
+    )

@@ -9,6 +9,7 @@ router = SimpleRouter()
 router.register("programs", views.ProgramViewSet, basename="program")
 router.register("rule-sets", views.RuleSetViewSet, basename="rule-set")
 router.register("eligibility", views.EligibilityViewSet, basename="eligibility")
+router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
 
 # Routes that are not a viewset's: one merchant's eligibility, for staff and its members.
 urlpatterns = [

@@ -2,9 +2,13 @@
 
 Domain errors (``ProgramError``) raised by the services are turned into the API's error shape by
 ``config.api_exceptions.api_exception_handler``: 400 for bad criteria, 409 for a rule set that
-can no longer change.
+can no longer change; for enrollments 403 for a step the user may not take, 409 for a step the
+state (or a full cohort, or an open application) does not allow, 400 otherwise.
 """
 
+from collections.abc import Callable
+
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -12,7 +16,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission, IsAdminUser, IsAuthenticated
@@ -21,9 +25,9 @@ from rest_framework.response import Response
 
 from merchants import selectors as merchant_selectors
 from merchants.api.serializers import DomainErrorSerializer
-from programs import selectors
+from programs import enrollments, selectors
 from programs.filtersets import ProgramFilterSet
-from programs.models import Eligibility, RuleSet
+from programs.models import Eligibility, Enrollment, RuleSet
 from programs.services import (
     rule_set_create_draft,
     rule_set_delete_draft,
@@ -32,15 +36,20 @@ from programs.services import (
     rule_set_update_draft,
 )
 
-from .filtersets import EligibilityFilterSet, RuleSetFilterSet
+from .filtersets import EligibilityFilterSet, EnrollmentFilterSet, RuleSetFilterSet
 from .serializers import (
     EligibilitySerializer,
+    EnrollmentCreateSerializer,
+    EnrollmentSerializer,
+    EnrollmentStepSerializer,
+    EnrollmentSubmitSerializer,
     ProgramSerializer,
     RuleSetCreateSerializer,
     RuleSetSerializer,
     RuleSetUpdateSerializer,
     SimulationQuerySerializer,
     SimulationSerializer,
+    step_path,
 )
 
 BAD_CRITERIA = OpenApiResponse(
@@ -241,3 +250,174 @@ class RuleSetViewSet(viewsets.ModelViewSet):
             **{key: [names[pk] for pk in ids if pk in names] for key, ids in lists.items()},
         }
         return Response(SimulationSerializer(data).data)
+
+
+# Enrollments -----------------------------------------------------------------------------------
+FORBIDDEN_STEP = OpenApiResponse(
+    DomainErrorSerializer,
+    description="The user may not take this step for this merchant (`forbidden`).",
+)
+STEP_CONFLICT = OpenApiResponse(
+    DomainErrorSerializer,
+    description="The enrollment's state does not allow the step (`invalid_state`), every seat of "
+    "the cohort is taken (`cohort_full`: approving a waitlisted application), or the merchant "
+    "already has an open application to the program (`already_open`).",
+)
+STEP_REFUSED = OpenApiResponse(
+    DomainErrorSerializer,
+    description="A guard of the step refused it, e.g. `window_closed`, `not_eligible`, "
+    "`belt_restricted`, `override_reason_required`. A missing or mistyped field gives DRF's "
+    "usual `{field: [messages]}` instead.",
+)
+
+# What each step does, for its documentation; the services say what they guarantee.
+STEP_DOCS = {
+    "submit": (
+        "Submit a draft for review",
+        "The merchant's owner or operators, or staff of a center serving its belt. Needs the "
+        "cohort's window open and the merchant eligible, unless staff override eligibility with "
+        "a written `reason`.",
+    ),
+    "start_review": (
+        "Take a submitted application into review",
+        "Reviewers and managers of a center serving the merchant's belt.",
+    ),
+    "approve": (
+        "Approve an application in review or on the waitlist",
+        "Reviewers and managers. Seats are counted under the cohort's row lock, so concurrent "
+        "approvals never overbook: an application in review that finds every seat taken is "
+        "waitlisted instead (the answer is 200 with state `waitlisted`); a waitlisted one stays "
+        "waitlisted and the answer is 409 `cohort_full`.",
+    ),
+    "waitlist": (
+        "Put an application in review on the waitlist",
+        "Reviewers and managers.",
+    ),
+    "reject": (
+        "Reject an application in review or on the waitlist",
+        "Reviewers and managers.",
+    ),
+    "activate": ("Start an approved enrollment", "Managers."),
+    "graduate": ("Confirm the graduation of an active enrollment", "Managers."),
+    "revoke": (
+        "Revoke an approved or active enrollment",
+        "Managers. The freed seat goes to the first of the waitlist in the same transaction.",
+    ),
+    "withdraw": (
+        "Withdraw an open application or enrollment",
+        "The merchant. A freed seat goes to the first of the waitlist in the same transaction.",
+    ),
+}
+
+
+def _step_action(step: str):
+    """The ``POST …/enrollments/{id}/<step>/`` action calling ``enrollments.enrollment_<step>``."""
+    summary, description = STEP_DOCS[step]
+    body = EnrollmentSubmitSerializer if step == "submit" else EnrollmentStepSerializer
+
+    def take_step(self, request: Request, pk=None) -> Response:
+        enrollment = self.get_object()
+        serializer = body(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service = getattr(enrollments, f"enrollment_{step}")
+        service(enrollment=enrollment, actor=request.user, **serializer.validated_data)
+        return self._detail(enrollment)
+
+    # The router finds the action by its name: it must be the attribute's.
+    take_step.__name__ = step
+    take_step = action(detail=True, methods=["post"], url_path=step_path(step))(take_step)
+    return extend_schema(
+        summary=summary,
+        description=description + " Any enrollment the user may not see is a 404.",
+        request=body,
+        responses={
+            200: EnrollmentSerializer,
+            400: STEP_REFUSED,
+            403: FORBIDDEN_STEP,
+            409: STEP_CONFLICT,
+        },
+    )(take_step)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Enrollments the user may read",
+        description="Staff see the enrollments of the belts their centers serve, a merchant's "
+        "owner or operators those of their merchants, superusers all. Each comes with its "
+        "history and the steps the requesting user may take now.",
+    ),
+    retrieve=extend_schema(
+        summary="One enrollment",
+        description="Any enrollment the user may not read, like one that does not exist, is a 404.",
+    ),
+    create=extend_schema(
+        summary="Apply: create a draft and submit it",
+        description="The merchant's owner or operators, or staff of a center serving its belt. "
+        "Creates the draft and, unless `submit` is false, submits it, in one transaction: if "
+        "submitting is refused (e.g. `not_eligible`), nothing is written.",
+        request=EnrollmentCreateSerializer,
+        responses={
+            201: EnrollmentSerializer,
+            400: STEP_REFUSED,
+            403: FORBIDDEN_STEP,
+            409: STEP_CONFLICT,
+        },
+    ),
+)
+class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Integrations and portals drive enrollments here; every write is a service call with the
+    requesting user as the actor, so the API checks exactly what the console checks."""
+
+    serializer_class = EnrollmentSerializer
+    filterset_class = EnrollmentFilterSet
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return Enrollment.objects.none()
+        return selectors.enrollment_list(user=self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context["roles"] = self._roles()
+        return context
+
+    def _roles(self) -> Callable:
+        # One actor per request: what the user is to every merchant is loaded once (two
+        # queries) however many enrollments the page shows. The services build their own.
+        actor = getattr(self, "_actor", None)
+        if actor is None:
+            actor = self._actor = enrollments.EnrollmentActor(self.request.user)
+        return actor.roles
+
+    def _detail(self, enrollment: Enrollment, status_code: int = status.HTTP_200_OK) -> Response:
+        # Read back through the selector, so the answer has the same shape as a GET.
+        fresh = self.get_queryset().get(pk=enrollment.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = EnrollmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        # One transaction: a refused submission leaves no draft behind.
+        with transaction.atomic():
+            enrollment = enrollments.enrollment_create_draft(
+                merchant=data["merchant"], cohort=data["cohort"], actor=request.user
+            )
+            if data["submit"]:
+                enrollments.enrollment_submit(
+                    enrollment=enrollment,
+                    actor=request.user,
+                    reason=data["override_reason"],
+                    override_eligibility=bool(data["override_reason"]),
+                )
+        return self._detail(enrollment, status.HTTP_201_CREATED)
+
+    submit = _step_action("submit")
+    start_review = _step_action("start_review")
+    approve = _step_action("approve")
+    waitlist = _step_action("waitlist")
+    reject = _step_action("reject")
+    activate = _step_action("activate")
+    graduate = _step_action("graduate")
+    revoke = _step_action("revoke")
+    withdraw = _step_action("withdraw")

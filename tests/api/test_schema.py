@@ -155,4 +155,5 @@ def test_api_root_lists_every_endpoint(user_api_client):
         "programs",
         "rule-sets",
         "eligibility",
+        "enrollments",
     }
