@@ -1,12 +1,14 @@
 """Reads of the programs app."""
 
+import datetime
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from belts.scoping import belt_scope
 from merchants.models import MerchantMembership
 
-from .choices import RuleSetStatus
-from .models import Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from .choices import OPEN_ENROLLMENT_STATES, RuleSetStatus
+from .models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
 
 
 def _published_rule_sets() -> Prefetch:
@@ -80,3 +82,65 @@ def enrollment_list(*, user) -> QuerySet[Enrollment]:
         )
         queryset = queryset.filter(staff_scope | own)
     return queryset.order_by("-created_at", "-id")
+
+
+# The portal's applications ----------------------------------------------------------------------
+def cohort_open_list(*, belt_id: int | None, now: datetime.datetime) -> QuerySet[Cohort]:
+    """Cohorts whose application window is open at ``now`` and that take merchants of
+    ``belt_id`` (unrestricted, or restricted to that belt), closing soonest first."""
+    belts = Q(belt__isnull=True)
+    if belt_id is not None:
+        belts |= Q(belt_id=belt_id)
+    return Cohort.objects.filter(
+        belts, application_opens_at__lte=now, application_closes_at__gt=now
+    ).order_by("application_closes_at", "name", "id")
+
+
+def program_application_list(
+    *, merchant_id: int, belt_id: int | None, now: datetime.datetime
+) -> QuerySet[Program]:
+    """``program_standing_list`` plus, per program, the cohorts the merchant may apply to now in
+    ``open_cohorts`` and its open enrollment (with cohort) in ``open_enrollments`` (a list of
+    zero or one: the database allows one per merchant and program). Five queries, however many
+    programs and cohorts."""
+    return program_standing_list(merchant_id=merchant_id).prefetch_related(
+        Prefetch(
+            "cohorts",
+            queryset=cohort_open_list(belt_id=belt_id, now=now),
+            to_attr="open_cohorts",
+        ),
+        Prefetch(
+            "enrollments",
+            queryset=Enrollment.objects.filter(
+                merchant_id=merchant_id, state__in=OPEN_ENROLLMENT_STATES
+            ).select_related("cohort"),
+            to_attr="open_enrollments",
+        ),
+    )
+
+
+def merchant_enrollment_list(*, merchant_id: int) -> QuerySet[Enrollment]:
+    """One merchant's enrollments, newest first, with cohort and program joined and the events
+    (oldest first, with their actor) prefetched: two queries, however many rows."""
+    events = EnrollmentEvent.objects.select_related("actor").order_by("created_at", "id")
+    return (
+        Enrollment.objects.filter(merchant_id=merchant_id)
+        .select_related("cohort", "program")
+        .prefetch_related(Prefetch("events", queryset=events))
+        .order_by("-created_at", "-id")
+    )
+
+
+def member_enrollment_get(*, user, enrollment_id: int) -> Enrollment | None:
+    """The enrollment ``enrollment_id`` if it belongs to one of ``user``'s merchants (as owner or
+    operator), else None: someone else's and a missing one are not told apart."""
+    return (
+        Enrollment.objects.filter(
+            pk=enrollment_id,
+            merchant_id__in=MerchantMembership.objects.filter(user_id=user.pk).values(
+                "merchant_id"
+            ),
+        )
+        .select_related("merchant", "cohort")
+        .first()
+    )

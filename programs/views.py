@@ -1,7 +1,10 @@
 """Portal pages of the programs app: thin callers of its selectors and of the merchants app's.
 
 The eligibility page shows, for the selected merchant (one of the user's own), each active
-program's recorded outcome with one line per criterion, and the merchant's facts today.
+program's recorded outcome with one line per criterion, the merchant's facts today, and the
+program's cohorts open for applications (or the merchant's open application to it). The
+applications page lists the merchant's applications with their history. Applying and
+withdrawing are POSTs that call the enrollment services; what those refuse becomes a message.
 """
 
 from __future__ import annotations
@@ -9,24 +12,35 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from belts.choices import BeltTier
 from belts.money import format_cny, format_percent
 from merchants import selectors as merchant_selectors
+from merchants.choices import MembershipRole
 from merchants.facts import MerchantFacts, merchant_facts_get
 from merchants.models import MerchantMembership
 
-from . import selectors
+from . import selectors, workflow
 from .criteria import CRITERIA, explain
 from .eligibility import eligibility_reasons
-from .models import Eligibility, Program, RuleSet
+from .enrollments import (
+    enrollment_create_draft,
+    enrollment_roles,
+    enrollment_submit,
+    enrollment_withdraw,
+)
+from .exceptions import ProgramError
+from .models import Cohort, Eligibility, Enrollment, Program, RuleSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +59,9 @@ class ProgramStanding:
     published: RuleSet | None
     eligibility: Eligibility | None
     lines: list[CriterionLine] = field(default_factory=list)
+    # Cohorts taking this merchant's applications now, and its open application, if any.
+    open_cohorts: list[Cohort] = field(default_factory=list)
+    open_enrollment: Enrollment | None = None
 
     @property
     def failing(self) -> list[CriterionLine]:
@@ -92,6 +109,8 @@ def _standing(program: Program) -> ProgramStanding:
             )
             for reason in reasons
         ],
+        open_cohorts=getattr(program, "open_cohorts", []),
+        open_enrollment=(getattr(program, "open_enrollments", None) or [None])[0],
     )
 
 
@@ -116,9 +135,11 @@ def _facts(facts: MerchantFacts) -> list[Fact]:
     ]
 
 
-@require_safe
-@login_required(login_url="portal:login")
-def merchant_eligibility(request: HttpRequest) -> HttpResponse:
+def _memberships_and_selected(
+    request: HttpRequest,
+) -> tuple[list[MerchantMembership], MerchantMembership | None]:
+    """The user's memberships and the one ``?merchant=`` asks for (default: the first); 404 for
+    a merchant that is not one's own."""
     memberships = list(merchant_selectors.membership_list(user=request.user))
     try:
         selected = merchant_selectors.membership_choose(
@@ -126,6 +147,23 @@ def merchant_eligibility(request: HttpRequest) -> HttpResponse:
         )
     except MerchantMembership.DoesNotExist:
         raise Http404(_("No such merchant among yours.")) from None
+    return memberships, selected
+
+
+def _may_apply(membership: MerchantMembership) -> bool:
+    # Owners and operators may start and submit their merchant's applications (the services
+    # check it again); no query needed.
+    return membership.role in (MembershipRole.OWNER, MembershipRole.OPERATOR)
+
+
+def _with_merchant(url: str, merchant_id: int) -> str:
+    return f"{url}?merchant={merchant_id}"
+
+
+@require_safe
+@login_required(login_url="portal:login")
+def merchant_eligibility(request: HttpRequest) -> HttpResponse:
+    memberships, selected = _memberships_and_selected(request)
     context: dict = {
         "memberships": memberships,
         "selected": selected,
@@ -140,10 +178,99 @@ def merchant_eligibility(request: HttpRequest) -> HttpResponse:
         context.update(
             standings=[
                 _standing(program)
-                for program in selectors.program_standing_list(merchant_id=selected.merchant_id)
+                for program in selectors.program_application_list(
+                    merchant_id=selected.merchant_id,
+                    belt_id=selected.merchant.belt_id,
+                    now=timezone.now(),
+                )
             ],
+            may_apply=_may_apply(selected),
             facts=_facts(facts) if facts else [],
             window_first=window_first,
             window_last=window_last,
         )
     return render(request, "programs/eligibility.html", context)
+
+
+# Applications ------------------------------------------------------------------------------------
+@require_POST
+@login_required(login_url="portal:login")
+def application_apply(request: HttpRequest, cohort_id: int) -> HttpResponse:
+    """Start and submit an application of the selected merchant to a cohort, in one go."""
+    _memberships, selected = _memberships_and_selected(request)
+    if selected is None:
+        raise Http404(_("No merchant is linked to your account"))
+    cohort = get_object_or_404(
+        Cohort.objects.select_related("program", "belt"), pk=cohort_id, program__is_active=True
+    )
+    merchant = selected.merchant
+    try:
+        # One transaction: a submission refused (not eligible, window not open yet) leaves no
+        # draft behind, so the merchant may apply again once the reason is gone.
+        with transaction.atomic():
+            draft = enrollment_create_draft(merchant=merchant, cohort=cohort, actor=request.user)
+            enrollment_submit(enrollment=draft, actor=request.user)
+    except ProgramError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Application submitted to %(cohort)s") % {"cohort": cohort.name}
+        )
+    return HttpResponseRedirect(_with_merchant(reverse("programs:eligibility"), merchant.pk))
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRow:
+    enrollment: Enrollment
+    program_name: str
+    may_withdraw: bool
+
+
+@require_safe
+@login_required(login_url="portal:login")
+def application_list(request: HttpRequest) -> HttpResponse:
+    memberships, selected = _memberships_and_selected(request)
+    context: dict = {
+        "memberships": memberships,
+        "selected": selected,
+        "merchant": selected.merchant if selected else None,
+    }
+    if selected:
+        # Every row is the same merchant's: its roles are loaded once (two queries), and each
+        # row asks the workflow what enrollment_available_steps would answer, without a query.
+        roles = enrollment_roles(user=request.user, merchant=selected.merchant)
+        chinese = _in_chinese()
+        context["applications"] = [
+            ApplicationRow(
+                enrollment=enrollment,
+                program_name=(
+                    enrollment.program.name_zh
+                    if chinese and enrollment.program.name_zh
+                    else enrollment.program.name
+                ),
+                may_withdraw="withdraw" in workflow.available_steps(enrollment.state, roles),
+            )
+            for enrollment in selectors.merchant_enrollment_list(merchant_id=selected.merchant_id)
+        ]
+    return render(request, "programs/applications.html", context)
+
+
+@require_POST
+@login_required(login_url="portal:login")
+def application_withdraw(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    # Someone else's application is a 404, like one that does not exist.
+    enrollment = selectors.member_enrollment_get(user=request.user, enrollment_id=enrollment_id)
+    if enrollment is None:
+        raise Http404(_("No such application among your merchants'."))
+    try:
+        enrollment_withdraw(enrollment=enrollment, actor=request.user)
+    except ProgramError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Application to %(cohort)s withdrawn.") % {"cohort": enrollment.cohort.name},
+        )
+    return HttpResponseRedirect(
+        _with_merchant(reverse("programs:applications"), enrollment.merchant_id)
+    )

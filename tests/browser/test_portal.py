@@ -113,7 +113,7 @@ def test_eligibility_page_shows_each_programs_criteria_and_what_it_would_take(
         name = standing.get_by_role("heading", level=2).text_content()
         lines = expected[name]
         assert lines, f"{name} was assessed with its criteria"
-        status = standing.locator(".status").text_content()
+        status = standing.locator(".program-standing__head .status").text_content()
         assert status == ("Eligible" if all(passed for passed, _ in lines) else "Not eligible")
         criteria = standing.locator(".criterion")
         shown = [

@@ -19,8 +19,9 @@ from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory
 pytestmark = pytest.mark.django_db
 
 # Session, user, memberships, unread count; facts (aggregation, belt tiers, category slugs);
-# programs, their published rule sets, the merchant's eligibility with its rule set.
-ELIGIBILITY_PAGE_QUERIES = 10
+# programs, their published rule sets, the merchant's eligibility with its rule set, the open
+# cohorts, the merchant's open applications.
+ELIGIBILITY_PAGE_QUERIES = 12
 
 
 def eligibility_url(merchant_id=None) -> str:
