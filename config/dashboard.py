@@ -29,7 +29,7 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from belts.choices import BeltTier
@@ -102,7 +102,13 @@ class ProgramFunnel:
 
 def funnel_stage_labels() -> list[str]:
     """The funnel's stage names in the active language, in order."""
-    return [_("Eligible"), _("Applied"), _("Approved"), _("Active"), _("Graduated")]
+    return [
+        _("Eligible"),
+        _("Applied"),
+        _("Approved"),
+        pgettext("enrollment state", "Active"),
+        _("Graduated"),
+    ]
 
 
 def _cohorts_with_counts(user) -> QuerySet[Cohort]:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RuleSetStatus(models.TextChoices):
@@ -15,7 +16,7 @@ class EnrollmentState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     WAITLISTED = "waitlisted", _("Waitlisted")
     REJECTED = "rejected", _("Rejected")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("enrollment state", "Active")
     GRADUATED = "graduated", _("Graduated")
     REVOKED = "revoked", _("Revoked")
     WITHDRAWN = "withdrawn", _("Withdrawn")

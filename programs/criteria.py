@@ -594,6 +594,8 @@ class _In(Criterion):
         }
         if reason.passed:
             return _("%(label)s: %(actual)s qualifies.") % values
+        if len(reason.required or []) == 1:
+            return _("%(label)s: %(actual)s; %(required)s is required.") % values
         return _("%(label)s: %(actual)s is not one of %(required)s.") % values
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
@@ -33,7 +34,7 @@ class EnrollmentWorkflow(StateMachine):
     in_review = State(_("In review"), value=S.IN_REVIEW.value)
     approved = State(_("Approved"), value=S.APPROVED.value)
     waitlisted = State(_("Waitlisted"), value=S.WAITLISTED.value)
-    active = State(_("Active"), value=S.ACTIVE.value)
+    active = State(pgettext_lazy("enrollment state", "Active"), value=S.ACTIVE.value)
     rejected = State(_("Rejected"), value=S.REJECTED.value, final=True)
     graduated = State(_("Graduated"), value=S.GRADUATED.value, final=True)
     revoked = State(_("Revoked"), value=S.REVOKED.value, final=True)

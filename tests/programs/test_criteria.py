@@ -229,3 +229,16 @@ def test_bad_criteria_are_refused_with_a_clear_message(data, message):
 def test_criteria_must_be_a_list():
     with pytest.raises(CriterionError):
         criteria_from_json({"type": "smb"})
+
+
+def test_categorical_explanations_read_well_with_one_or_several_values():
+    one = check({"type": "merchant_type_in", "params": {"types": ["brand"]}})
+    several = check({"type": "merchant_type_in", "params": {"types": ["brand", "oem"]}})
+    with translation.override("en"):
+        assert explain(one) == "Merchant type: Source factory; Brand is required."
+        assert (
+            explain(several)
+            == "Merchant type: Source factory is not one of Brand, OEM manufacturer."
+        )
+    with translation.override("zh-hans"):
+        assert "要求为" in explain(one)
