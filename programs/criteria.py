@@ -70,6 +70,14 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+def _percent_values(reason: Reason) -> dict[str, str]:
+    """A ratio criterion's actual, required and shortfall as percentages, for its sentences."""
+    return {
+        key: format_percent(_decimal(getattr(reason, key)))
+        for key in ("actual", "required", "shortfall")
+    }
+
+
 def _decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
@@ -352,11 +360,7 @@ class YoyGrowthAtLeast(_AtLeast):
     fact = "yoy_growth"
 
     def explain(self, reason):
-        values = {
-            "actual": format_percent(_decimal(reason.actual)),
-            "required": format_percent(_decimal(reason.required)),
-            "shortfall": format_percent(_decimal(reason.shortfall)),
-        }
+        values = _percent_values(reason)
         if reason.actual is None:
             return _("No GMV in the prior 12 months, so growth cannot be measured yet.")
         if reason.passed:
@@ -374,11 +378,7 @@ class LiveShareAtLeast(_AtLeast):
     fact = "live_share"
 
     def explain(self, reason):
-        values = {
-            "actual": format_percent(_decimal(reason.actual)),
-            "required": format_percent(_decimal(reason.required)),
-            "shortfall": format_percent(_decimal(reason.shortfall)),
-        }
+        values = _percent_values(reason)
         if reason.actual is None:
             return _("No GMV in the last 12 months, so the live-stream share is unknown.")
         if reason.passed:
@@ -456,11 +456,7 @@ class RefundRateAtMost(_AtMost):
         return {"max": value}
 
     def explain(self, reason):
-        values = {
-            "actual": format_percent(_decimal(reason.actual)),
-            "required": format_percent(_decimal(reason.required)),
-            "shortfall": format_percent(_decimal(reason.shortfall)),
-        }
+        values = _percent_values(reason)
         if reason.actual is None:
             return _("No sales in the last 12 months, so the refund rate is unknown.")
         if reason.passed:

@@ -144,7 +144,10 @@ def _subset_of(allowed):
 
 def criteria_schema() -> dict:
     slugs = set(Category.objects.values_list("slug", flat=True))
-    optional_amount = lambda value: value is None or _decimal_string(value)  # noqa: E731
+
+    def optional_amount(value):
+        return value is None or _decimal_string(value)
+
     return {
         "belt_tier_in": {"tiers": _subset_of(BeltTier.values)},
         "gmv_between": {"min": optional_amount, "max": optional_amount},
