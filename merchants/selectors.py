@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .choices import NotificationChannel
 from .models import Merchant, MerchantMembership, MonthlyMetric, Notification
+from .scoping import visible_merchants
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -40,14 +41,10 @@ def membership_choose(
 
 
 def merchant_is_visible(*, user: AnyUser, merchant_id: int) -> bool:
-    """Whether ``user`` may read this merchant's data: staff may read every merchant, a portal
-    user only the merchants they are a member of. One query."""
-    if not user.is_authenticated:
-        return False
-    merchants = Merchant.objects.filter(pk=merchant_id)
-    if not getattr(user, "is_staff", False):
-        merchants = merchants.filter(memberships__user_id=user.pk)
-    return merchants.exists()
+    """Whether ``user`` may read this merchant's data, by the one merchant scope
+    (``merchants.scoping``): staff the merchants of the belts their centers serve, a portal user
+    the merchants they are a member of, a superuser all. One query."""
+    return visible_merchants(user).filter(pk=merchant_id).exists()
 
 
 def merchant_brief_list(*, merchant_ids: Iterable[int]) -> list[dict]:

@@ -350,7 +350,7 @@ class RuleSetAdmin(admin.ModelAdmin):
         Kept on the request only; the next request sees the data as it is then."""
         simulations = request.__dict__.setdefault("_rule_set_simulations", {})
         if rule_set.pk not in simulations:
-            simulations[rule_set.pk] = rule_set_simulate(rule_set=rule_set)
+            simulations[rule_set.pk] = rule_set_simulate(rule_set=rule_set, user=request.user)
         return simulations[rule_set.pk]
 
     # Publishing and copying --------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from belts.scoping import belt_scope
 from merchants.models import MerchantMembership
+from merchants.scoping import scoped
 
 from .choices import OPEN_ENROLLMENT_STATES, RuleSetStatus
 from .models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
@@ -50,11 +51,16 @@ def rule_set_list() -> QuerySet[RuleSet]:
 
 
 def eligibility_list(
-    *, merchant_id: int | None = None, active_programs_only: bool = False
+    *, user=None, merchant_id: int | None = None, active_programs_only: bool = False
 ) -> QuerySet[Eligibility]:
     """Recorded eligibility rows with merchant, program and rule set loaded, ordered along the
-    (merchant, program) unique index so paging stays cheap on a large table."""
+    (merchant, program) unique index so paging stays cheap on a large table.
+
+    With ``user``, only the rows of the merchants that user may see (``merchants.scoping``);
+    without, every row (for internal callers: tasks, services)."""
     queryset = Eligibility.objects.select_related("merchant", "program", "rule_set")
+    if user is not None:
+        queryset = scoped(queryset, user, "merchant")
     if merchant_id is not None:
         queryset = queryset.filter(merchant_id=merchant_id)
     if active_programs_only:

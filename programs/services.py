@@ -18,12 +18,14 @@ from merchants.facts import (
     merchant_facts_list,
     merchant_id_ranges,
 )
+from merchants.models import Merchant
 from merchants.notifications import (
     NotificationDraft,
     drafts_for_merchant,
     merchant_audience,
     notifications_create,
 )
+from merchants.scoping import merchant_scope
 
 from . import eligibility_sql
 from .choices import RuleSetStatus
@@ -410,10 +412,34 @@ class Simulation:
 
 
 def rule_set_simulate(
-    *, rule_set: RuleSet, as_of: datetime.date | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE
+    *,
+    rule_set: RuleSet,
+    user=None,
+    as_of: datetime.date | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> Simulation:
     """Who would gain, lose and keep eligibility if ``rule_set`` were the program's published
-    version, against the eligibility recorded now. Reads only; writes nothing."""
+    version, against the eligibility recorded now. Reads only; writes nothing.
+
+    With ``user``, the lists and counts hold only the merchants that user may see (the one
+    merchant scope): a reviewer learns nothing about another center's merchants."""
+    simulation = _simulate_all(rule_set=rule_set, as_of=as_of, chunk_size=chunk_size)
+    scope = None if user is None else merchant_scope(user)
+    if scope is None:
+        return simulation
+    visible = set(Merchant.objects.filter(scope).values_list("pk", flat=True))
+    return Simulation(
+        rule_set_id=simulation.rule_set_id,
+        as_of=simulation.as_of,
+        # Every merchant is evaluated, so those in scope all were.
+        evaluated=min(simulation.evaluated, len(visible)),
+        gained=[pk for pk in simulation.gained if pk in visible],
+        lost=[pk for pk in simulation.lost if pk in visible],
+        kept=[pk for pk in simulation.kept if pk in visible],
+    )
+
+
+def _simulate_all(*, rule_set: RuleSet, as_of: datetime.date | None, chunk_size: int) -> Simulation:
     as_of = as_of or timezone.localdate()
     compiled = CompiledRuleSet.compile(rule_set)
     simulation = Simulation(rule_set_id=rule_set.pk, as_of=as_of)

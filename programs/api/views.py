@@ -74,26 +74,28 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
 # Eligibility -----------------------------------------------------------------------------------
 @extend_schema_view(
     list=extend_schema(
-        summary="Recorded eligibility of every merchant",
-        description="Staff only, until integrations get API keys. Each reason's `message` is in "
-        "the request's language.",
+        summary="Recorded eligibility of the merchants the caller may see",
+        description="Staff see the merchants of the belts their operation centers serve, a "
+        "merchant's users and keys that merchant's rows, superusers all. Each reason's "
+        "`message` is in the request's language.",
     ),
     retrieve=extend_schema(summary="One recorded eligibility"),
 )
 class EligibilityViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAdminUser]
     serializer_class = EligibilitySerializer
     filterset_class = EligibilityFilterSet
 
     def get_queryset(self):
-        return selectors.eligibility_list()
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return Eligibility.objects.none()
+        return selectors.eligibility_list(user=self.request.user)
 
 
 @extend_schema(
     summary="Eligibility of one merchant",
     description="The merchant's recorded eligibility for every active program. Staff may read "
-    "any merchant; a portal user only the merchants they are a member of. Any other merchant, "
-    "like one that does not exist, is a 404.",
+    "the merchants of the belts their centers serve, a portal user or key only its own "
+    "merchants. Any other merchant, like one that does not exist, is a 404.",
     parameters=[
         OpenApiParameter("merchant_id", OpenApiTypes.INT, OpenApiParameter.PATH),
     ],
@@ -210,7 +212,9 @@ class RuleSetViewSet(viewsets.ModelViewSet):
     @extend_schema(
         summary="Simulate publishing",
         description="Who would gain, lose and keep eligibility if this rule set replaced the "
-        "program's published one, against the eligibility recorded now. Writes nothing. The "
+        "program's published one, against the eligibility recorded now, among the merchants "
+        "the caller may see (a reviewer: those of the belts their centers serve). Writes "
+        "nothing. The "
         "three lists are paged together with `page` and `page_size`.",
         request=None,
         parameters=[SimulationQuerySerializer],
@@ -223,7 +227,7 @@ class RuleSetViewSet(viewsets.ModelViewSet):
         query.is_valid(raise_exception=True)
         page, size = query.validated_data["page"], query.validated_data["page_size"]
 
-        simulation = rule_set_simulate(rule_set=rule_set)
+        simulation = rule_set_simulate(rule_set=rule_set, user=request.user)
         start = (page - 1) * size
         lists = {
             "gain": simulation.gained[start : start + size],

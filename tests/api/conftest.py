@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.belts.factories import StaffUserFactory, UserFactory
+from tests.belts.factories import StaffUserFactory, SuperUserFactory, UserFactory
 
 
 @pytest.fixture
@@ -20,4 +20,11 @@ def user_api_client(db) -> APIClient:
 def staff_api_client(db) -> APIClient:
     client = APIClient()
     client.force_login(StaffUserFactory())
+    return client
+
+
+@pytest.fixture
+def superuser_api_client(db) -> APIClient:
+    client = APIClient()
+    client.force_login(SuperUserFactory())
     return client

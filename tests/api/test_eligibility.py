@@ -1,12 +1,17 @@
-"""Reading eligibility: every merchant's for staff, one merchant's for staff and its members;
-each reason worded in the request's language."""
+"""Reading eligibility: the rows of the merchants the caller may see (the one merchant scope),
+one merchant's for the staff of its centers and its members; each reason worded in the request's
+language."""
 
 import factory
 import pytest
 from django.urls import reverse
 
 from merchants.choices import MembershipRole
-from tests.belts.factories import StaffUserFactory, UserFactory
+from tests.belts.factories import (
+    OperationCenterFactory,
+    OperationCenterMembershipFactory,
+    UserFactory,
+)
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import EligibilityFactory, ProgramFactory, PublishedRuleSetFactory
 
@@ -29,8 +34,19 @@ class EligibilityWithReasonsFactory(EligibilityFactory):
 class TestEligibilityAPI(ReadOnlyAPITests):
     url_name = "api:eligibility"
     factory = EligibilityWithReasonsFactory
-    staff_only = True
     list_query_count = AUTH_QUERIES + LIST  # merchant, program and rule set are joined
+
+    @pytest.fixture
+    def reader_client(self, superuser_api_client):
+        return superuser_api_client
+
+    def test_a_signed_in_user_reads_unless_staff_only(self, user_api_client) -> None:
+        # Anyone signed in may list, but sees only the merchants in their scope: none here.
+        obj = self.factory()
+        listed = user_api_client.get(self.list_url())
+        assert listed.status_code == 200
+        assert listed.data["count"] == 0
+        assert user_api_client.get(self.detail_url(obj.pk)).status_code == 404
 
 
 def merchant_eligibility_url(merchant_id: int) -> str:
@@ -39,10 +55,12 @@ def merchant_eligibility_url(merchant_id: int) -> str:
 
 @pytest.mark.django_db
 class TestReasons:
-    def test_each_reason_has_its_figures_and_a_message(self, staff_api_client):
+    def test_each_reason_has_its_figures_and_a_message(self, superuser_api_client):
         eligibility = EligibilityWithReasonsFactory()
 
-        response = staff_api_client.get(reverse("api:eligibility-detail", args=[eligibility.pk]))
+        response = superuser_api_client.get(
+            reverse("api:eligibility-detail", args=[eligibility.pk])
+        )
 
         assert response.status_code == 200
         data = response.data
@@ -61,22 +79,24 @@ class TestReasons:
         assert reason["required"] == {"min": "2000000", "max": None}
         assert reason["shortfall"] == "1200000.00"
 
-    def test_message_in_english_by_default(self, staff_api_client):
+    def test_message_in_english_by_default(self, superuser_api_client):
         eligibility = EligibilityWithReasonsFactory()
 
-        response = staff_api_client.get(reverse("api:eligibility-detail", args=[eligibility.pk]))
+        response = superuser_api_client.get(
+            reverse("api:eligibility-detail", args=[eligibility.pk])
+        )
 
         message = response.data["reasons"][0]["message"]
         assert "CNY 1.2 M" in message  # the shortfall, in millions
         assert "more GMV over 12 months" in message
 
-    def test_message_follows_accept_language(self, staff_api_client):
+    def test_message_follows_accept_language(self, superuser_api_client):
         # The Chinese catalogue may not be compiled: the money format shows the language.
         eligibility = EligibilityWithReasonsFactory()
         url = reverse("api:eligibility-detail", args=[eligibility.pk])
 
-        english = staff_api_client.get(url, HTTP_ACCEPT_LANGUAGE="en").data["reasons"][0]
-        chinese = staff_api_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").data["reasons"][0]
+        english = superuser_api_client.get(url, HTTP_ACCEPT_LANGUAGE="en").data["reasons"][0]
+        chinese = superuser_api_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").data["reasons"][0]
 
         assert chinese["message"] != english["message"]
         assert "¥120万" in chinese["message"]  # 1.2 M in units of 10,000
@@ -86,10 +106,10 @@ class TestReasons:
             k: v for k, v in english.items() if k != "message"
         }
 
-    def test_list_messages_follow_accept_language_too(self, staff_api_client):
+    def test_list_messages_follow_accept_language_too(self, superuser_api_client):
         EligibilityWithReasonsFactory()
 
-        response = staff_api_client.get(
+        response = superuser_api_client.get(
             reverse("api:eligibility-list"), HTTP_ACCEPT_LANGUAGE="zh-hans"
         )
 
@@ -98,7 +118,7 @@ class TestReasons:
 
 @pytest.mark.django_db
 class TestEligibilityFilters:
-    def test_by_merchant_program_code_and_outcome(self, staff_api_client):
+    def test_by_merchant_program_code_and_outcome(self, superuser_api_client):
         merchant = MerchantFactory()
         source_power = PublishedRuleSetFactory(program=ProgramFactory(code="source-power"))
         star_origin = PublishedRuleSetFactory(program=ProgramFactory(code="star-origin"))
@@ -110,7 +130,7 @@ class TestEligibilityFilters:
         url = reverse("api:eligibility-list")
 
         def ids(params):
-            response = staff_api_client.get(url, params)
+            response = superuser_api_client.get(url, params)
             assert response.status_code == 200, response.data
             return {row["id"] for row in response.data["results"]}
 
@@ -119,8 +139,8 @@ class TestEligibilityFilters:
         assert ids({"is_eligible": "false"}) == {not_eligible.pk}
         assert ids({"merchant": merchant.pk, "is_eligible": "true"}) == {eligible.pk}
 
-    def test_a_merchant_id_must_be_a_number(self, staff_api_client):
-        response = staff_api_client.get(reverse("api:eligibility-list"), {"merchant": "abc"})
+    def test_a_merchant_id_must_be_a_number(self, superuser_api_client):
+        response = superuser_api_client.get(reverse("api:eligibility-list"), {"merchant": "abc"})
         assert response.status_code == 400
         assert "merchant" in response.data
 
@@ -146,11 +166,31 @@ class TestOneMerchantsEligibility:
         assert {row["id"] for row in response.data["results"]} == {row.pk for row in rows}
         assert set(response.data["results"][0]["reasons"][0]) == REASON_KEYS
 
-    def test_staff_read_any_merchant(self, staff_api_client, member, rows):
-        response = staff_api_client.get(merchant_eligibility_url(member.merchant_id))
+    def test_a_superuser_reads_any_merchant(self, superuser_api_client, member, rows):
+        response = superuser_api_client.get(merchant_eligibility_url(member.merchant_id))
 
         assert response.status_code == 200
         assert response.data["count"] == 2
+
+    def test_staff_read_the_merchants_their_centers_serve_only(self, api_client, member, rows):
+        # Found from outside: a reviewer of one center read every merchant's eligibility.
+        center = OperationCenterFactory()
+        center.belts.add(member.merchant.belt)
+        reviewer = OperationCenterMembershipFactory(center=center).user
+        outsider = OperationCenterMembershipFactory().user  # a reviewer of another center
+        url = merchant_eligibility_url(member.merchant_id)
+
+        api_client.force_login(reviewer)
+        assert api_client.get(url).data["count"] == 2
+        listed = api_client.get(reverse("api:eligibility-list")).data
+        assert {row["id"] for row in listed["results"]} == {row.pk for row in rows}
+
+        api_client.force_login(outsider)
+        assert api_client.get(url).status_code == 404
+        assert api_client.get(reverse("api:eligibility-list")).data["count"] == 0
+        assert (
+            api_client.get(reverse("api:eligibility-detail", args=[rows[0].pk])).status_code == 404
+        )
 
     def test_someone_elses_merchant_is_a_404(self, api_client, member, rows):
         api_client.force_login(UserFactory())
@@ -165,8 +205,8 @@ class TestOneMerchantsEligibility:
 
         assert api_client.get(merchant_eligibility_url(member.merchant_id)).status_code == 404
 
-    def test_a_missing_merchant_is_a_404_for_staff_too(self, staff_api_client):
-        assert staff_api_client.get(merchant_eligibility_url(2_000_000_000)).status_code == 404
+    def test_a_missing_merchant_is_a_404_for_staff_too(self, superuser_api_client):
+        assert superuser_api_client.get(merchant_eligibility_url(2_000_000_000)).status_code == 404
 
     def test_anonymous_is_refused(self, api_client, member):
         response = api_client.get(merchant_eligibility_url(member.merchant_id))
@@ -197,9 +237,8 @@ class TestOneMerchantsEligibility:
         with assert_num_queries(expected, "6 programs"):
             assert api_client.get(url).data["count"] == 6
 
-    def test_the_staff_list_is_refused_to_members(self, api_client, member, rows):
+    def test_the_list_shows_a_member_only_its_merchants_rows(self, api_client, member, rows):
         api_client.force_login(member.user)
-        assert api_client.get(reverse("api:eligibility-list")).status_code == 403
-        # Staff reach it.
-        api_client.force_login(StaffUserFactory())
-        assert api_client.get(reverse("api:eligibility-list")).status_code == 200
+        response = api_client.get(reverse("api:eligibility-list"))
+        assert response.status_code == 200
+        assert {row["id"] for row in response.data["results"]} == {row.pk for row in rows}

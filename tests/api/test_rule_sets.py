@@ -13,7 +13,11 @@ from django.utils import timezone
 from programs.choices import RuleSetStatus
 from programs.models import Eligibility, RuleSet
 from programs.services import eligibility_recompute
-from tests.belts.factories import StaffUserFactory
+from tests.belts.factories import (
+    OperationCenterFactory,
+    OperationCenterMembershipFactory,
+    StaffUserFactory,
+)
 from tests.merchants.factories import MerchantFactory
 from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory, RuleSetFactory
 
@@ -296,8 +300,8 @@ class TestSimulate:
     def names(self, rows):
         return [row["shop_name"] for row in rows]
 
-    def test_counts_and_lists(self, staff_api_client, draft):
-        response = staff_api_client.post(action_url(draft, "simulate"))
+    def test_counts_and_lists(self, superuser_api_client, draft):
+        response = superuser_api_client.post(action_url(draft, "simulate"))
 
         assert response.status_code == 200, response.data
         data = response.data
@@ -310,11 +314,11 @@ class TestSimulate:
         assert (data["page"], data["page_size"], data["num_pages"]) == (1, 100, 1)
         assert data["as_of"] == timezone.localdate().isoformat()
 
-    def test_the_lists_are_paged_together(self, staff_api_client, draft):
+    def test_the_lists_are_paged_together(self, superuser_api_client, draft):
         url = action_url(draft, "simulate")
 
-        first = staff_api_client.post(f"{url}?page=1&page_size=1").data
-        second = staff_api_client.post(f"{url}?page=2&page_size=1").data
+        first = superuser_api_client.post(f"{url}?page=1&page_size=1").data
+        second = superuser_api_client.post(f"{url}?page=2&page_size=1").data
 
         assert first["num_pages"] == second["num_pages"] == 2  # the two who gain
         assert self.names(first["gain"]) == ["gains"]
@@ -322,20 +326,36 @@ class TestSimulate:
         assert (self.names(second["lose"]), self.names(second["keep"])) == ([], [])
         assert second["counts"] == first["counts"]
 
+    def test_a_reviewer_sees_only_the_merchants_of_their_centers(self, api_client, draft):
+        # Found from outside: simulating listed every center's merchants to a reviewer.
+        center = OperationCenterFactory()
+        center.belts.add(self.merchants["gains"].belt, self.merchants["loses"].belt)
+        api_client.force_login(OperationCenterMembershipFactory(center=center).user)
+
+        data = api_client.post(action_url(draft, "simulate")).data
+
+        assert data["counts"] == {"evaluated": 2, "gain": 1, "lose": 1, "keep": 0}
+        assert (self.names(data["gain"]), self.names(data["lose"])) == (["gains"], ["loses"])
+        assert data["keep"] == []
+
+        api_client.force_login(OperationCenterMembershipFactory().user)  # another center's
+        data = api_client.post(action_url(draft, "simulate")).data
+        assert data["counts"] == {"evaluated": 0, "gain": 0, "lose": 0, "keep": 0}
+
     @pytest.mark.parametrize("query", ["page_size=501", "page_size=0", "page=0", "page=x"])
-    def test_bad_paging_is_a_400(self, staff_api_client, draft, query):
-        response = staff_api_client.post(f"{action_url(draft, 'simulate')}?{query}")
+    def test_bad_paging_is_a_400(self, superuser_api_client, draft, query):
+        response = superuser_api_client.post(f"{action_url(draft, 'simulate')}?{query}")
         assert response.status_code == 400
         assert set(response.data) & {"page", "page_size"}
 
     def test_simulating_writes_nothing_and_publishing_does_what_it_predicted(
-        self, staff_api_client, editor, program, draft
+        self, superuser_api_client, editor, program, draft
     ):
         recorded = list(Eligibility.objects.order_by("pk").values())
 
         # Not pinned: the simulation's query count grows with the chunks of merchants.
         with CaptureQueriesContext(connection) as queries:
-            simulation = staff_api_client.post(action_url(draft, "simulate")).data
+            simulation = superuser_api_client.post(action_url(draft, "simulate")).data
         assert writes(queries) == []
         assert list(Eligibility.objects.order_by("pk").values()) == recorded
 

@@ -1,0 +1,51 @@
+"""Which merchants a user may see: the one definition the console, the portal, the API (session
+or key) and the exports call.
+
+- A superuser sees every merchant (the readers answer ``None``: no filter).
+- Staff see the merchants of the belts their operation centers serve (``belts.scoping``).
+- A portal user sees the merchants they are a member of (owner or operator).
+- A user may be both: the scopes add up. Anyone else, the anonymous user included, sees none.
+
+An API key acts through a user of its own that holds exactly one of these roles, so a key's scope
+is decided here too. The filters are subqueries: scoping costs no query of its own.
+"""
+
+from django.db.models import Q, QuerySet
+
+from belts.scoping import served_belt_id_subquery
+
+from .models import Merchant, MerchantMembership
+
+NOTHING = Q(pk__in=[])
+
+
+def member_merchant_id_subquery(user) -> QuerySet:
+    """The ids of the merchants ``user`` is a member of, as an unevaluated subquery."""
+    if not user.is_authenticated:
+        return MerchantMembership.objects.none().values("merchant_id")
+    return MerchantMembership.objects.filter(user_id=user.pk).values("merchant_id")
+
+
+def merchant_scope(user, merchant_path: str = "pk") -> Q | None:
+    """A filter keeping the rows whose merchant, reached by the ORM path ``merchant_path``
+    (``"pk"`` for merchants themselves, ``"merchant"`` for their rows), ``user`` may see; None
+    (no filter) for a superuser."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_superuser:
+        return None
+    prefix = "" if merchant_path == "pk" else f"{merchant_path}__"
+    return Q(**{f"{prefix}belt_id__in": served_belt_id_subquery(user)}) | Q(
+        **{f"{merchant_path}__in": member_merchant_id_subquery(user)}
+    )
+
+
+def scoped(queryset: QuerySet, user, merchant_path: str = "pk") -> QuerySet:
+    """``queryset`` keeping only the rows of the merchants ``user`` may see."""
+    scope = merchant_scope(user, merchant_path)
+    return queryset if scope is None else queryset.filter(scope)
+
+
+def visible_merchants(user) -> QuerySet[Merchant]:
+    """The merchants ``user`` may see, unordered and unloaded: a base for selectors."""
+    return scoped(Merchant.objects.all(), user)
