@@ -2,11 +2,21 @@
 
 
 class MerchantError(Exception):
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        field: str | None = None,
+        details: list[dict] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
+        # One entry per problem when there are several (e.g. each bad row of a bulk upsert:
+        # {"index", "field", "code", "message"}); the API shows them under "details".
+        self.details = details or []
 
 
 class MetricError(MerchantError):
