@@ -4,12 +4,13 @@ Each app declares its routes in ``<app>/api/urls.py``; they are gathered here so
 root view, one URL namespace (``api``) and one OpenAPI schema.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from belts.api.urls import router as belts_router
+from config.api_errors import api_not_found
 from programs.api.urls import router as programs_router
 from programs.api.urls import urlpatterns as programs_urlpatterns
 
@@ -21,17 +22,21 @@ app_name = "api"
 urlpatterns = [
     *router.urls,
     *programs_urlpatterns,
-    # The schema and its docs are for staff until integrations get API keys.
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAdminUser]), name="schema"),
+    # The schema and its docs: for any authenticated caller, key holders included.
+    path(
+        "schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"
+    ),
     # The split view serves Swagger UI's init script as a file of its own (?script), so the page
     # needs no inline script and the CSP keeps script-src 'self'.
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(
             url_name="api:schema",
-            permission_classes=[IsAdminUser],
+            permission_classes=[IsAuthenticated],
             template_name="api/swagger_ui.html",
         ),
         name="docs",
     ),
+    # Last: any other address under /api/v1/ is a JSON 404 in the error shape.
+    re_path(r"^(?P<path>.*)$", api_not_found, name="not-found"),
 ]

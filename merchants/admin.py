@@ -24,9 +24,12 @@ from import_export.formats.base_formats import CSV
 from belts.admin_scoping import CenterScopedAdminMixin
 from belts.money import format_cny_exact as format_cny
 from belts.money import format_ratio
+from belts.selectors import center_list_for
 
-from .exceptions import MetricError
+from .api_keys import api_key_check, api_key_create, api_key_list, api_key_revoke
+from .exceptions import ApiKeyError, MetricError
 from .models import (
+    ApiKey,
     Merchant,
     MerchantMembership,
     MonthlyMetric,
@@ -132,8 +135,10 @@ class MerchantAdmin(CenterScopedAdminMixin, ConsoleImportMixin, admin.ModelAdmin
             {"fields": ("opened_on", "returned_on", "created_at", "updated_at")},
         ),
     )
-    inlines = (StorefrontInline, MerchantMembershipInline)
     show_full_result_count = False
+
+    def get_inlines(self, request, obj):
+        return (StorefrontInline, MerchantMembershipInline, ApiKeyInline)
 
 
 @admin.register(Storefront)
@@ -372,3 +377,162 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "email_enabled")
     search_fields = ("user__username", "user__email")
     autocomplete_fields = ("user",)
+
+
+# API keys ----------------------------------------------------------------------------------------
+class ApiKeyForm(forms.ModelForm):
+    """A new key: its owner (one merchant or one center, among those the user may see), a name
+    and an optional expiry, checked by the service that creates it."""
+
+    class Meta:
+        model = ApiKey
+        fields = ("merchant", "center", "name", "expiry_date")
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        if request is not None and "center" in self.fields:
+            self.fields["center"].queryset = center_list_for(user=request.user)
+        for name in ("merchant", "center"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        try:
+            name, expires_at = api_key_check(
+                actor=self.request.user if self.request else None,
+                name=data.get("name") or "",
+                merchant=data.get("merchant"),
+                center=data.get("center"),
+                expires_at=data.get("expiry_date"),
+            )
+        except ApiKeyError as error:
+            field = {"expires_at": "expiry_date"}.get(error.field or "", error.field)
+            if field in self.fields:
+                raise ValidationError({field: error.message}) from None
+            raise ValidationError(error.message) from None
+        data["name"], data["expiry_date"] = name, expires_at
+        return data
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys of integrations: created here (shown once), revoked here, never edited or deleted.
+
+    The list is ``api_key_list``'s: a center's staff see their centers' keys and those of the
+    merchants their centers serve."""
+
+    form = ApiKeyForm
+    list_display = (
+        "name",
+        "prefix",
+        "merchant",
+        "center",
+        "created",
+        "last_used_at",
+        "expiry_date",
+        "revoked",
+    )
+    list_filter = ("revoked",)
+    search_fields = ("name", "=prefix", "merchant__shop_name")
+    autocomplete_fields = ("merchant",)
+    actions = ("revoke_keys",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return api_key_list(user=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, request=request, **inner)
+
+        return RequestForm
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("created",)
+        return (
+            "name",
+            "prefix",
+            "merchant",
+            "center",
+            "created",
+            "created_by",
+            "last_used_at",
+            "expiry_date",
+            "revoked",
+            "revoked_at",
+        )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("merchant", "center", "name", "expiry_date")
+        return self.get_readonly_fields(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing is allowed to whoever may add; nothing of a key changes but its revocation.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        api_key, raw_key = api_key_create(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            merchant=form.cleaned_data.get("merchant"),
+            center=form.cleaned_data.get("center"),
+            expires_at=form.cleaned_data.get("expiry_date"),
+        )
+        obj.pk, obj.prefix = api_key.pk, api_key.prefix
+        self.message_user(
+            request,
+            gettext("Copy the key now, it is shown only once: %(key)s") % {"key": raw_key},
+            messages.WARNING,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the service wrote everything
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke_keys(self, request, queryset):
+        revoked = refused = 0
+        for api_key in queryset.filter(revoked=False):
+            try:
+                api_key_revoke(api_key=api_key, actor=request.user)
+            except ApiKeyError:
+                refused += 1
+            else:
+                revoked += 1
+        self.message_user(
+            request,
+            gettext("%(revoked)d key(s) revoked.") % {"revoked": revoked},
+            messages.SUCCESS,
+        )
+        if refused:
+            self.message_user(
+                request,
+                gettext("%(refused)d key(s) left alone: only their owner's managers revoke them.")
+                % {"refused": refused},
+                messages.WARNING,
+            )
+
+
+class ApiKeyInline(admin.TabularInline):
+    """The merchant's keys on its page; a new one is made on the keys' own add page."""
+
+    model = ApiKey
+    fields = ("name", "prefix", "created", "last_used_at", "expiry_date", "revoked")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("API keys (create one under “API keys”, with this merchant)")
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -21,3 +21,15 @@ class MerchantError(Exception):
 
 class MetricError(MerchantError):
     """A monthly metric row is not acceptable (bad month, negative money, unknown merchant)."""
+
+
+class ApiKeyError(MerchantError):
+    """An API key cannot be created or revoked as asked (name, expiry, owner, limits)."""
+
+
+class ApiKeyForbidden(ApiKeyError):
+    """The user may not manage keys of this owner."""
+
+    def __init__(self, message: str, **kwargs) -> None:
+        kwargs.setdefault("code", "forbidden")
+        super().__init__(message, **kwargs)

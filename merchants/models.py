@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 
 from belts.models import Category, IndustrialBelt
 
@@ -133,6 +134,67 @@ class MerchantMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.merchant} ({self.get_role_display()})"
+
+
+class ApiKey(AbstractAPIKey):
+    """A key for an integration: stored hashed (djangorestframework-api-key), shown once.
+
+    A key belongs to a merchant, and acts as that merchant's operator, or to an operation center,
+    and acts as its reviewer. It acts through a user of its own (``user``), holding exactly that
+    membership and no password, so what a key may see and do is decided by the same selectors
+    and services as for a person signed in with that role."""
+
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        verbose_name=_("merchant"),
+    )
+    center = models.ForeignKey(
+        "belts.OperationCenter",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        verbose_name=_("operation center"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_key",
+        verbose_name=_("acts as"),
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(merchant__isnull=False, center__isnull=True)
+                | Q(merchant__isnull=True, center__isnull=False),
+                name="api_key_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def owner(self):
+        return self.merchant or self.center
 
 
 class MonthlyMetric(models.Model):

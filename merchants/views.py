@@ -1,16 +1,24 @@
 """Portal pages of the merchants app: thin callers of its selectors and services."""
 
+import datetime
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST, require_safe
 
 from . import selectors
+from .api_keys import NAME_MAX_LENGTH, api_key_create, api_key_list, api_key_revoke
+from .choices import MembershipRole
+from .exceptions import ApiKeyError
 from .models import MerchantMembership, Notification
 from .notifications import (
     notification_mark_read,
@@ -126,3 +134,106 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
             % {"count": marked},
         )
     return _inbox_redirect(request)
+
+
+# API keys ----------------------------------------------------------------------------------------
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(label=_l("What the key is for"), max_length=NAME_MAX_LENGTH)
+    expires_on = forms.DateField(
+        label=_l("Last day it works (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+def _owned_membership(request: HttpRequest) -> tuple[list[MerchantMembership], MerchantMembership]:
+    """The user's memberships and the selected one, which must be an owner's: only the owner of a
+    merchant manages its keys. Any other merchant is a 404, as everywhere in the portal."""
+    memberships = [
+        membership
+        for membership in selectors.membership_list(user=request.user)
+        if membership.role == MembershipRole.OWNER
+    ]
+    merchant_id = request.POST.get("merchant") or request.GET.get("merchant")
+    try:
+        selected = selectors.membership_choose(memberships, merchant_id=merchant_id)
+    except MerchantMembership.DoesNotExist:
+        raise Http404(_("No such merchant among yours.")) from None
+    if selected is None:
+        raise Http404(_("Only a merchant's owner manages its API keys."))
+    return memberships, selected
+
+
+def _keys_page(request, memberships, selected, form, new_key: str | None = None, status=200):
+    keys = api_key_list(user=request.user).filter(merchant_id=selected.merchant_id)
+    return render(
+        request,
+        "merchants/api_keys.html",
+        {
+            "memberships": memberships,
+            "selected": selected,
+            "merchant": selected.merchant,
+            "keys": keys,
+            "form": form,
+            "new_key": new_key,
+        },
+        status=status,
+    )
+
+
+@login_required(login_url="portal:login")
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """The owner's keys for the merchant's integrations: list, create (the key is shown once, on
+    this answer only, never stored in clear nor kept in the session)."""
+    if not selectors.membership_list(user=request.user).filter(role=MembershipRole.OWNER).exists():
+        # Not a 404: the menu links here for every portal user; say who manages keys.
+        return render(request, "merchants/api_keys.html", {"not_owner": True})
+    memberships, selected = _owned_membership(request)
+    if request.method != "POST":
+        return _keys_page(request, memberships, selected, ApiKeyCreateForm())
+    form = ApiKeyCreateForm(request.POST)
+    if form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        try:
+            _api_key, raw_key = api_key_create(
+                actor=request.user,
+                merchant=selected.merchant,
+                name=form.cleaned_data["name"],
+                expires_at=(
+                    timezone.make_aware(datetime.datetime.combine(expires_on, datetime.time.max))
+                    if expires_on
+                    else None
+                ),
+            )
+        except ApiKeyError as error:
+            form.add_error("expires_on" if error.field == "expires_at" else None, error.message)
+        else:
+            return _keys_page(request, memberships, selected, ApiKeyCreateForm(), raw_key)
+    return _keys_page(request, memberships, selected, form, status=400)
+
+
+@login_required(login_url="portal:login")
+def api_key_revoke_view(request: HttpRequest, prefix: str) -> HttpResponse:
+    """Asks first (GET), revokes on the confirmation (POST)."""
+    memberships, selected = _owned_membership(request)
+    api_key = (
+        api_key_list(user=request.user)
+        .filter(merchant_id=selected.merchant_id, prefix=prefix, revoked=False)
+        .first()
+    )
+    if api_key is None:
+        raise Http404(_("No such key among this merchant's."))
+    if request.method == "POST":
+        api_key_revoke(api_key=api_key, actor=request.user)
+        messages.success(
+            request,
+            _("The key “%(name)s” is revoked: it opens nothing any more.") % {"name": api_key.name},
+        )
+        return HttpResponseRedirect(
+            f"{reverse('merchants:api-keys')}?merchant={selected.merchant_id}"
+        )
+    return render(
+        request,
+        "merchants/api_key_revoke.html",
+        {"memberships": memberships, "selected": selected, "api_key": api_key},
+    )

@@ -43,6 +43,8 @@ THIRD_PARTY_APPS = [
     "csp",
     "health_check",  # the /health/ page template and the health_check command
     "import_export",  # the console's CSV and Excel exports and previewed CSV imports
+    # Hashed API keys: merchants.ApiKey builds on its abstract model (its own table stays unused).
+    "rest_framework_api_key",
 ]
 LOCAL_APPS = [
     "config",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: it sees the view (its body limit) and the exceptions no other layer handled.
+    "config.api_errors.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -219,17 +223,30 @@ CELERY_BEAT_SCHEDULE = {
 
 # REST framework ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Api-Key first: a request without credentials is a 401 with WWW-Authenticate: Api-Key.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "merchants.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON in and out only: every answer, errors included, is JSON in the one shape.
+    "DEFAULT_PARSER_CLASSES": ["config.api_parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Domain errors (ProgramError, MerchantError) as {"error": {code, message, field}}.
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.ApiAutoSchema",
+    # Per user, and so per key (a key acts through a user of its own), counted in the cache:
+    # Redis in production, shared by every web process. 429 with Retry-After beyond. Every
+    # endpoint needs credentials, refused before throttling: no anonymous rate to keep.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env("API_THROTTLE_RATE", default="1200/min")},
+    # Every error in one shape: {"error": {code, message, field, details}}.
     "EXCEPTION_HANDLER": "config.api_exceptions.api_exception_handler",
 }
+# The largest request body an API view takes unless it says otherwise (``max_body_bytes``).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Belt Ops API",
     "DESCRIPTION": "Industrial belts, merchants, support programs, eligibility and logistics.",

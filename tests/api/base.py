@@ -48,6 +48,11 @@ def assert_num_queries(expected: int, label: str = "") -> Iterator[CaptureQuerie
         pytest.fail(f"{label}: {executed} queries executed, {expected} expected:\n{sql}")
 
 
+def error_fields(response) -> set[str | None]:
+    """The fields named by an error answer's ``details`` (the API's one error shape)."""
+    return {detail["field"] for detail in response.data["error"]["details"]}
+
+
 def writes(context: CaptureQueriesContext) -> list[str]:
     """The statements among the captured queries that change data."""
     return [

@@ -13,7 +13,7 @@ from tests.belts.factories import (
     OperationCenterFactory,
 )
 
-from .base import AUTH_QUERIES, LIST, ReadOnlyAPITests
+from .base import AUTH_QUERIES, LIST, ReadOnlyAPITests, error_fields
 
 
 class OperationCenterServingBeltsFactory(OperationCenterFactory):
@@ -154,4 +154,4 @@ class TestBeltYearStatFilters:
     def test_unknown_tier_is_a_400(self, user_api_client):
         response = user_api_client.get(reverse("api:belt-year-stat-list"), {"tier": "gold"})
         assert response.status_code == 400
-        assert "tier" in response.data
+        assert error_fields(response) == {"tier"}

@@ -15,7 +15,7 @@ from tests.belts.factories import (
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import EligibilityFactory, ProgramFactory, PublishedRuleSetFactory
 
-from .base import AUTH_QUERIES, LIST, ReadOnlyAPITests, assert_num_queries
+from .base import AUTH_QUERIES, LIST, ReadOnlyAPITests, assert_num_queries, error_fields
 
 REASON_KEYS = {"type", "passed", "actual", "required", "shortfall", "message"}
 
@@ -142,7 +142,7 @@ class TestEligibilityFilters:
     def test_a_merchant_id_must_be_a_number(self, superuser_api_client):
         response = superuser_api_client.get(reverse("api:eligibility-list"), {"merchant": "abc"})
         assert response.status_code == 400
-        assert "merchant" in response.data
+        assert error_fields(response) == {"merchant"}
 
 
 @pytest.mark.django_db

@@ -26,7 +26,14 @@ from tests.programs.factories import (
     PublishedRuleSetFactory,
 )
 
-from .base import AUTH_QUERIES, LIST, GetObjectTests, ListObjectsTests, assert_num_queries
+from .base import (
+    AUTH_QUERIES,
+    LIST,
+    GetObjectTests,
+    ListObjectsTests,
+    assert_num_queries,
+    error_fields,
+)
 
 S = EnrollmentState
 STEPS = [
@@ -332,7 +339,7 @@ class TestCreate:
             list_url(), {"merchant": world.merchant.pk}, format="json"
         )
         assert response.status_code == 400
-        assert "cohort" in response.data
+        assert "cohort" in error_fields(response)
 
 
 @pytest.mark.django_db

@@ -30,6 +30,7 @@ from .base import (
     ListObjectsTests,
     UpdateObjectTests,
     client_with_permissions,
+    error_fields,
     writes,
 )
 from .helpers import add_trailing_gmv
@@ -214,14 +215,14 @@ class TestErrorShape:
         draft.refresh_from_db()
         assert draft.criteria == GMV_AT_LEAST_1M
 
-    def test_drf_field_errors_keep_their_own_shape(self, editor):
+    def test_drf_field_errors_come_in_the_same_shape(self, editor):
         response = editor.post(
             reverse("api:rule-set-list"), {"program": 2_000_000_000}, format="json"
         )
 
         assert response.status_code == 400
-        assert set(response.data) == {"program", "criteria"}
-        assert "error" not in response.data
+        assert error_fields(response) == {"program", "criteria"}
+        assert response.data["error"]["code"] == "invalid"
 
 
 @pytest.mark.django_db
@@ -346,7 +347,7 @@ class TestSimulate:
     def test_bad_paging_is_a_400(self, superuser_api_client, draft, query):
         response = superuser_api_client.post(f"{action_url(draft, 'simulate')}?{query}")
         assert response.status_code == 400
-        assert set(response.data) & {"page", "page_size"}
+        assert error_fields(response) & {"page", "page_size"}
 
     def test_simulating_writes_nothing_and_publishing_does_what_it_predicted(
         self, superuser_api_client, editor, program, draft

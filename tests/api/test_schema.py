@@ -1,5 +1,5 @@
-"""The OpenAPI schema and its Swagger UI: staff only, complete, and served without any CDN or
-inline script, so the strict CSP holds."""
+"""The OpenAPI schema and its Swagger UI: for any authenticated caller, complete, and served
+without any CDN or inline script, so the strict CSP holds."""
 
 from html.parser import HTMLParser
 from pathlib import Path
@@ -67,9 +67,13 @@ class TestSchemaAndDocsAccess:
         assert response.status_code == 200
 
     @pytest.mark.parametrize("url_name", ["api:schema", "api:docs"])
-    def test_others_are_refused(self, api_client, user_api_client, url_name):
-        assert api_client.get(reverse(url_name)).status_code in {401, 403}
-        assert user_api_client.get(reverse(url_name)).status_code == 403
+    def test_any_authenticated_caller_reads_and_anonymous_is_refused(
+        self, api_client, user_api_client, url_name
+    ):
+        response = api_client.get(reverse(url_name))
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Api-Key")
+        assert user_api_client.get(reverse(url_name)).status_code == 200
 
     def test_schema_lists_the_endpoints(self, staff_api_client):
         response = staff_api_client.get(reverse("api:schema"), {"format": "json"})
@@ -99,7 +103,7 @@ class TestSchemaAndDocsAccess:
     def test_schema_documents_the_domain_error_shape(self, staff_api_client):
         schema = staff_api_client.get(reverse("api:schema"), {"format": "json"}).json()
         error = schema["components"]["schemas"]["DomainErrorDetail"]
-        assert set(error["properties"]) == {"code", "message", "field"}
+        assert set(error["properties"]) == {"code", "message", "field", "details"}
         patch = schema["paths"]["/api/v1/rule-sets/{id}/"]["patch"]["responses"]
         assert patch["409"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/DomainError"

@@ -23,6 +23,7 @@ from belts.models import (
 from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
 from merchants.choices import NotificationKind
 from merchants.models import (
+    ApiKey,
     Merchant,
     MerchantMembership,
     MonthlyMetric,
@@ -58,6 +59,7 @@ from tests.logistics.factories import (
     ShipmentFactory,
 )
 from tests.merchants.factories import (
+    ApiKeyFactory,
     MerchantFactory,
     MerchantMembershipFactory,
     MonthlyMetricFactory,
@@ -109,6 +111,7 @@ class ReviewQueueItemFactory(EnrollmentFactory):
 
 # Each factory makes a new, valid row on every call (no get-or-create collisions in a batch).
 FACTORY_FOR_MODEL: dict[type[models.Model], type[factory.django.DjangoModelFactory]] = {
+    ApiKey: ApiKeyFactory,
     City: CityFactory,
     Category: CategoryFactory,
     IndustrialBelt: IndustrialBeltFactory,

@@ -33,6 +33,7 @@ CHANGELIST_QUERIES = {
     "logistics.Leg": 2 + 1 + 1 + 1,  # providers
     "logistics.ServiceProvider": 2 + 0 + 2 + 1,
     "logistics.Shipment": 2 + 2 + 1 + 1,  # belts, provinces
+    "merchants.ApiKey": 2 + 0 + 1 + 1,
     "merchants.Merchant": 2 + 3 + 1 + 1,  # belts, categories, centers
     "merchants.MerchantMembership": 2 + 0 + 1 + 1,
     "merchants.MonthlyMetric": 2 + 2 + 1 + 1,  # belts, categories (months: none)

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import factory
 
+from merchants.api_keys import api_key_create
 from merchants.choices import (
     BrandStage,
     MembershipRole,
@@ -11,6 +12,7 @@ from merchants.choices import (
     StorefrontChannel,
 )
 from merchants.models import (
+    ApiKey,
     Merchant,
     MerchantMembership,
     MonthlyMetric,
@@ -76,3 +78,27 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = NotificationKind.GENERAL
     subject = "Welcome to Belt Ops"
     dedupe_key = factory.Sequence(lambda n: f"test:{n}")
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A key made by the service, as the command line would (no actor); the key in clear is on
+    ``raw_key``, as it is shown once."""
+
+    class Meta:
+        model = ApiKey
+
+    name = factory.Sequence(lambda n: f"Integration {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, merchant=None, center=None, name="", **kwargs):
+        if merchant is None and center is None:
+            merchant = MerchantFactory()
+        api_key, raw_key = api_key_create(
+            actor=None,
+            merchant=merchant,
+            center=center,
+            name=name,
+            expires_at=kwargs.get("expiry_date"),
+        )
+        api_key.raw_key = raw_key
+        return api_key

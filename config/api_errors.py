@@ -1,0 +1,82 @@
+"""What keeps every ``/api/v1/`` answer JSON in the one error shape, outside the views too.
+
+- ``ApiErrorMiddleware``: a body larger than the view accepts is a 413 before anything reads it;
+  an unexpected exception is logged and answered 500 in the error shape, never an HTML page.
+- ``api_not_found``: the last route under ``/api/v1/``, so an unknown path is a JSON 404.
+
+The parser that refuses what the database could not store is ``config.api_parsers``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from .api_exceptions import error_body
+
+logger = logging.getLogger("config.api")
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def max_body_bytes(view_func: Callable | None) -> int:
+    """The largest body the view accepts: its class's ``max_body_bytes``, else the setting."""
+    view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+    return getattr(view_class, "max_body_bytes", None) or settings.API_MAX_BODY_BYTES
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class ApiErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not is_api_request(request):
+            return None
+        limit = max_body_bytes(view_func)
+        if _content_length(request) > limit:
+            return JsonResponse(
+                error_body(
+                    code="too_large",
+                    message=_("The request body is larger than %(limit)s bytes.")
+                    % {"limit": f"{limit:,}"},
+                ),
+                status=413,
+            )
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not is_api_request(request):
+            return None
+        logger.exception("unhandled error in %s %s", request.method, request.path)
+        return JsonResponse(
+            error_body(
+                code="server_error",
+                message=_("Something went wrong on our side. It has been logged; try again."),
+            ),
+            status=500,
+        )
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    return JsonResponse(
+        error_body(code="not_found", message=_("There is no such address in this API.")),
+        status=404,
+    )
