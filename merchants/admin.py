@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.forms.models import construct_instance
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -38,6 +38,7 @@ from .models import (
     Storefront,
 )
 from .resources import MerchantResource, MonthlyMetricResource
+from .scoping import visible_merchants
 from .services import METRIC_FIELDS, monthly_metrics_upsert
 
 
@@ -442,6 +443,18 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return api_key_list(user=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and not request.user.is_superuser:
+            # Out of scope or missing: the same answer, as for every scoped model.
+            raise Http404("No API key with this key in scope.")
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "merchant":
+            kwargs["queryset"] = visible_merchants(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
