@@ -9,10 +9,21 @@ from .choices import BeltTier
 from .models import BeltYearStat, Category, City, IndustrialBelt, OperationCenter
 
 
-class IntegerFilter(django_filters.NumberFilter):
-    """A number filter for ids and years: "1.5" is refused, not rounded to 1."""
+class BoundedIntegerField(forms.IntegerField):
+    """An id or a year: a whole number the database's bigint holds, so a huge one is a 400, not
+    an overflow in the query (a 500)."""
 
-    field_class = forms.IntegerField
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A number filter for ids and years: "1.5" is refused, not rounded to 1, and a number past
+    a bigint is refused too."""
+
+    field_class = BoundedIntegerField
 
 
 class SearchFilterSet(django_filters.FilterSet):

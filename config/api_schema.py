@@ -18,7 +18,7 @@ ERROR_DESCRIPTIONS = {
     "401": "No credentials, or a key that is unknown, revoked or expired "
     "(`WWW-Authenticate: Api-Key`).",
     "403": "Valid credentials that may not do this.",
-    "404": "No such object among those the caller may see.",
+    "404": "No such object among those the caller may see (or, for a list, no such page).",
     "413": "The request body is larger than this operation accepts.",
     "429": "Too many requests from this caller: wait for the seconds in `Retry-After`.",
     "500": "An unexpected error on the server's side; it is logged.",
@@ -30,7 +30,8 @@ class ApiAutoSchema(AutoSchema):
         codes = ["400", "403", "429", "500"]
         if not any(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             codes.append("401")
-        if "{" in self.path:
+        # A detail's object out of scope, or a page number past the last page of a list.
+        if "{" in self.path or self.method == "GET":
             codes.append("404")
         if self.method in {"POST", "PUT", "PATCH"}:
             codes.append("413")

@@ -7,13 +7,14 @@ shared with the console); they sit here until that module's owner takes them in.
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from belts.filtersets import IntegerFilter
 from programs.choices import EnrollmentState, RuleSetStatus
 from programs.models import Eligibility, Enrollment, RuleSet
 
 
 class EligibilityFilterSet(django_filters.FilterSet):
     # Plain numbers and codes, not model choices: a filter costs no query of its own.
-    merchant = django_filters.NumberFilter(field_name="merchant_id", label=_("Merchant id"))
+    merchant = IntegerFilter(field_name="merchant_id", label=_("Merchant id"))
     program = django_filters.CharFilter(
         field_name="program__code", label=_("Program code, e.g. source-power")
     )
@@ -42,8 +43,8 @@ class EnrollmentFilterSet(django_filters.FilterSet):
     program = django_filters.CharFilter(
         field_name="program__code", label=_("Program code, e.g. source-power")
     )
-    cohort = django_filters.NumberFilter(field_name="cohort_id", label=_("Cohort id"))
-    merchant = django_filters.NumberFilter(field_name="merchant_id", label=_("Merchant id"))
+    cohort = IntegerFilter(field_name="cohort_id", label=_("Cohort id"))
+    merchant = IntegerFilter(field_name="merchant_id", label=_("Merchant id"))
 
     class Meta:
         model = Enrollment
