@@ -229,3 +229,14 @@ class TestEveryAnswerIsJSON:
         chinese = api_client.get(reverse("api:belt-list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert english.json()["error"]["message"] != chinese.json()["error"]["message"]
         assert HAN.search(chinese.json()["error"]["message"])
+
+    def test_a_post_to_an_unknown_path_is_a_json_404_not_a_csrf_page(self, user_api_client):
+        client = user_api_client
+        client.handler.enforce_csrf_checks = True
+        _assert_error_shape(client.post("/api/v1/enrollments/0.5/reject/", {}), 404, "not_found")
+
+    @pytest.mark.parametrize("value", ["-1.577665701377951e+101", "99999999999999999999", "1.5"])
+    def test_an_id_filter_past_a_bigint_is_a_400(self, superuser_api_client, value):
+        response = superuser_api_client.get(reverse("api:eligibility-list"), {"merchant": value})
+        error = _assert_error_shape(response, 400, "invalid")
+        assert error["field"] == "merchant"
