@@ -1,0 +1,292 @@
+"""One scope, every surface: every API route, walked as each kind of caller.
+
+Two sides, A and B: each a belt, the operation center serving it, a merchant with its owner, and
+one row of every merchant-scoped resource. The callers: anonymous, A's owner, B's owner, B's
+reviewer, a superuser, A's merchant key and B's center key. What each may see is the one
+merchant scope (``merchants/scoping.py``): a row of A is visible to A's owner and key and to the
+superuser, and a 404 (never a 403, never a name) to everyone else; anonymous is a 401.
+
+``ROUTES`` declares every route of the ``api`` namespace; a route added without a declaration
+fails ``test_every_api_route_is_declared``, so a new endpoint is walked from its first day.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, reverse
+from rest_framework.test import APIClient
+
+from belts.choices import CenterRole
+from config import api_router
+from programs.choices import EnrollmentState
+from tests.belts.factories import (
+    BeltYearStatFactory,
+    IndustrialBeltFactory,
+    OperationCenterFactory,
+    OperationCenterMembershipFactory,
+    SuperUserFactory,
+)
+from tests.merchants.factories import ApiKeyFactory, MerchantFactory, MerchantMembershipFactory
+from tests.programs.factories import CohortFactory, EligibilityFactory, EnrollmentFactory
+
+CALLERS = ("anonymous", "a_owner", "b_owner", "b_reviewer", "superuser", "a_key", "b_center_key")
+# Who sees the rows of each side.
+SEES = {
+    "a": {"a_owner", "superuser", "a_key"},
+    "b": {"b_owner", "b_reviewer", "superuser", "b_center_key"},
+}
+STAFF = {"b_reviewer", "superuser", "b_center_key"}
+
+
+@dataclass
+class Side:
+    merchant: object
+    center: object
+    owner: object
+    rows: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    clients: dict[str, APIClient]
+
+    def side(self, name: str) -> Side:
+        return getattr(self, name)
+
+
+def _side() -> Side:
+    merchant = MerchantFactory(belt=IndustrialBeltFactory())
+    center = OperationCenterFactory(belts=[merchant.belt])
+    owner = MerchantMembershipFactory(merchant=merchant, role="owner").user
+    side = Side(merchant=merchant, center=center, owner=owner)
+    BeltYearStatFactory(belt=merchant.belt)
+    side.rows["eligibility"] = EligibilityFactory(merchant=merchant)
+    side.rows["enrollment"] = EnrollmentFactory(
+        merchant=merchant, cohort=CohortFactory(), state=EnrollmentState.SUBMITTED
+    )
+    return side
+
+
+def _client(user=None, raw_key: str | None = None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    if raw_key is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+    return client
+
+
+@pytest.fixture
+def world(db) -> World:
+    a, b = _side(), _side()
+    reviewer = OperationCenterMembershipFactory(center=b.center, role=CenterRole.REVIEWER).user
+    return World(
+        a=a,
+        b=b,
+        clients={
+            "anonymous": _client(),
+            "a_owner": _client(a.owner),
+            "b_owner": _client(b.owner),
+            "b_reviewer": _client(reviewer),
+            "superuser": _client(SuperUserFactory()),
+            "a_key": _client(raw_key=ApiKeyFactory(merchant=a.merchant).raw_key),
+            "b_center_key": _client(raw_key=ApiKeyFactory(center=b.center).raw_key),
+        },
+    )
+
+
+# The declarations --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scoped:
+    """A merchant-scoped resource: its list, its detail, and how to reach one side's row."""
+
+    list_name: str
+    detail_name: str
+    row: Callable[[Side], object]
+    detail_kwargs: Callable[[object], dict] = lambda row: {"pk": row.pk}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Shared reference data: any authenticated caller reads it, staff-only when said."""
+
+    names: tuple[str, ...]
+    staff_only: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """A write on one row (POST): out of scope it is a 404, like a row that does not exist."""
+
+    name: str
+    row: Callable[[Side], object]
+    body: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PerMerchant:
+    """A route under ``merchants/<merchant_id>/``: the merchant's own data."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Covered:
+    """Routes checked elsewhere, named with where."""
+
+    names: tuple[str, ...]
+    where: str
+
+
+STEPS = (
+    "submit",
+    "start-review",
+    "approve",
+    "waitlist",
+    "reject",
+    "activate",
+    "graduate",
+    "revoke",
+    "withdraw",
+)
+ROUTES = [
+    Reference(
+        (
+            "city-list",
+            "city-detail",
+            "category-list",
+            "category-detail",
+            "belt-list",
+            "belt-detail",
+            "operation-center-list",
+            "operation-center-detail",
+            "belt-year-stat-list",
+            "belt-year-stat-detail",
+            "program-list",
+            "program-detail",
+            "api-root",
+        )
+    ),
+    Reference(("rule-set-list", "rule-set-detail"), staff_only=True),
+    Scoped("eligibility-list", "eligibility-detail", lambda side: side.rows["eligibility"]),
+    Scoped("enrollment-list", "enrollment-detail", lambda side: side.rows["enrollment"]),
+    *[
+        Step(f"enrollment-{step}", lambda side: side.rows["enrollment"], {"reason": "x"})
+        for step in STEPS
+    ],
+    PerMerchant("merchant-eligibility"),
+    Covered(
+        ("rule-set-publish", "rule-set-simulate"),
+        "tests/api/test_rule_sets.py (staff only; simulate lists only the caller's scope)",
+    ),
+    Covered(("schema", "docs"), "tests/api/test_schema.py and test_api_keys.py"),
+    Covered(("not-found",), "tests/api/test_errors.py"),
+]
+
+
+def _declared_names() -> set[str]:
+    names: set[str] = set()
+    for route in ROUTES:
+        if isinstance(route, Reference | Covered):
+            names.update(route.names)
+        elif isinstance(route, Scoped):
+            names.update({route.list_name, route.detail_name})
+        else:
+            names.add(route.name)
+    return names
+
+
+def _api_route_names(patterns=None) -> set[str]:
+    names = set()
+    for pattern in patterns if patterns is not None else api_router.urlpatterns:
+        if isinstance(pattern, URLResolver):
+            names |= _api_route_names(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_every_api_route_is_declared():
+    undeclared = sorted(_api_route_names() - _declared_names())
+    assert not undeclared, f"declare these routes in ROUTES: {undeclared}"
+
+
+def _ids(response) -> set:
+    return {row["id"] for row in response.data["results"]}
+
+
+def _routes(kind):
+    return [route for route in ROUTES if isinstance(route, kind)]
+
+
+# The walk ----------------------------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+class TestEveryCaller:
+    @pytest.mark.parametrize("route", _routes(Scoped), ids=lambda r: r.list_name)
+    def test_scoped_lists_and_details(self, world, caller, route):
+        client = world.clients[caller]
+        listed = client.get(reverse(f"api:{route.list_name}"))
+        if caller == "anonymous":
+            assert listed.status_code == 401
+        else:
+            assert listed.status_code == 200, listed.data
+        for name in ("a", "b"):
+            row = route.row(world.side(name))
+            url = reverse(f"api:{route.detail_name}", kwargs=route.detail_kwargs(row))
+            response = client.get(url)
+            if caller == "anonymous":
+                assert response.status_code == 401
+                continue
+            visible = caller in SEES[name]
+            assert response.status_code == (200 if visible else 404), (name, response.data)
+            assert (row.pk in _ids(listed)) == visible, name
+
+    @pytest.mark.parametrize("route", _routes(Reference), ids=lambda r: r.names[0])
+    def test_reference_data(self, world, caller, route):
+        client = world.clients[caller]
+        for name in route.names:
+            if name.endswith("-detail"):
+                list_response = world.clients["superuser"].get(
+                    reverse(f"api:{name.replace('-detail', '-list')}")
+                )
+                results = list_response.data["results"]
+                assert results, f"the world holds no {name} row"
+                url = reverse(f"api:{name}", kwargs={"pk": results[0]["id"]})
+            else:
+                url = reverse(f"api:{name}")
+            status = client.get(url).status_code
+            if caller == "anonymous":
+                assert status == 401, name
+            elif route.staff_only and caller not in STAFF:
+                assert status == 403, name
+            else:
+                assert status == 200, name
+
+    @pytest.mark.parametrize("route", _routes(Step), ids=lambda r: r.name)
+    def test_a_step_on_a_row_out_of_scope_is_a_404(self, world, caller, route):
+        client = world.clients[caller]
+        for name in ("a", "b"):
+            if caller in SEES[name]:
+                continue  # the workflow's own tests decide what the allowed may do
+            row = route.row(world.side(name))
+            response = client.post(reverse(f"api:{route.name}", kwargs={"pk": row.pk}), route.body)
+            assert response.status_code == (401 if caller == "anonymous" else 404), response.data
+            before = type(row).objects.get(pk=row.pk)
+            assert before.state == row.state  # nothing changed
+            if caller != "anonymous":
+                assert world.side(name).merchant.shop_name not in str(response.data)
+
+    @pytest.mark.parametrize("route", _routes(PerMerchant), ids=lambda r: r.name)
+    def test_per_merchant_routes(self, world, caller, route):
+        client = world.clients[caller]
+        for name in ("a", "b"):
+            merchant = world.side(name).merchant
+            response = client.get(reverse(f"api:{route.name}", kwargs={"merchant_id": merchant.pk}))
+            if caller == "anonymous":
+                assert response.status_code == 401
+            else:
+                assert response.status_code == (200 if caller in SEES[name] else 404), name
