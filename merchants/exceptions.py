@@ -21,3 +21,7 @@ class MerchantError(Exception):
 
 class MetricError(MerchantError):
     """A monthly metric row is not acceptable (bad month, negative money, unknown merchant)."""
+
+
+class WebhookError(MerchantError):
+    """A webhook endpoint cannot be written so (bad address, unknown event, too many)."""

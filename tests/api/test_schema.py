@@ -156,4 +156,5 @@ def test_api_root_lists_every_endpoint(user_api_client):
         "rule-sets",
         "eligibility",
         "enrollments",
+        "webhooks",
     }

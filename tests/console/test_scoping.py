@@ -40,6 +40,7 @@ from merchants.models import (
     Notification,
     NotificationPreference,
     Storefront,
+    WebhookEndpoint,
 )
 from programs.models import (
     Cohort,
@@ -70,6 +71,7 @@ from tests.merchants.factories import (
     MonthlyMetricFactory,
     NotificationFactory,
     StorefrontFactory,
+    WebhookEndpointFactory,
 )
 from tests.programs.factories import EligibilityFactory, EnrollmentEventFactory, EnrollmentFactory
 
@@ -90,6 +92,7 @@ SCOPED = {
     MerchantMembership: "merchant__belt",
     MonthlyMetric: "merchant__belt",
     Notification: "merchant__belt",
+    WebhookEndpoint: "center:operation_center",
     Eligibility: "merchant__belt",
     Enrollment: "merchant__belt",
     EnrollmentEvent: "enrollment__merchant__belt",
@@ -156,6 +159,7 @@ def build_side(staff, shop_name: str, year: int = 2025) -> Side:
     MerchantMembershipFactory(merchant=merchant)
     MonthlyMetricFactory(merchant=merchant)
     NotificationFactory(merchant=merchant, recipient=None)
+    WebhookEndpointFactory(merchant=None, operation_center=center)
     EligibilityFactory(merchant=merchant)
     # Submitted: the one enrollment is also the review queue's row.
     EnrollmentEventFactory(

@@ -16,6 +16,7 @@ from merchants.models import (
     MonthlyMetric,
     Notification,
     Storefront,
+    WebhookEndpoint,
 )
 from tests.belts.factories import IndustrialBeltFactory, UserFactory
 
@@ -76,3 +77,15 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = NotificationKind.GENERAL
     subject = "Welcome to Belt Ops"
     dedupe_key = factory.Sequence(lambda n: f"test:{n}")
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """A merchant's endpoint; pass ``merchant=None, operation_center=...`` for a center's."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    merchant = factory.SubFactory(MerchantFactory)
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/belt-ops")
+    events = factory.LazyFunction(lambda: [NotificationKind.ELIGIBILITY_GAINED.value])
+    secret = factory.Sequence(lambda n: f"whsec_test-secret-{n}")

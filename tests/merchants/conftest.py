@@ -1,0 +1,10 @@
+import pytest
+
+from tests.merchants.receiver import running_receiver
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP receiver on 127.0.0.1 for webhook deliveries."""
+    with running_receiver() as receiver:
+        yield receiver
