@@ -150,8 +150,15 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
             dedupe_key__in=keys, status=NotificationStatus.PENDING
         ).values_list("id", "channel")
     )
-    if rows:
-        transaction.on_commit(lambda: notifications_queue_rows(rows))
+    webhooks = [pk for pk, channel in rows if channel == NotificationChannel.WEBHOOK]
+    others = [pk for pk, channel in rows if channel != NotificationChannel.WEBHOOK]
+    if others:
+        transaction.on_commit(lambda: notifications_queue(others))
+    if webhooks:
+        # Robust: a receiver's failure, raised by an eager task (the embedded default), must not
+        # stop the delivery that fanned it out; a broker that is down only delays them until
+        # the sweeper re-queues them.
+        transaction.on_commit(lambda: notifications_queue_each(webhooks), robust=True)
     return len(rows)
 
 
@@ -162,18 +169,19 @@ def notifications_queue(ids: list[int], batch: int = 500) -> None:
         notifications_deliver.delay(ids[start : start + batch])
 
 
-def notifications_queue_rows(rows: Sequence[tuple[int, str]]) -> None:
-    """Queue ``(id, channel)`` rows: webhooks one task each (a receiver may take its whole
-    timeout, and each retries on its own schedule), the others in batches."""
+def notifications_queue_each(ids: Sequence[int]) -> None:
+    """One task per notification: for webhooks, where a receiver may take its whole timeout
+    and each delivery retries on its own schedule."""
     from .tasks import notifications_deliver
 
-    others = []
-    for notification_id, channel in rows:
-        if channel == NotificationChannel.WEBHOOK:
-            notifications_deliver.delay([notification_id])
-        else:
-            others.append(notification_id)
-    notifications_queue(others)
+    for notification_id in ids:
+        notifications_deliver.delay([notification_id])
+
+
+def notifications_queue_rows(rows: Sequence[tuple[int, str]]) -> None:
+    """Queue ``(id, channel)`` rows: webhooks one task each, the others in batches."""
+    notifications_queue_each([pk for pk, channel in rows if channel == NotificationChannel.WEBHOOK])
+    notifications_queue([pk for pk, channel in rows if channel != NotificationChannel.WEBHOOK])
 
 
 def merchant_audience(merchant_ids: Iterable[int], kind: str) -> dict[int, list[tuple[int, str]]]:

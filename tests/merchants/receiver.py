@@ -1,10 +1,13 @@
 """A real webhook receiver for tests: an HTTP server on 127.0.0.1 (port 0) in a thread, which
-records every request and answers from a script of (status, delay) replies."""
+records every request and answers from a script of (status, delay) replies. With ``tls`` it
+serves HTTPS with the test-only self-signed certificate in ``tls/`` (for ``receiver.test`` and
+127.0.0.1), which a test trusts by pointing ``SSL_CERT_FILE`` at ``TLS_CERT``."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ssl
 import threading
 import time
 from collections import deque
@@ -12,6 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+TLS_DIR = Path(__file__).resolve().parent / "tls"
+TLS_CERT = TLS_DIR / "receiver-test-only.crt"
+TLS_KEY = TLS_DIR / "receiver-test-only.key"
 
 
 @dataclass
@@ -22,8 +30,9 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, server: ThreadingHTTPServer) -> None:
+    def __init__(self, server: ThreadingHTTPServer, tls: bool = False) -> None:
         self.server = server
+        self.tls = tls
         self.requests: list[Received] = []
         self.replies: deque[tuple[int, float]] = deque()
         self.default: tuple[int, float] = (200, 0.0)
@@ -33,8 +42,9 @@ class Receiver:
     def port(self) -> int:
         return self.server.server_address[1]
 
-    def url(self, path: str = "/hooks/belt-ops") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str = "/hooks/belt-ops", host: str = "127.0.0.1") -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
 
     def reply(self, *replies: int | tuple[int, float]) -> None:
         """Answer the next requests with these statuses (or (status, seconds to wait first))."""
@@ -72,11 +82,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
+def running_receiver(tls: bool = False) -> Iterator[Receiver]:
     """A receiver listening until the block ends (the ``receiver`` fixture of the conftests)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
-    server.receiver = Receiver(server)  # type: ignore[attr-defined]
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(TLS_CERT, TLS_KEY)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.receiver = Receiver(server, tls=tls)  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

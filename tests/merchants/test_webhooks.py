@@ -48,7 +48,7 @@ from tests.merchants.factories import (
     MerchantMembershipFactory,
     WebhookEndpointFactory,
 )
-from tests.merchants.receiver import verify_signature
+from tests.merchants.receiver import TLS_CERT, verify_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -692,3 +692,65 @@ def test_bilingual_texts_of_a_draft_reach_the_body(receiver):
     data = json.loads(receiver.requests[0].body)["data"]
     assert data["subject"] == {"en": "Subject", "zh-hans": "Subject"}
     assert "texts" not in data["payload"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_receiver_does_not_stop_the_rest_of_the_batch(receiver):
+    """Eager tasks (the embedded default): the webhook's task runs, and fails, as soon as the
+    fan-out commits, inside the delivery of the in-app message; the e-mail of the same event,
+    in the same batch, still goes out."""
+    receiver.default = (500, 0.0)
+    merchant = MerchantFactory()
+    owner = MerchantMembershipFactory(merchant=merchant, role=MembershipRole.OWNER).user
+    WebhookEndpointFactory(merchant=merchant, url=receiver.url(), events=[GAINED])
+    notifications_create(
+        drafts_for_merchant(
+            merchant_id=merchant.pk,
+            kind=GAINED,
+            key="batch-test",
+            texts=bilingual(lambda: ("Eligible", "You are eligible")),
+            emails=[(owner.pk, owner.email)],
+        )
+    )
+    assert len(receiver.requests) == 1
+    (row,) = webhook_rows()
+    assert (row.status, row.attempts) == (NotificationStatus.PENDING, 1)
+    assert [message.to for message in mail.outbox] == [[owner.email]]
+    assert (
+        not Notification.objects.exclude(channel=NotificationChannel.WEBHOOK)
+        .exclude(status=NotificationStatus.DELIVERED)
+        .exists()
+    )
+
+
+# HTTPS -------------------------------------------------------------------------------------------
+class TestHTTPS:
+    def test_the_checked_address_is_reached_with_sni_and_the_certificate_checked(
+        self, tls_receiver, monkeypatch
+    ):
+        monkeypatch.setenv("SSL_CERT_FILE", str(TLS_CERT))
+        fake_dns(monkeypatch, {"receiver.test": "127.0.0.1"})
+        endpoint = WebhookEndpointFactory(url=tls_receiver.url(host="receiver.test"))
+        delivery = ping(endpoint)
+        notifications_deliver(notification_ids=[delivery.pk])
+        delivery.refresh_from_db()
+        assert delivery.status == NotificationStatus.DELIVERED, delivery.last_error
+        (request,) = tls_receiver.requests
+        assert request.headers["Host"] == f"receiver.test:{tls_receiver.port}"
+        verify_signature(request.headers["Belt-Ops-Signature"], request.body, endpoint.secret)
+
+    @pytest.mark.parametrize("trusted", [False, True])
+    def test_a_certificate_not_trusted_or_for_another_name_is_refused(
+        self, tls_receiver, monkeypatch, trusted
+    ):
+        if trusted:  # trusted, but the address is not the certificate's name
+            monkeypatch.setenv("SSL_CERT_FILE", str(TLS_CERT))
+        fake_dns(monkeypatch, {"receiver.test": "127.0.0.1", "other.test": "127.0.0.1"})
+        host = "other.test" if trusted else "receiver.test"
+        delivery = ping(WebhookEndpointFactory(url=tls_receiver.url(host=host)))
+        with pytest.raises(TransientDeliveryError):
+            notifications_deliver(notification_ids=[delivery.pk])
+        delivery.refresh_from_db()
+        assert delivery.status == NotificationStatus.PENDING
+        assert "SSL" in delivery.last_error or "certificate" in delivery.last_error
+        assert not tls_receiver.requests
