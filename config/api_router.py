@@ -11,11 +11,12 @@ from rest_framework.routers import DefaultRouter
 
 from belts.api.urls import router as belts_router
 from config.api_errors import api_not_found
+from merchants.api.urls import router as merchants_router
 from programs.api.urls import router as programs_router
 from programs.api.urls import urlpatterns as programs_urlpatterns
 
 router = DefaultRouter()
-for app_router in (belts_router, programs_router):
+for app_router in (belts_router, merchants_router, programs_router):
     router.registry.extend(app_router.registry)
 
 app_name = "api"

@@ -36,6 +36,7 @@ from .models import (
     Notification,
     NotificationPreference,
     Storefront,
+    WebhookEndpoint,
 )
 from .resources import MerchantResource, MonthlyMetricResource
 from .scoping import visible_merchants
@@ -344,9 +345,14 @@ class NotificationAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
         "status",
         "attempts",
         "claimed_at",
+        "next_attempt_at",
         "last_error",
         "delivered_at",
         "read_at",
+        "webhook_endpoint",
+        "delivery_id",
+        "response_code",
+        "latency_ms",
     )
     readonly_fields = (*delivery_fields, "created_at")
     fieldsets = (
@@ -548,4 +554,48 @@ class ApiKeyInline(admin.TabularInline):
     verbose_name_plural = _("API keys (create one under “API keys”, with this merchant)")
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    """Webhook endpoints, to look at: they are written through the API, whose services check
+    the address (SSRF guard) and keep the secret out of sight. Staff see their centers' own;
+    a merchant's endpoints are that merchant's integration (superusers see all)."""
+
+    center_path = "operation_center"
+
+    list_display = (
+        "url",
+        "merchant",
+        "operation_center",
+        "is_active",
+        "consecutive_failures",
+        "disabled_at",
+        "created_at",
+    )
+    list_select_related = ("merchant", "operation_center")
+    list_filter = ("is_active",)
+    search_fields = ("url", "description")
+    ordering = ("-pk",)
+    # Never the secret: it signs deliveries, and the console has no business showing it.
+    fields = (
+        "merchant",
+        "operation_center",
+        "url",
+        "events",
+        "description",
+        "is_active",
+        "consecutive_failures",
+        "disabled_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -50,6 +50,21 @@ class NotificationKind(models.TextChoices):
     SHIPMENT_INCIDENT = "shipment_incident", _("Shipment incident")
     SLA_BREACH = "sla_breach", _("SLA breach")
     GENERAL = "general", _("General")
+    # Webhooks: a test event sent on request, and an endpoint switched off after failing.
+    PING = "ping", _("Webhook test")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled")
+
+
+class WebhookEvent(models.TextChoices):
+    """The kinds of notification a webhook endpoint may subscribe to: the events addressed to a
+    merchant as a whole, one per event. A subset of ``NotificationKind``, same values and names."""
+
+    ELIGIBILITY_GAINED = NotificationKind.ELIGIBILITY_GAINED.value, _("Became eligible")
+    ELIGIBILITY_LOST = NotificationKind.ELIGIBILITY_LOST.value, _("Lost eligibility")
+    ENROLLMENT_CHANGED = NotificationKind.ENROLLMENT_CHANGED.value, _("Enrollment changed")
+    BELT_TIER_CHANGED = NotificationKind.BELT_TIER_CHANGED.value, _("Belt tier changed")
+    SHIPMENT_INCIDENT = NotificationKind.SHIPMENT_INCIDENT.value, _("Shipment incident")
+    SLA_BREACH = NotificationKind.SLA_BREACH.value, _("SLA breach")
 
 
 class NotificationStatus(models.TextChoices):

@@ -33,3 +33,7 @@ class ApiKeyForbidden(ApiKeyError):
     def __init__(self, message: str, **kwargs) -> None:
         kwargs.setdefault("code", "forbidden")
         super().__init__(message, **kwargs)
+
+
+class WebhookError(MerchantError):
+    """A webhook endpoint cannot be written so (bad address, unknown event, too many)."""

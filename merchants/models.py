@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
-from belts.models import Category, IndustrialBelt
+from belts.models import Category, IndustrialBelt, OperationCenter
 
 from .choices import (
     BrandStage,
@@ -236,6 +236,70 @@ class MonthlyMetric(models.Model):
         return f"{self.merchant_id} {self.month:%Y-%m}"
 
 
+class WebhookEndpoint(models.Model):
+    """An integration's address that receives signed POSTs of the events about its owner: one
+    merchant, or the merchants of the belts one operation center serves."""
+
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
+        verbose_name=_("merchant"),
+    )
+    operation_center = models.ForeignKey(
+        OperationCenter,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
+        verbose_name=_("operation center"),
+    )
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(
+        _("events"), default=list, help_text=_("The notification kinds it receives.")
+    )
+    # Kept as is: it signs every delivery (HMAC), so it must be readable, like any signing key.
+    secret = models.CharField(_("signing secret"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    consecutive_failures = models.PositiveIntegerField(
+        _("consecutive failed deliveries"), default=0
+    )
+    disabled_at = models.DateTimeField(
+        _("disabled at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when it was switched off after too many failed deliveries."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(merchant__isnull=False, operation_center__isnull=True)
+                | Q(merchant__isnull=True, operation_center__isnull=False),
+                name="webhookendpoint_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
 class Notification(models.Model):
     """The outbox: every message to a user or an integration, written in the same transaction as
     the change that causes it and delivered after commit."""
@@ -288,10 +352,31 @@ class Notification(models.Model):
         blank=True,
         help_text=_("Set while a worker delivers it; a stale claim is retried by the sweeper."),
     )
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"),
+        null=True,
+        blank=True,
+        help_text=_("After a failure that may pass: the sweeper leaves it alone until then."),
+    )
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Webhook deliveries: the endpoint, the id receivers deduplicate by (the same on every
+    # attempt), and what the last attempt got back.
+    webhook_endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        # The (endpoint, -id) index below serves the endpoint's delivery list and this key.
+        db_index=False,
+        related_name="deliveries",
+        verbose_name=_("webhook endpoint"),
+    )
+    delivery_id = models.UUIDField(_("delivery id"), null=True, blank=True, unique=True)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -299,8 +384,15 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(recipient__isnull=False) | Q(merchant__isnull=False),
+                condition=Q(recipient__isnull=False)
+                | Q(merchant__isnull=False)
+                | Q(webhook_endpoint__isnull=False),
                 name="notification_has_addressee",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel=NotificationChannel.WEBHOOK, webhook_endpoint__isnull=False)
+                | ~Q(channel=NotificationChannel.WEBHOOK),
+                name="notification_webhook_has_endpoint",
             ),
             models.CheckConstraint(
                 condition=Q(status=NotificationStatus.DELIVERED, delivered_at__isnull=False)
@@ -315,6 +407,11 @@ class Notification(models.Model):
                 fields=["created_at"],
                 condition=Q(status=NotificationStatus.PENDING),
                 name="notification_pending_idx",
+            ),
+            models.Index(
+                fields=["webhook_endpoint", "-id"],
+                condition=Q(webhook_endpoint__isnull=False),
+                name="notification_webhook_idx",
             ),
         ]
 

@@ -4,12 +4,18 @@ Writers call :func:`notifications_create` inside the transaction of the change t
 a unique dedupe key makes a repeated write a no-op. Delivery runs in a Celery task queued on
 commit; a claim (a conditional update) makes a repeated or concurrent delivery send nothing twice,
 and a periodic sweep re-queues whatever a lost task message left pending.
+
+Delivering a merchant's in-app message fans it out to the webhook endpoints that subscribed to
+its kind (``merchants.webhooks``), in the transaction that marks it delivered; each webhook is a
+notification of its own, delivered by its own task so that a slow receiver holds up no other.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import random
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,8 +46,21 @@ def sweep_after() -> datetime.timedelta:
 MAX_ATTEMPTS = 8
 
 
+def retry_delay(attempts: int) -> float:
+    """Seconds to wait after the ``attempts``-th failed attempt: exponential (30 s, 60 s, ...
+    30 min) with jitter (between half and all of it), so that the retries of many deliveries
+    that failed together (a receiver down) do not all come back at the same second."""
+    ceiling = min(30 * 2 ** max(attempts - 1, 0), 1800)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
 class TransientDeliveryError(Exception):
-    """A delivery failed for a reason that may pass (network, server busy): retry later."""
+    """A delivery failed for a reason that may pass (network, server busy): retry later,
+    after ``retry_after`` seconds when the failed attempts say."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +75,7 @@ class NotificationDraft:
     recipient_id: int | None = None
     channel: str = NotificationChannel.IN_APP
     payload: dict[str, Any] = field(default_factory=dict)
+    webhook_endpoint_id: int | None = None
 
 
 # Texts of a notification kind, rendered from its payload in the active language. Apps further up
@@ -114,6 +134,9 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
             merchant_id=draft.merchant_id,
             recipient_id=draft.recipient_id,
             payload=payload,
+            webhook_endpoint_id=draft.webhook_endpoint_id,
+            # Receivers deduplicate by it: one per delivery, the same on every attempt.
+            delivery_id=uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None,
         )
         # The stored subject and body are the English fallback; pages render the active language.
         english = notification_texts(notification, settings.LANGUAGE_CODE)
@@ -122,14 +145,21 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
         rows.append(notification)
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     keys = [draft.dedupe_key for draft in drafts]
-    ids = list(
+    rows = list(
         Notification.objects.filter(
             dedupe_key__in=keys, status=NotificationStatus.PENDING
-        ).values_list("id", flat=True)
+        ).values_list("id", "channel")
     )
-    if ids:
-        transaction.on_commit(lambda: notifications_queue(ids))
-    return len(ids)
+    webhooks = [pk for pk, channel in rows if channel == NotificationChannel.WEBHOOK]
+    others = [pk for pk, channel in rows if channel != NotificationChannel.WEBHOOK]
+    if others:
+        transaction.on_commit(lambda: notifications_queue(others))
+    if webhooks:
+        # Robust: a receiver's failure, raised by an eager task (the embedded default), must not
+        # stop the delivery that fanned it out; a broker that is down only delays them until
+        # the sweeper re-queues them.
+        transaction.on_commit(lambda: notifications_queue_each(webhooks), robust=True)
+    return len(rows)
 
 
 def notifications_queue(ids: list[int], batch: int = 500) -> None:
@@ -137,6 +167,21 @@ def notifications_queue(ids: list[int], batch: int = 500) -> None:
 
     for start in range(0, len(ids), batch):
         notifications_deliver.delay(ids[start : start + batch])
+
+
+def notifications_queue_each(ids: Sequence[int]) -> None:
+    """One task per notification: for webhooks, where a receiver may take its whole timeout
+    and each delivery retries on its own schedule."""
+    from .tasks import notifications_deliver
+
+    for notification_id in ids:
+        notifications_deliver.delay([notification_id])
+
+
+def notifications_queue_rows(rows: Sequence[tuple[int, str]]) -> None:
+    """Queue ``(id, channel)`` rows: webhooks one task each, the others in batches."""
+    notifications_queue_each([pk for pk, channel in rows if channel == NotificationChannel.WEBHOOK])
+    notifications_queue([pk for pk, channel in rows if channel != NotificationChannel.WEBHOOK])
 
 
 def merchant_audience(merchant_ids: Iterable[int], kind: str) -> dict[int, list[tuple[int, str]]]:
@@ -199,10 +244,11 @@ def drafts_for_users(
     user_ids: Iterable[int],
     kind: str,
     key: str,
-    texts: dict[str, dict[str, str]],
+    texts: dict[str, dict[str, str]] | None,
     payload: dict[str, Any] | None = None,
 ) -> list[NotificationDraft]:
-    """An in-app message to each user, plus an e-mail to those who want one."""
+    """An in-app message to each user, plus an e-mail to those who want one. Without ``texts``
+    the kind's renderer makes them from the payload."""
     user_ids = sorted(set(user_ids))
     opted_out = set(
         NotificationPreference.objects.filter(
@@ -255,7 +301,11 @@ def _claim(notification_ids: Sequence[int], now: datetime.datetime) -> list[Noti
         if not ids:
             return []
         Notification.objects.filter(claimable, id__in=ids).update(claimed_at=now)
-    return list(Notification.objects.filter(id__in=ids, claimed_at=now).select_related("recipient"))
+    return list(
+        Notification.objects.filter(id__in=ids, claimed_at=now).select_related(
+            "recipient", "webhook_endpoint"
+        )
+    )
 
 
 def _send_email(notification: Notification) -> None:
@@ -279,64 +329,122 @@ def _send_email(notification: Notification) -> None:
         raise TransientDeliveryError(str(error)) from error
 
 
-def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
-    """Deliver what is still pending among these ids. Safe to call twice: a delivered or
-    claimed notification is skipped, so nothing is sent twice.
+def _finish(
+    notification: Notification,
+    claimed_at: datetime.datetime,
+    *,
+    outcome: str,
+    error: str = "",
+    fields: dict[str, Any] | None = None,
+) -> tuple[str | None, float | None]:
+    """Record one attempt of a claimed notification: ``outcome`` is ``delivered``, ``transient``
+    or ``failed``. Answers the status it was left in (None when the claim was lost meanwhile)
+    and, for a failure that will be retried, after how many seconds."""
+    attempts = notification.attempts + 1
+    values: dict[str, Any] = {"attempts": attempts, "claimed_at": None, **(fields or {})}
+    retry_after = None
+    if outcome == "delivered":
+        values.update(
+            status=NotificationStatus.DELIVERED,
+            delivered_at=timezone.now(),
+            last_error="",
+            next_attempt_at=None,
+        )
+    elif outcome == "transient" and attempts < MAX_ATTEMPTS:
+        retry_after = retry_delay(attempts)
+        values.update(
+            status=NotificationStatus.PENDING,
+            last_error=error[:2000],
+            next_attempt_at=timezone.now() + datetime.timedelta(seconds=retry_after),
+        )
+    else:
+        values.update(status=NotificationStatus.FAILED, last_error=error[:2000])
+    updated = Notification.objects.filter(id=notification.id, claimed_at=claimed_at).update(
+        **values
+    )
+    return (values["status"] if updated else None), retry_after
 
-    Raises TransientDeliveryError (after recording it) when at least one e-mail could not be sent
-    for a reason that may pass, so the task retries the remaining ones with backoff."""
-    now = timezone.now()
-    claimed = _claim(notification_ids, now)
-    delivered = failed = 0
-    transient: list[str] = []
-    in_app = [n.id for n in claimed if n.channel == NotificationChannel.IN_APP]
-    if in_app:
-        delivered += Notification.objects.filter(id__in=in_app, claimed_at=now).update(
+
+def _deliver_in_app(claimed: Sequence[Notification], now: datetime.datetime) -> int:
+    """Mark the in-app ones delivered (the inbox shows them) and, in the same transaction, fan
+    the merchants' ones out to the webhook endpoints that want them."""
+    from .webhooks import webhook_fan_out
+
+    with transaction.atomic():
+        delivered = Notification.objects.filter(
+            id__in=[n.id for n in claimed], claimed_at=now
+        ).update(
             status=NotificationStatus.DELIVERED,
             delivered_at=now,
             attempts=1,
             claimed_at=None,
         )
+        webhook_fan_out(
+            notifications=[n for n in claimed if n.merchant_id and n.recipient_id is None]
+        )
+    return delivered
+
+
+def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
+    """Deliver what is still pending among these ids. Safe to call twice: a delivered or
+    claimed notification is skipped, so nothing is sent twice.
+
+    Raises TransientDeliveryError (after recording it) when at least one e-mail or webhook could
+    not be sent for a reason that may pass, so the task retries the remaining ones with
+    backoff."""
+    from .webhooks import webhook_attempt_record, webhook_send
+
+    now = timezone.now()
+    claimed = _claim(notification_ids, now)
+    delivered = failed = 0
+    transient: list[str] = []
+    retry_after: list[float] = []
+    in_app = [n for n in claimed if n.channel == NotificationChannel.IN_APP]
+    if in_app:
+        delivered += _deliver_in_app(in_app, now)
     for notification in claimed:
         if notification.channel == NotificationChannel.IN_APP:
             continue
-        try:
-            if notification.channel == NotificationChannel.EMAIL:
-                _send_email(notification)
-            else:
-                raise ValueError(f"no delivery for channel {notification.channel}")
-        except TransientDeliveryError as error:
-            transient.append(str(error))
-            attempts = notification.attempts + 1
-            Notification.objects.filter(id=notification.id, claimed_at=now).update(
-                attempts=attempts,
-                last_error=str(error)[:2000],
-                claimed_at=None,
-                status=(
-                    NotificationStatus.FAILED
-                    if attempts >= MAX_ATTEMPTS
-                    else NotificationStatus.PENDING
-                ),
-            )
-        except Exception as error:  # a permanent failure: record it, never retry
-            logger.warning("notification %s failed permanently: %s", notification.id, error)
-            failed += 1
-            Notification.objects.filter(id=notification.id, claimed_at=now).update(
-                attempts=notification.attempts + 1,
-                last_error=str(error)[:2000],
-                claimed_at=None,
-                status=NotificationStatus.FAILED,
-            )
+        if notification.channel == NotificationChannel.WEBHOOK:
+            attempt = webhook_send(notification=notification)
+            with transaction.atomic():
+                status, delay = _finish(
+                    notification,
+                    now,
+                    outcome=attempt.outcome,
+                    error=attempt.error,
+                    fields={
+                        "response_code": attempt.response_code,
+                        "latency_ms": attempt.latency_ms,
+                    },
+                )
+                webhook_attempt_record(notification=notification, attempt=attempt, status=status)
+            if attempt.outcome == "transient":
+                transient.append(attempt.error)
         else:
-            delivered += Notification.objects.filter(id=notification.id, claimed_at=now).update(
-                status=NotificationStatus.DELIVERED,
-                delivered_at=timezone.now(),
-                attempts=notification.attempts + 1,
-                claimed_at=None,
-                last_error="",
-            )
-    if transient:
-        raise TransientDeliveryError("; ".join(transient[:3]))
+            try:
+                if notification.channel == NotificationChannel.EMAIL:
+                    _send_email(notification)
+                else:
+                    raise ValueError(f"no delivery for channel {notification.channel}")
+            except TransientDeliveryError as error:
+                transient.append(str(error))
+                status, delay = _finish(notification, now, outcome="transient", error=str(error))
+            except Exception as error:  # a permanent failure: record it, never retry
+                logger.warning("notification %s failed permanently: %s", notification.id, error)
+                status, delay = _finish(notification, now, outcome="failed", error=str(error))
+            else:
+                status, delay = _finish(notification, now, outcome="delivered")
+        if status == NotificationStatus.DELIVERED:
+            delivered += 1
+        elif status == NotificationStatus.FAILED:
+            failed += 1
+        if delay is not None:
+            retry_after.append(delay)
+    if retry_after:  # some failed for a reason that may pass and have attempts left
+        raise TransientDeliveryError(
+            "; ".join(transient[:3]), retry_after=min(retry_after) if retry_after else None
+        )
     return {"delivered": delivered, "failed": failed}
 
 
@@ -344,14 +452,25 @@ def notifications_stale_ids(
     *, now: datetime.datetime | None = None, limit: int = 5000
 ) -> list[int]:
     """Pending notifications that should have gone out by now: their task was lost or failed."""
+    return [
+        notification_id for notification_id, _channel in notifications_stale(now=now, limit=limit)
+    ]
+
+
+def notifications_stale(
+    *, now: datetime.datetime | None = None, limit: int = 5000
+) -> list[tuple[int, str]]:
+    """``(id, channel)`` of the pending notifications that should have gone out by now."""
     now = now or timezone.now()
     return list(
         Notification.objects.filter(
             status=NotificationStatus.PENDING, created_at__lt=now - sweep_after()
         )
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout()))
+        # A failure that may pass waits out its backoff: the task's retry is due then.
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("created_at")
-        .values_list("id", flat=True)[:limit]
+        .values_list("id", "channel")[:limit]
     )
 
 

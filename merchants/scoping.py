@@ -10,8 +10,11 @@ An API key acts through a user of its own that holds exactly one of these roles,
 is decided here too. The filters are subqueries: scoping costs no query of its own.
 """
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
+from belts.models import OperationCenter
 from belts.scoping import served_belt_id_subquery
 
 from .models import Merchant, MerchantMembership
@@ -19,11 +22,15 @@ from .models import Merchant, MerchantMembership
 NOTHING = Q(pk__in=[])
 
 
-def member_merchant_id_subquery(user) -> QuerySet:
-    """The ids of the merchants ``user`` is a member of, as an unevaluated subquery."""
+def member_merchant_id_subquery(user, role: str | None = None) -> QuerySet:
+    """The ids of the merchants ``user`` is a member of (in ``role``, when given), as an
+    unevaluated subquery."""
     if not user.is_authenticated:
         return MerchantMembership.objects.none().values("merchant_id")
-    return MerchantMembership.objects.filter(user_id=user.pk).values("merchant_id")
+    memberships = MerchantMembership.objects.filter(user_id=user.pk)
+    if role is not None:
+        memberships = memberships.filter(role=role)
+    return memberships.values("merchant_id")
 
 
 def merchant_scope(user, merchant_path: str = "pk") -> Q | None:
@@ -49,3 +56,15 @@ def scoped(queryset: QuerySet, user, merchant_path: str = "pk") -> QuerySet:
 def visible_merchants(user) -> QuerySet[Merchant]:
     """The merchants ``user`` may see, unordered and unloaded: a base for selectors."""
     return scoped(Merchant.objects.all(), user)
+
+
+def centers_serving(merchant_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Per merchant, the ids of the operation centers serving its belt (those whose staff see
+    it): one query."""
+    serving: dict[int, set[int]] = {}
+    pairs = OperationCenter.belts.through.objects.filter(
+        industrialbelt__merchants__in=list(merchant_ids)
+    ).values_list("industrialbelt__merchants__id", "operationcenter_id")
+    for merchant_id, center_id in pairs:
+        serving.setdefault(merchant_id, set()).add(center_id)
+    return serving

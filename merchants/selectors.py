@@ -7,9 +7,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from .choices import NotificationChannel
-from .models import Merchant, MerchantMembership, MonthlyMetric, Notification
-from .scoping import visible_merchants
+from belts.models import OperationCenter
+from belts.scoping import center_id_subquery, center_scope
+
+from .choices import MembershipRole, NotificationChannel
+from .models import Merchant, MerchantMembership, MonthlyMetric, Notification, WebhookEndpoint
+from .scoping import member_merchant_id_subquery, visible_merchants
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -105,3 +108,45 @@ def inbox_unread_count(*, user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
     return inbox_notification_list(user=user).filter(read_at__isnull=True).count()
+
+
+# Webhooks ---------------------------------------------------------------------------------------
+def webhook_endpoint_list(*, user: AnyUser, writable: bool = False) -> QuerySet[WebhookEndpoint]:
+    """The webhook endpoints ``user`` may read (``writable``: manage), newest first, with their
+    creator loaded: a merchant's to its members (to manage: its owner), an operation center's
+    to its staff, all to a superuser. Staff do not see the endpoints of the merchants they
+    serve: those are the merchant's own integration."""
+    endpoints = WebhookEndpoint.objects.select_related("created_by").order_by("-id")
+    if not user.is_authenticated:
+        return endpoints.none()
+    if user.is_superuser:
+        return endpoints
+    role = MembershipRole.OWNER if writable else None
+    return endpoints.filter(
+        Q(merchant_id__in=member_merchant_id_subquery(user, role))
+        | center_scope(user, "operation_center")
+    )
+
+
+def webhook_owner_merchants(*, user: AnyUser) -> QuerySet[Merchant]:
+    """The merchants whose endpoints ``user`` may create: those they own; all for a superuser."""
+    if user.is_authenticated and user.is_superuser:
+        return Merchant.objects.all()
+    return Merchant.objects.filter(pk__in=member_merchant_id_subquery(user, MembershipRole.OWNER))
+
+
+def webhook_owner_centers(*, user: AnyUser) -> QuerySet[OperationCenter]:
+    """The operation centers whose endpoints ``user`` may create: those they belong to; all for
+    a superuser."""
+    center_ids = center_id_subquery(user)
+    if center_ids is None:
+        return OperationCenter.objects.all()
+    return OperationCenter.objects.filter(pk__in=center_ids)
+
+
+def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[Notification]:
+    """The endpoint's deliveries, newest first (by id, which grows with creation time: the
+    keyset of the delivery list, served by the (endpoint, -id) index)."""
+    return Notification.objects.filter(
+        webhook_endpoint=endpoint, channel=NotificationChannel.WEBHOOK
+    ).order_by("-id")

@@ -3,28 +3,34 @@
 from celery import shared_task
 
 
-@shared_task(bind=True, acks_late=True, max_retries=6)
+# One retry per attempt a notification may take (notifications.MAX_ATTEMPTS); the rows stop
+# themselves there, so a retry beyond it claims nothing.
+@shared_task(bind=True, acks_late=True, max_retries=8)
 def notifications_deliver(self, notification_ids: list[int]) -> dict[str, int]:
-    from .notifications import TransientDeliveryError
+    from .notifications import TransientDeliveryError, retry_delay
     from .notifications import notifications_deliver as deliver
 
     try:
         return deliver(notification_ids=notification_ids)
     except TransientDeliveryError as error:
-        # Only transient errors come here; exponential backoff: 30 s, 60 s, 120 s, ... 30 min.
-        countdown = min(30 * 2**self.request.retries, 1800)
+        # Only transient errors come here. Exponential backoff with jitter (30 s, 60 s, ...
+        # 30 min, each between half and all of it): the delay the failed rows were given, so
+        # the retry comes when the sweeper would also find them due.
+        countdown = error.retry_after
+        if countdown is None:
+            countdown = retry_delay(self.request.retries + 1)
         raise self.retry(exc=error, countdown=countdown) from error
 
 
 @shared_task(acks_late=True)
 def notifications_sweep() -> int:
     """Re-queue notifications still pending minutes after they were written."""
-    from .notifications import notifications_queue, notifications_stale_ids
+    from .notifications import notifications_queue_rows, notifications_stale
 
-    ids = notifications_stale_ids()
-    if ids:
-        notifications_queue(ids)
-    return len(ids)
+    rows = notifications_stale()
+    if rows:
+        notifications_queue_rows(rows)
+    return len(rows)
 
 
 @shared_task(acks_late=True)

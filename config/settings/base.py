@@ -192,6 +192,12 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
 NOTIFICATION_CLAIM_TIMEOUT = env.int("NOTIFICATION_CLAIM_TIMEOUT", default=5 * 60)
 # Pending notifications older than this are re-queued by the sweeper.
 NOTIFICATION_SWEEP_AFTER = env.int("NOTIFICATION_SWEEP_AFTER", default=3 * 60)
+# Outgoing webhooks (docs/api.md): the total time one delivery may take, in seconds; how many
+# deliveries in a row may fail for good before the endpoint is switched off; and whether
+# addresses on private networks (and plain http) are allowed: only for development and tests.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=10)
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 CELERY_IMPORTS = ["config.tasks"]
 # Periodic tasks, in CELERY_TIMEZONE (Asia/Shanghai). Exactly one beat process may run them.
 CELERY_BEAT_SCHEDULE = {
@@ -256,6 +262,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventEnum": "merchants.choices.WebhookEvent",
+        "NotificationKindEnum": "merchants.choices.NotificationKind",
+    },
 }
 
 # Content security policy (django-csp 4): every asset is served by the project itself.

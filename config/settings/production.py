@@ -47,3 +47,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Webhooks go to public HTTPS addresses only, whatever the environment says: a receiver on a
+# private network would let an endpoint reach inside ours (SSRF).
+WEBHOOK_ALLOW_PRIVATE_URLS = False

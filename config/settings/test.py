@@ -21,6 +21,9 @@ STORAGES = {
 # Tests call tasks directly unless a test starts a real worker on the broker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 
+# Webhooks to a receiver on this machine (http://127.0.0.1:...) for development and tests.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)
+
 # Serve static files from the apps and static/ directly; no collectstatic needed.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -2,6 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.belts.factories import StaffUserFactory, SuperUserFactory, UserFactory
+from tests.merchants.receiver import running_receiver
 
 
 @pytest.fixture
@@ -28,3 +29,10 @@ def superuser_api_client(db) -> APIClient:
     client = APIClient()
     client.force_login(SuperUserFactory())
     return client
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP receiver on 127.0.0.1 for webhook deliveries."""
+    with running_receiver() as receiver:
+        yield receiver

@@ -160,4 +160,5 @@ def test_api_root_lists_every_endpoint(user_api_client):
         "rule-sets",
         "eligibility",
         "enrollments",
+        "webhooks",
     }

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, reverse
 from rest_framework.test import APIClient
 
@@ -27,7 +28,12 @@ from tests.belts.factories import (
     OperationCenterMembershipFactory,
     SuperUserFactory,
 )
-from tests.merchants.factories import ApiKeyFactory, MerchantFactory, MerchantMembershipFactory
+from tests.merchants.factories import (
+    ApiKeyFactory,
+    MerchantFactory,
+    MerchantMembershipFactory,
+    WebhookEndpointFactory,
+)
 from tests.programs.factories import CohortFactory, EligibilityFactory, EnrollmentFactory
 
 CALLERS = ("anonymous", "a_owner", "b_owner", "b_reviewer", "superuser", "a_key", "b_center_key")
@@ -37,10 +43,21 @@ SEES = {
     "b": {"b_owner", "b_reviewer", "superuser", "b_center_key"},
 }
 STAFF = {"b_reviewer", "superuser", "b_center_key"}
+# Webhook endpoints belong to their owner: a merchant's to its members (read) and owner, a
+# center's to its staff. Side A's row is merchant A's endpoint, side B's row center B's.
+WEBHOOK_SEES = {
+    "a": {"a_owner", "a_key", "superuser"},
+    "b": {"b_reviewer", "b_center_key", "superuser"},
+}
+
+
+def _webhook(side: "Side"):
+    return side.rows["merchant_webhook" if side.name == "a" else "center_webhook"]
 
 
 @dataclass
 class Side:
+    name: str
     merchant: object
     center: object
     owner: object
@@ -57,13 +74,15 @@ class World:
         return getattr(self, name)
 
 
-def _side() -> Side:
+def _side(name: str) -> Side:
     merchant = MerchantFactory(belt=IndustrialBeltFactory())
     center = OperationCenterFactory(belts=[merchant.belt])
     owner = MerchantMembershipFactory(merchant=merchant, role="owner").user
-    side = Side(merchant=merchant, center=center, owner=owner)
+    side = Side(name=name, merchant=merchant, center=center, owner=owner)
     BeltYearStatFactory(belt=merchant.belt)
     side.rows["eligibility"] = EligibilityFactory(merchant=merchant)
+    side.rows["merchant_webhook"] = WebhookEndpointFactory(merchant=merchant)
+    side.rows["center_webhook"] = WebhookEndpointFactory(merchant=None, operation_center=center)
     side.rows["enrollment"] = EnrollmentFactory(
         merchant=merchant, cohort=CohortFactory(), state=EnrollmentState.SUBMITTED
     )
@@ -81,7 +100,7 @@ def _client(user=None, raw_key: str | None = None) -> APIClient:
 
 @pytest.fixture
 def world(db) -> World:
-    a, b = _side(), _side()
+    a, b = _side("a"), _side("b")
     reviewer = OperationCenterMembershipFactory(center=b.center, role=CenterRole.REVIEWER).user
     return World(
         a=a,
@@ -107,6 +126,8 @@ class Scoped:
     detail_name: str
     row: Callable[[Side], object]
     detail_kwargs: Callable[[object], dict] = lambda row: {"pk": row.pk}
+    # Who sees each side's row, when not the merchant scope (SEES).
+    sees: dict[str, set[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +145,7 @@ class Step:
     name: str
     row: Callable[[Side], object]
     body: dict = field(default_factory=dict)
+    sees: dict[str, set[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +200,16 @@ ROUTES = [
         for step in STEPS
     ],
     PerMerchant("merchant-eligibility"),
+    Scoped("webhook-list", "webhook-detail", _webhook, sees=WEBHOOK_SEES),
+    Scoped(
+        "webhook-list",
+        "webhook-delivery-list",
+        _webhook,
+        detail_kwargs=lambda row: {"endpoint_id": row.pk},
+        sees=WEBHOOK_SEES,
+    ),
+    Step("webhook-ping", _webhook, sees=WEBHOOK_SEES),
+    Step("webhook-rotate-secret", _webhook, sees=WEBHOOK_SEES),
     Covered(
         ("rule-set-publish", "rule-set-simulate"),
         "tests/api/test_rule_sets.py (staff only; simulate lists only the caller's scope)",
@@ -241,7 +273,7 @@ class TestEveryCaller:
             if caller == "anonymous":
                 assert response.status_code == 401
                 continue
-            visible = caller in SEES[name]
+            visible = caller in (route.sees or SEES)[name]
             assert response.status_code == (200 if visible else 404), (name, response.data)
             assert (row.pk in _ids(listed)) == visible, name
 
@@ -270,13 +302,13 @@ class TestEveryCaller:
     def test_a_step_on_a_row_out_of_scope_is_a_404(self, world, caller, route):
         client = world.clients[caller]
         for name in ("a", "b"):
-            if caller in SEES[name]:
-                continue  # the workflow's own tests decide what the allowed may do
+            if caller in (route.sees or SEES)[name]:
+                continue  # the resource's own tests decide what the allowed may do
             row = route.row(world.side(name))
             response = client.post(reverse(f"api:{route.name}", kwargs={"pk": row.pk}), route.body)
             assert response.status_code == (401 if caller == "anonymous" else 404), response.data
-            before = type(row).objects.get(pk=row.pk)
-            assert before.state == row.state  # nothing changed
+            after = type(row).objects.get(pk=row.pk)
+            assert model_to_dict(after) == model_to_dict(row)  # nothing changed
             if caller != "anonymous":
                 assert world.side(name).merchant.shop_name not in str(response.data)
 

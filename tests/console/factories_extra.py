@@ -30,6 +30,7 @@ from merchants.models import (
     Notification,
     NotificationPreference,
     Storefront,
+    WebhookEndpoint,
 )
 from programs.choices import EnrollmentState
 from programs.models import (
@@ -65,6 +66,7 @@ from tests.merchants.factories import (
     MonthlyMetricFactory,
     NotificationFactory,
     StorefrontFactory,
+    WebhookEndpointFactory,
 )
 from tests.programs.factories import (
     CohortFactory,
@@ -126,6 +128,7 @@ FACTORY_FOR_MODEL: dict[type[models.Model], type[factory.django.DjangoModelFacto
     MonthlyMetric: MonthlyMetricFactory,
     Notification: NotificationFactory,
     NotificationPreference: NotificationPreferenceFactory,
+    WebhookEndpoint: WebhookEndpointFactory,
     Program: ProgramFactory,
     RuleSet: RuleSetFactory,
     Eligibility: EligibilityFactory,

@@ -40,6 +40,7 @@ CHANGELIST_QUERIES = {
     "merchants.Notification": 2 + 0 + 1 + 1,
     "merchants.NotificationPreference": 2 + 0 + 2 + 1,
     "merchants.Storefront": 2 + 1 + 1 + 1,  # belts
+    "merchants.WebhookEndpoint": 2 + 0 + 2 + 1,
     "programs.Cohort": 2 + 2 + 2 + 1 + 2,  # programs, categories
     "programs.Eligibility": 2 + 2 + 1 + 1,  # programs, belts
     "programs.Enrollment": 2 + 3 + 1 + 1,  # programs, cohorts, belts

@@ -41,6 +41,7 @@ from merchants.models import (
     Notification,
     NotificationPreference,
     Storefront,
+    WebhookEndpoint,
 )
 from programs.models import (
     Cohort,
@@ -71,6 +72,7 @@ from tests.merchants.factories import (
     MonthlyMetricFactory,
     NotificationFactory,
     StorefrontFactory,
+    WebhookEndpointFactory,
 )
 from tests.programs.factories import EligibilityFactory, EnrollmentEventFactory, EnrollmentFactory
 
@@ -91,6 +93,7 @@ SCOPED = {
     MerchantMembership: "merchant__belt",
     MonthlyMetric: "merchant__belt",
     Notification: "merchant__belt",
+    WebhookEndpoint: "center:operation_center",
     Eligibility: "merchant__belt",
     Enrollment: "merchant__belt",
     EnrollmentEvent: "enrollment__merchant__belt",
@@ -160,6 +163,7 @@ def build_side(staff, shop_name: str, year: int = 2025) -> Side:
     MerchantMembershipFactory(merchant=merchant)
     MonthlyMetricFactory(merchant=merchant)
     NotificationFactory(merchant=merchant, recipient=None)
+    WebhookEndpointFactory(merchant=None, operation_center=center)
     EligibilityFactory(merchant=merchant)
     # Submitted: the one enrollment is also the review queue's row.
     EnrollmentEventFactory(

@@ -18,6 +18,7 @@ from merchants.models import (
     MonthlyMetric,
     Notification,
     Storefront,
+    WebhookEndpoint,
 )
 from tests.belts.factories import IndustrialBeltFactory, UserFactory
 
@@ -102,3 +103,15 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
         )
         api_key.raw_key = raw_key
         return api_key
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """A merchant's endpoint; pass ``merchant=None, operation_center=...`` for a center's."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    merchant = factory.SubFactory(MerchantFactory)
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/belt-ops")
+    events = factory.LazyFunction(lambda: [NotificationKind.ELIGIBILITY_GAINED.value])
+    secret = factory.Sequence(lambda n: f"whsec_test-secret-{n}")
