@@ -24,7 +24,7 @@ STACK_DATABASE_URL := postgres://postgres@127.0.0.1:5432/belt_ops
 STACK_BROKER_URL := redis://127.0.0.1:6379/0
 STACK_PORT := 8000
 
-.PHONY: help venv run test lint format bench stack migrate seed clean
+.PHONY: help venv run test lint format bench bench-api stack migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ format: venv ## Apply ruff's fixes and formatting
 
 bench: venv ## Time the eligibility recompute on a large data set
 	$(BIN)/python -m bench eligibility
+
+bench-api: venv ## The API under gunicorn on PostgreSQL: bulk metrics, lists, against their floors
+	$(BIN)/python -m bench api
 
 stack: export DATABASE_URL ?= $(STACK_DATABASE_URL)
 stack: export CELERY_BROKER_URL ?= $(STACK_BROKER_URL)

@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m bench eligibility --merchants N``.
+"""Benchmarks: ``python -m bench eligibility --merchants N`` and ``python -m bench api``.
 
 Prints figures as it goes and, as its last line, one JSON object. Runs against PostgreSQL: the
 database named by ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/
@@ -301,8 +301,20 @@ def main(argv: list[str] | None = None) -> None:
         default=os.cpu_count() or 2,
         help="processes sharing the chunks in the parallel run (default: the cores)",
     )
+    api_bench = sub.add_parser("api", help="the integrations API under gunicorn, over HTTP")
+    api_bench.add_argument("--merchants", type=int, default=100_000)
+    api_bench.add_argument("--as-of", default="2026-11-15", help="the seed's as-of date")
+    api_bench.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    api_bench.add_argument("--requests", type=int, default=200, help="timed GETs per page")
+    api_bench.add_argument("--deep-pages", type=int, default=200, help="pages in for 'deep'")
+    api_bench.add_argument("--reuse", action="store_true", help="keep an existing bench database")
     args = parser.parse_args(argv)
-    result = eligibility(args)
+    if args.bench == "api":
+        from bench.api import api
+
+        result = api(args)
+    else:
+        result = eligibility(args)
     print(json.dumps(result), flush=True)
 
 
