@@ -8,9 +8,10 @@ from rest_framework import serializers
 from merchants.api.serializers import MerchantBriefSerializer
 from merchants.models import Merchant
 from programs import workflow
-from programs.criteria import CRITERIA, explain
+from programs.criteria import CRITERIA, MAX_CRITERIA, MAX_LIST_VALUES, MAX_TEXT_LENGTH, explain
 from programs.eligibility import eligibility_reasons
 from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from programs.services import RULE_SET_NOTES_MAX_LENGTH
 from programs.workflow import Role
 
 
@@ -27,10 +28,20 @@ class CriterionSerializer(serializers.Serializer):
     )
 
 
+CRITERIA_HELP = (
+    f"At most {MAX_CRITERIA} criteria; a list parameter holds at most {MAX_LIST_VALUES} distinct "
+    f"values; any text at most {MAX_TEXT_LENGTH} characters, without NUL characters. Amounts are "
+    "CNY with at most 2 decimal places, up to 10^13; ratios have at most 4. Unknown parameters "
+    "and unknown category slugs are refused. A refusal is a 400 in the domain error shape, "
+    "`field` `criteria`, one entry in `details` per bad criterion (`index` from 0)."
+)
+
+
 @extend_schema_field(CriterionSerializer(many=True))
 class CriteriaField(serializers.JSONField):
     """The criteria as given: the rule set services validate them, so that every problem with
-    them is one CriterionError, answered in the API's domain error shape."""
+    them is one CriterionError, answered in the API's domain error shape (bounds: at most
+    ``MAX_CRITERIA`` criteria, see docs/eligibility.md)."""
 
 
 class PublishedRuleSetSerializer(serializers.ModelSerializer):
@@ -98,15 +109,19 @@ class RuleSetCreateSerializer(serializers.Serializer):
     """A new draft for a program; its version follows the program's latest."""
 
     program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.all())
-    criteria = CriteriaField()
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    criteria = CriteriaField(help_text=CRITERIA_HELP)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=RULE_SET_NOTES_MAX_LENGTH
+    )
 
 
 class RuleSetUpdateSerializer(serializers.Serializer):
     """A draft's criteria and notes. A published or retired rule set answers 409."""
 
-    criteria = CriteriaField()
-    notes = serializers.CharField(required=False, allow_blank=True)
+    criteria = CriteriaField(help_text=CRITERIA_HELP)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=RULE_SET_NOTES_MAX_LENGTH
+    )
 
 
 # Simulation ------------------------------------------------------------------------------------
