@@ -46,6 +46,7 @@ from .choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
 from .criteria import CRITERIA, criteria_validate, explain
 from .eligibility import eligibility_reasons
 from .enrollments import (
+    REASON_MAX_LENGTH,
     enrollment_activate,
     enrollment_approve,
     enrollment_available_steps,
@@ -719,12 +720,28 @@ class EnrollmentEventInline(admin.TabularInline):
         return False
 
 
+class EnrollmentForm(forms.ModelForm):
+    """The one field the console edits on an enrollment, bounded as every reason is."""
+
+    eligibility_override_reason = forms.CharField(
+        label=_("eligibility override reason"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = ("eligibility_override_reason",)
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     """Enrollments are created by applications (portal, API) and move by workflow transitions;
     the console shows them and edits only the override reason."""
 
     belt_path = "merchant__belt"
+    form = EnrollmentForm
 
     list_display = (
         "merchant",
@@ -873,7 +890,7 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("reason"),
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 

@@ -111,6 +111,19 @@ class EnrollmentAlreadyOpen(EnrollmentError):
     default_code = "already_open"
 
 
+class EnrollmentReasonRequired(EnrollmentError):
+    """The step needs a written reason (a rejection), and none was given."""
+
+    default_code = "reason_required"
+    default_field = "reason"
+
+
+class EnrollmentReasonInvalid(EnrollmentError):
+    """A reason is too long or holds characters that cannot be stored."""
+
+    default_field = "reason"
+
+
 class EnrollmentCohortFull(EnrollmentError):
     """Every seat of the cohort is taken (an approval of a waitlisted enrollment must wait)."""
 

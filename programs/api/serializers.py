@@ -10,6 +10,7 @@ from merchants.models import Merchant
 from programs import workflow
 from programs.criteria import CRITERIA, MAX_CRITERIA, MAX_LIST_VALUES, MAX_TEXT_LENGTH, explain
 from programs.eligibility import eligibility_reasons
+from programs.enrollments import REASON_MAX_LENGTH
 from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
 from programs.services import RULE_SET_NOTES_MAX_LENGTH
 from programs.workflow import Role
@@ -320,6 +321,7 @@ class EnrollmentCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=REASON_MAX_LENGTH,
         help_text="Staff only: submit although the merchant is not currently eligible, for this "
         "written reason (kept on the enrollment and in its history). Needs `submit`.",
     )
@@ -338,7 +340,9 @@ class EnrollmentStepSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Why, in words: kept in the enrollment's history and told to the merchant.",
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why, in words: kept in the enrollment's history and told to the merchant. "
+        f"At most {REASON_MAX_LENGTH} characters; required to reject.",
     )
 
 

@@ -270,8 +270,9 @@ STEP_CONFLICT = OpenApiResponse(
 STEP_REFUSED = OpenApiResponse(
     DomainErrorSerializer,
     description="A guard of the step refused it, e.g. `window_closed`, `not_eligible`, "
-    "`belt_restricted`, `override_reason_required`. A missing or mistyped field gives DRF's "
-    "usual `{field: [messages]}` instead.",
+    "`belt_restricted`, `override_reason_required`, `reason_required` (a rejection without a "
+    "reason). A missing or mistyped field, a `reason` over 2,000 characters or with a NUL "
+    "character, gives DRF's usual `{field: [messages]}` instead.",
 )
 
 # What each step does, for its documentation; the services say what they guarantee.
@@ -299,7 +300,9 @@ STEP_DOCS = {
     ),
     "reject": (
         "Reject an application in review or on the waitlist",
-        "Reviewers and managers.",
+        "Reviewers and managers, with a written `reason` (the merchant is told it): without one, "
+        "or with only spaces, the answer is 400 `reason_required` (field `reason`), as in the "
+        "console.",
     ),
     "activate": ("Start an approved enrollment", "Managers."),
     "graduate": ("Confirm the graduation of an active enrollment", "Managers."),

@@ -377,6 +377,46 @@ class TestSteps:
         enrollment.refresh_from_db()
         assert enrollment.state == S.REJECTED
 
+    @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}])
+    def test_rejecting_needs_a_reason(self, world, body):
+        # Found from outside: the console asked for one, the API did not.
+        enrollment = in_review(world)
+
+        response = client_for(world.reviewer).post(
+            step_url(enrollment, "reject"), body, format="json"
+        )
+
+        assert response.status_code == 400
+        error = response.data["error"]
+        assert (error["code"], error["field"]) == ("reason_required", "reason")
+        assert "Give a reason to reject" in error["message"]
+        enrollment.refresh_from_db()
+        assert enrollment.state == S.IN_REVIEW
+
+    @pytest.mark.parametrize("reason", ["x" * 2001, "nul\x00byte"])
+    def test_a_reason_is_bounded(self, world, reason):
+        enrollment = in_review(world)
+
+        response = client_for(world.reviewer).post(
+            step_url(enrollment, "reject"), {"reason": reason}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert "reason" in response.data
+        enrollment.refresh_from_db()
+        assert enrollment.state == S.IN_REVIEW
+
+    def test_a_rejection_keeps_its_reason(self, world):
+        enrollment = in_review(world)
+
+        response = client_for(world.reviewer).post(
+            step_url(enrollment, "reject"), {"reason": "x" * 2000}, format="json"
+        )
+
+        assert response.status_code == 200
+        assert response.data["state"] == "rejected"
+        assert response.data["events"][-1]["reason"] == "x" * 2000
+
     def test_a_full_cohort_waitlists_an_application_in_review(self, world):
         # enrollment_approve on an application in review with no seat left waitlists it.
         reviewer = client_for(world.reviewer)

@@ -1,4 +1,5 @@
-"""The console takes rule sets and graduation criteria within the same bounds as the API, and
+"""The console takes rule sets, graduation criteria and reasons within the same bounds as the
+API, and
 a draft stored out of bounds shows what to fix instead of failing."""
 
 import json
@@ -94,3 +95,19 @@ def test_a_draft_stored_out_of_bounds_shows_why_instead_of_failing(console_clien
     assert published.status_code == 302
     draft.refresh_from_db()
     assert draft.status == RuleSetStatus.DRAFT
+
+
+@pytest.mark.django_db
+def test_the_console_bounds_the_override_reason_and_decision_reasons():
+    from programs.admin import DecisionForm, EnrollmentForm
+    from tests.programs.factories import EnrollmentFactory
+
+    enrollment = EnrollmentFactory()
+    too_long = {"eligibility_override_reason": "x" * 2001}
+    assert not EnrollmentForm(data=too_long, instance=enrollment).is_valid()
+    assert not EnrollmentForm(
+        data={"eligibility_override_reason": "a\x00b"}, instance=enrollment
+    ).is_valid()
+    assert EnrollmentForm(data={"eligibility_override_reason": "x" * 2000}).is_valid()
+    assert not DecisionForm(data={"reason": "x" * 2001}).is_valid()
+    assert not DecisionForm(data={"reason": ""}, reason_required=True).is_valid()
