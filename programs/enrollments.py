@@ -38,6 +38,7 @@ from merchants.notifications import (
     merchant_audience,
     notifications_create,
 )
+from merchants.scoping import visible_merchants
 
 from . import workflow
 from .choices import OPEN_ENROLLMENT_STATES, SEAT_HOLDING_STATES, EnrollmentState
@@ -129,12 +130,20 @@ def enrollment_available_steps(*, enrollment: Enrollment, user: User) -> list[st
 
 
 # Guards ------------------------------------------------------------------------------------------
-def _require_role(roles: frozenset[Role], step: str, merchant: Merchant) -> None:
-    if not workflow.may(roles, step):
+def _require_role(roles: frozenset[Role], step: str, merchant: Merchant, user: User | None) -> None:
+    if workflow.may(roles, step):
+        return
+    # The merchant is named only to a user who may see it (the one merchant scope): a reviewer
+    # of another center, or anyone, learns no shop name from a refusal.
+    if user is None or visible_merchants(user).filter(pk=merchant.pk).exists():
         raise EnrollmentForbidden(
             _("You are not allowed to %(step)s the application of %(merchant)s.")
             % {"step": workflow.STEP_LABELS[step], "merchant": merchant}
         )
+    raise EnrollmentForbidden(
+        _("You are not allowed to %(step)s this application.")
+        % {"step": workflow.STEP_LABELS[step]}
+    )
 
 
 def _require_edge(enrollment: Enrollment, step: str) -> None:
@@ -148,10 +157,13 @@ def _require_edge(enrollment: Enrollment, step: str) -> None:
         )
 
 
-def _check(enrollment: Enrollment, step: str, roles: frozenset[Role]) -> None:
-    """Who may take the step, then whether the graph allows it from the current state."""
-    _require_role(roles, step, enrollment.merchant)
+def _check(enrollment: Enrollment, step: str, actor: User | None) -> frozenset[Role]:
+    """Who may take the step, then whether the graph allows it from the current state; the
+    actor's roles for the enrollment's merchant."""
+    roles = EnrollmentActor(actor).roles(enrollment.merchant)
+    _require_role(roles, step, enrollment.merchant, actor)
     _require_edge(enrollment, step)
+    return roles
 
 
 def _when(value: datetime.datetime) -> str:
@@ -486,7 +498,7 @@ def enrollment_create_draft(
     merchant's notification in one transaction."""
     reason = _clean_reason(reason)
     now = timezone.now()
-    _require_role(EnrollmentActor(actor).roles(merchant), "create_draft", merchant)
+    _require_role(EnrollmentActor(actor).roles(merchant), "create_draft", merchant, actor)
     _require_window_not_closed(cohort, now)
     _require_belt(merchant, cohort)
     with transaction.atomic():
@@ -543,8 +555,7 @@ def enrollment_submit(
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=False)
         now = timezone.now()
-        roles = EnrollmentActor(actor).roles(current.merchant)
-        _check(current, "submit", roles)
+        roles = _check(current, "submit", actor)
         _require_open_window(cohort, now)
         _require_belt(current.merchant, cohort)
         if override_eligibility:
@@ -590,7 +601,7 @@ def _step(
     with transaction.atomic():
         current, _cohort = _locked(enrollment, with_cohort=with_cohort)
         now = timezone.now()
-        _check(current, step, EnrollmentActor(actor).roles(current.merchant))
+        _check(current, step, actor)
         if reason_required:
             _require_reason(reason, step)
         _record(current, step, actor=actor, reason=reason, now=now)
@@ -613,7 +624,7 @@ def enrollment_approve(*, enrollment: Enrollment, actor: User, reason: str = "")
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()  # taken under the lock: times follow the order of decisions
-        _check(current, "approve", EnrollmentActor(actor).roles(current.merchant))
+        _check(current, "approve", actor)
         if _free_seats(cohort) > 0:
             _record(current, "approve", actor=actor, reason=reason, now=now)
         elif current.state == EnrollmentState.IN_REVIEW:
@@ -660,7 +671,7 @@ def enrollment_revoke(*, enrollment: Enrollment, actor: User, reason: str = "") 
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()
-        _check(current, "revoke", EnrollmentActor(actor).roles(current.merchant))
+        _check(current, "revoke", actor)
         _record(current, "revoke", actor=actor, reason=reason, now=now)
         _promote_waitlist(cohort, now=now)
     return current
@@ -673,7 +684,7 @@ def enrollment_withdraw(*, enrollment: Enrollment, actor: User, reason: str = ""
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()
-        _check(current, "withdraw", EnrollmentActor(actor).roles(current.merchant))
+        _check(current, "withdraw", actor)
         held_seat = current.state in SEAT_HOLDING_STATES
         _record(current, "withdraw", actor=actor, reason=reason, now=now)
         if held_seat:
@@ -744,7 +755,9 @@ def enrollments_approve_bulk(
         )
         now = timezone.now()
         for enrollment in locked:
-            _require_role(actor_roles.roles(enrollment.merchant), "approve", enrollment.merchant)
+            _require_role(
+                actor_roles.roles(enrollment.merchant), "approve", enrollment.merchant, actor
+            )
             enrollment.cohort = cohorts[enrollment.cohort_id]
         for cohort_id in sorted(cohorts):
             cohort = cohorts[cohort_id]

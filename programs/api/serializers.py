@@ -2,11 +2,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from merchants.api.serializers import MerchantBriefSerializer
 from merchants.models import Merchant
+from merchants.scoping import visible_merchants
 from programs import workflow
 from programs.criteria import CRITERIA, MAX_CRITERIA, MAX_LIST_VALUES, MAX_TEXT_LENGTH, explain
 from programs.eligibility import eligibility_reasons
@@ -309,11 +312,31 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         return [step_path(step) for step in steps if step in ENROLLMENT_STEPS]
 
 
-class EnrollmentCreateSerializer(serializers.Serializer):
-    """A new application; submitted at once unless ``submit`` is false."""
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleMerchantField(serializers.PrimaryKeyRelatedField):
+    """A merchant the requesting user may see (``merchants.scoping.visible_merchants``): any
+    other id, like one that does not exist, gets the same answer, which names nothing."""
 
-    cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.all())
-    merchant = serializers.PrimaryKeyRelatedField(queryset=Merchant.objects.all())
+    default_error_messages = {
+        # Not DRF's default, which quotes the id back: the answer must not depend on it.
+        "does_not_exist": gettext_lazy("No merchant with this id among those you may see."),
+    }
+
+    def get_queryset(self):
+        return visible_merchants(self.context["request"].user)
+
+
+class EnrollmentCreateSerializer(serializers.Serializer):
+    """A new application; submitted at once unless ``submit`` is false. ``merchant`` is one the
+    caller may see: any other id is answered as one that does not exist."""
+
+    # Needs the request in its context: the merchant is looked up in its user's scope.
+
+    cohort = serializers.PrimaryKeyRelatedField(
+        queryset=Cohort.objects.all(),
+        error_messages={"does_not_exist": gettext_lazy("No cohort with this id.")},
+    )
+    merchant = VisibleMerchantField()
     submit = serializers.BooleanField(
         default=True, help_text="Submit the draft for review in the same transaction."
     )

@@ -402,7 +402,7 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = EnrollmentCreateSerializer(data=request.data)
+        serializer = EnrollmentCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         # One transaction: a refused submission leaves no draft behind.

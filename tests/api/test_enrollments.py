@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from belts.choices import CenterRole
 from merchants.choices import MembershipRole
+from merchants.models import Merchant
 from programs.choices import EnrollmentState
 from programs.enrollments import REASON_NO_SEAT, REASON_PROMOTED
 from programs.models import Enrollment, EnrollmentEvent
@@ -312,8 +313,33 @@ class TestCreate:
             list_url(), {"cohort": world.cohort.pk, "merchant": world.merchant.pk}, format="json"
         )
 
-        assert response.status_code == 403
-        assert response.data["error"]["code"] == "forbidden"
+        assert response.status_code == 400
+        assert set(response.data) == {"merchant"}
+        assert world.merchant.shop_name not in response.content.decode()
+        assert not Enrollment.objects.exists()
+
+    @pytest.mark.parametrize("who", ["portal user of another merchant", "another center"])
+    def test_a_merchant_out_of_scope_is_answered_as_a_missing_one(self, world, who):
+        # Found from outside: another merchant's id answered 403 "... application of <its shop
+        # name>" where a missing id answered 400, so any portal user could map ids to names.
+        if who == "another center":
+            user = world.stranger_reviewer
+        else:
+            user = MerchantMembershipFactory(role=MembershipRole.OWNER).user
+        client = client_for(user)
+        missing = Merchant.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+
+        theirs = client.post(
+            list_url(), {"cohort": world.cohort.pk, "merchant": world.merchant.pk}, format="json"
+        )
+        nobodys = client.post(
+            list_url(), {"cohort": world.cohort.pk, "merchant": missing}, format="json"
+        )
+
+        assert theirs.status_code == nobodys.status_code == 400
+        assert theirs.content == nobodys.content
+        assert world.merchant.shop_name not in theirs.content.decode()
+        assert str(world.merchant.pk) not in theirs.content.decode()
         assert not Enrollment.objects.exists()
 
     def test_a_second_open_application_is_a_409(self, world):

@@ -1,6 +1,5 @@
 """The console takes rule sets, graduation criteria and reasons within the same bounds as the
-API, and
-a draft stored out of bounds shows what to fix instead of failing."""
+API, and a draft stored out of bounds shows what to fix instead of failing."""
 
 import json
 

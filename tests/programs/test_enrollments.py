@@ -315,6 +315,27 @@ def test_refusals_say_what_and_why(world):
     )
 
 
+def test_a_refusal_names_the_merchant_only_to_who_may_see_it(world):
+    # A reviewer of another center reaching the service learns no shop name.
+    enrollment = enrollment_in(world, S.IN_REVIEW)
+    for role in ("other_center", "stranger"):
+        with pytest.raises(EnrollmentForbidden) as refused:
+            enrollment_approve(enrollment=enrollment, actor=world.users[role])
+        assert refused.value.message == "You are not allowed to approve this application."
+        with pytest.raises(EnrollmentForbidden) as refused:
+            enrollment_create_draft(
+                merchant=world.merchant, cohort=world.cohort, actor=world.users[role]
+            )
+        assert world.merchant.shop_name not in refused.value.message
+        with pytest.raises(EnrollmentForbidden) as refused:
+            enrollments_approve_bulk(enrollments=[enrollment], actor=world.users[role])
+        assert world.merchant.shop_name not in refused.value.message
+    # The merchant's own users see it named.
+    with pytest.raises(EnrollmentForbidden) as refused:
+        enrollment_reject(enrollment=enrollment, actor=world.operator, reason="no")
+    assert world.merchant.shop_name in refused.value.message
+
+
 # Reasons -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("reason", ["", "  \n\t "])
 @pytest.mark.parametrize("state", [S.IN_REVIEW, S.WAITLISTED])
