@@ -81,8 +81,25 @@ from .services import (
 SIMULATION_PAGE_SIZE = 50
 
 
+# The longest description of a program the console takes.
+PROGRAM_DESCRIPTION_MAX_LENGTH = 5000
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = ("name", "code", "name_zh", "description", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["description"]
+        field.max_length = PROGRAM_DESCRIPTION_MAX_LENGTH
+        field.validators.append(MaxLengthValidator(PROGRAM_DESCRIPTION_MAX_LENGTH))
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
+    form = ProgramForm
     list_display = ("name", "code", "name_zh", "is_active", "published_version", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "name_zh", "code")

@@ -351,26 +351,36 @@ def _check_text(value: Any, param: str | None) -> None:
                 else _("A text in a criterion is at most %(maximum)s characters long.") % where
             )
             raise CriterionError(message, code="too_long", param=param)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_text(key, param)
-            _check_text(item, param)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_text(item, param)
+
+
+def _check_param(value: Any, param: str) -> None:
+    """A parameter's value is a scalar or a flat list of at most ``MAX_LIST_VALUES`` scalars,
+    its strings within ``_check_text``: nothing nested, nothing to walk deeply."""
+    values = value if isinstance(value, list | tuple) else [value]
+    if isinstance(value, list | tuple) and len(value) > MAX_LIST_VALUES:
+        raise CriterionError(
+            _("“%(key)s” holds at most %(maximum)s values, not %(count)s.")
+            % {"key": _quoted(param), "maximum": MAX_LIST_VALUES, "count": len(value)},
+            code="too_many",
+            param=param,
+        )
+    for item in values:
+        if isinstance(item, list | tuple | Mapping):
+            raise CriterionError(
+                _("“%(key)s” holds a value or a list of values, not nested lists or objects.")
+                % {"key": _quoted(param)},
+                code="invalid_type",
+                param=param,
+            )
+        _check_text(item, param)
 
 
 def criterion_from_json(data: Any) -> Criterion:
     if not isinstance(data, Mapping) or "type" not in data:
         raise CriterionError(_("A criterion must be an object with a “type”."), code="invalid")
-    for key, value in data.items():
+    for key in data:
         _check_text(key, None)
-        if key == "params" and isinstance(value, Mapping):
-            for name, item in value.items():
-                _check_text(name, None)
-                _check_text(item, str(name))
-        else:
-            _check_text(value, "type" if key == "type" else None)
+    _check_text(data["type"], "type")
     extra = sorted(str(key) for key in data if key not in ("type", "params"))
     if extra:
         raise CriterionError(
@@ -395,6 +405,9 @@ def criterion_from_json(data: Any) -> Criterion:
             _("%(type)s: “params” must be an object.") % {"type": data["type"]},
             code="invalid_type",
         )
+    for name, value in params.items():
+        _check_text(name, None)
+        _check_param(value, str(name))
     return cls(params)
 
 

@@ -132,9 +132,15 @@ class RuleSetUpdateSerializer(serializers.Serializer):
 SIMULATION_MAX_PAGE_SIZE = 500
 
 
+SIMULATION_MAX_PAGE = 100_000  # 50 M merchants at the largest page size
+
+
 class SimulationQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(
-        min_value=1, default=1, help_text="The page of each of the three lists, from 1."
+        min_value=1,
+        max_value=SIMULATION_MAX_PAGE,
+        default=1,
+        help_text=f"The page of each of the three lists, from 1 to {SIMULATION_MAX_PAGE}.",
     )
     page_size = serializers.IntegerField(
         min_value=1,

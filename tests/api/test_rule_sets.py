@@ -345,7 +345,9 @@ class TestSimulate:
         data = api_client.post(action_url(draft, "simulate")).data
         assert data["counts"] == {"evaluated": 0, "gain": 0, "lose": 0, "keep": 0}
 
-    @pytest.mark.parametrize("query", ["page_size=501", "page_size=0", "page=0", "page=x"])
+    @pytest.mark.parametrize(
+        "query", ["page_size=501", "page_size=0", "page=0", "page=x", "page=100001"]
+    )
     def test_bad_paging_is_a_400(self, superuser_api_client, draft, query):
         response = superuser_api_client.post(f"{action_url(draft, 'simulate')}?{query}")
         assert response.status_code == 400

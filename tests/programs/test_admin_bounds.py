@@ -110,3 +110,14 @@ def test_the_console_bounds_the_override_reason_and_decision_reasons():
     assert EnrollmentForm(data={"eligibility_override_reason": "x" * 2000}).is_valid()
     assert not DecisionForm(data={"reason": "x" * 2001}).is_valid()
     assert not DecisionForm(data={"reason": ""}, reason_required=True).is_valid()
+
+
+@pytest.mark.django_db
+def test_the_program_form_bounds_the_description():
+    from programs.admin import ProgramForm
+
+    data = {"name": "Blue Star", "code": "blue-star", "name_zh": "", "is_active": True}
+    assert ProgramForm(data={**data, "description": "x" * 5000}).is_valid()
+    form = ProgramForm(data={**data, "description": "x" * 5001})
+    assert not form.is_valid()
+    assert "description" in form.errors

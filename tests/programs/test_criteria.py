@@ -371,6 +371,30 @@ SMB = {"type": "smb", "params": {"value": True}}
             "too_many",
             "at most 200 values",
         ),
+        (
+            {"type": "merchant_type_in", "params": {"types": [["oem"]]}},
+            "types",
+            "invalid_type",
+            "not nested lists or objects",
+        ),
+        (
+            {"type": "gmv_between", "params": {"min": {"value": "1"}}},
+            "min",
+            "invalid_type",
+            "not nested lists or objects",
+        ),
+        (
+            {"type": "merchant_type_in", "params": {"types": ["oem"] * 100_000}},
+            "types",
+            "too_many",
+            "at most 200 values, not 100000",
+        ),
+        (
+            {"type": ["gmv_between"]},
+            "type",
+            "unknown_type",
+            "Unknown criterion type",
+        ),
     ],
 )
 def test_out_of_bounds_criteria_are_refused_naming_the_parameter(data, param, code, message):
