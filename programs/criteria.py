@@ -123,10 +123,15 @@ class Criterion:
     params_allowed: ClassVar[tuple[str, ...]] = ()
     decimal: ClassVar[bool] = False  # the actual value is a Decimal, stored as a JSON string
 
-    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, params: Mapping[str, Any] | None = None, *, bounded: bool = True) -> None:
+        # Unbounded: reading what was stored under older rules (the reasons of a stored outcome,
+        # a notification's payload), where only what judging needs is checked.
+        self.bounded = bounded
         params = dict(params or {})
         unknown = sorted(str(key) for key in params if key not in self.params_allowed)
-        if unknown:
+        if unknown and not bounded:
+            params = {key: value for key, value in params.items() if key in self.params_allowed}
+        elif unknown:
             raise CriterionError(
                 _("%(type)s: unknown parameter “%(key)s”; it takes %(known)s.")
                 % {
@@ -227,6 +232,8 @@ class Criterion:
                 key,
                 "invalid_type",
             )
+        if not self.bounded:
+            return value
         if minimum is not None and not minimum <= value <= maximum:
             raise self._error(
                 _("%(type)s: “%(key)s” must be between %(minimum)s and %(maximum)s.")
@@ -262,14 +269,14 @@ class Criterion:
                 "invalid_type",
             )
         value = int(raw)
-        if value < minimum:
+        if value < minimum and self.bounded:
             raise self._error(
                 _("%(type)s: “%(key)s” must be at least %(minimum)s.")
                 % {"type": self.type, "key": key, "minimum": minimum},
                 key,
                 "out_of_range",
             )
-        if value > maximum:
+        if value > maximum and self.bounded:
             raise self._error(
                 _("%(type)s: “%(key)s” must be at most %(maximum)s.")
                 % {"type": self.type, "key": key, "maximum": maximum},
@@ -288,6 +295,8 @@ class Criterion:
                 key,
                 "invalid_type",
             )
+        if not self.bounded:
+            return sorted(set(raw))
         if len(raw) > MAX_LIST_VALUES:
             raise self._error(
                 _("%(type)s: “%(key)s” holds at most %(maximum)s values, not %(count)s.")
@@ -375,14 +384,17 @@ def _check_param(value: Any, param: str) -> None:
         _check_text(item, param)
 
 
-def criterion_from_json(data: Any) -> Criterion:
+def criterion_from_json(data: Any, *, bounded: bool = True) -> Criterion:
+    """One criterion, validated within the bounds (``bounded``) or, reading what was stored
+    under older rules, only as far as judging needs."""
     if not isinstance(data, Mapping) or "type" not in data:
         raise CriterionError(_("A criterion must be an object with a “type”."), code="invalid")
-    for key in data:
-        _check_text(key, None)
-    _check_text(data["type"], "type")
+    if bounded:
+        for key in data:
+            _check_text(key, None)
+        _check_text(data["type"], "type")
     extra = sorted(str(key) for key in data if key not in ("type", "params"))
-    if extra:
+    if extra and bounded:
         raise CriterionError(
             _("A criterion holds a “type” and its “params” only, not “%(key)s”.")
             % {"key": _quoted(extra[0])},
@@ -405,10 +417,11 @@ def criterion_from_json(data: Any) -> Criterion:
             _("%(type)s: “params” must be an object.") % {"type": data["type"]},
             code="invalid_type",
         )
-    for name, value in params.items():
-        _check_text(name, None)
-        _check_param(value, str(name))
-    return cls(params)
+    if bounded:
+        for name, value in params.items():
+            _check_text(name, None)
+            _check_param(value, str(name))
+    return cls(params, bounded=bounded)
 
 
 def _detail(index: int, error: CriterionError) -> dict[str, Any]:
@@ -438,13 +451,16 @@ def _refused(problems: list[tuple[int, CriterionError]]) -> CriterionError:
     return CriterionError(message, code="invalid", details=details)
 
 
-def criteria_from_json(data: Any) -> list[Criterion]:
+def criteria_from_json(data: Any, *, bounded: bool = True) -> list[Criterion]:
     """The criteria of a rule set, validated: a list of at most ``MAX_CRITERIA`` criteria, each
     within its type's bounds. One CriterionError lists every bad criterion (``details``, one
-    entry each with its index and parameter). Reads no table: see ``criteria_validate``."""
+    entry each with its index and parameter). Reads no table: see ``criteria_validate``.
+
+    ``bounded=False`` is for reading what was stored under older rules (a stored outcome's
+    reasons, a notification): the bounds are not applied, only what judging needs."""
     if not isinstance(data, list):
         raise CriterionError(_("Criteria must be a list."), code="invalid")
-    if len(data) > MAX_CRITERIA:
+    if len(data) > MAX_CRITERIA and bounded:
         raise CriterionError(
             _("A rule set holds at most %(maximum)s criteria, not %(count)s.")
             % {"maximum": MAX_CRITERIA, "count": len(data)},
@@ -453,7 +469,7 @@ def criteria_from_json(data: Any) -> list[Criterion]:
     criteria, problems = [], []
     for index, item in enumerate(data):
         try:
-            criteria.append(criterion_from_json(item))
+            criteria.append(criterion_from_json(item, bounded=bounded))
         except CriterionError as error:
             problems.append((index, error))
     if problems:

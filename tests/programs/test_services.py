@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -564,3 +565,33 @@ def test_notes_are_bounded():
     assert (error.value.field, error.value.code) == ("notes", "null_character")
     draft.refresh_from_db()
     assert draft.notes == "x" * 2000
+
+
+@pytest.mark.django_db
+def test_outcomes_stored_under_older_rules_still_read():
+    # Valid when published, out of today's bounds: a repeated type and a parameter no type takes.
+    stale = PublishedRuleSetFactory(
+        criteria=[
+            {"type": "merchant_type_in", "params": {"types": ["oem", "oem"]}},
+            {"type": "live_sessions_at_least", "params": {"min": 20, "days": 90, "note": "x"}},
+        ]
+    )
+    merchant = MerchantFactory(merchant_type="oem")
+    row = Eligibility.objects.create(
+        merchant=merchant,
+        program=stale.program,
+        rule_set=stale,
+        is_eligible=False,
+        actuals=["oem", 12],
+        computed_at=timezone.now(),
+    )
+    with pytest.raises(CriterionError):
+        criteria_from_json(stale.criteria)
+
+    reasons = eligibility_reasons(Eligibility.objects.select_related("rule_set").get(pk=row.pk))
+
+    assert [(r.passed, r.actual, r.required) for r in reasons] == [
+        (True, "oem", ["oem"]),
+        (False, 12, 20),
+    ]
+    assert eligibility_recompute(as_of=AS_OF).failed_programs == [stale.program_id]
