@@ -199,8 +199,12 @@ class RuleSetViewSet(viewsets.ModelViewSet):
     @extend_schema(
         summary="Publish a draft",
         description="The program's published version retires and this one takes its place; the "
-        "program's eligibility is then recomputed for every merchant in the background. Needs "
-        "the permission to change rule sets.",
+        "program's eligibility is then recomputed for every merchant in the background. All or "
+        "nothing: the draft's criteria are validated again as stored (bounds, categories) and "
+        "the database prepares their evaluation before anything changes; a refusal (400, "
+        "`field` `criteria`; `not_evaluable` if the database could not evaluate them) leaves the "
+        "draft a draft and the previous version published. Needs the permission to change rule "
+        "sets.",
         request=None,
         responses={200: RuleSetSerializer, 400: BAD_CRITERIA, 409: IMMUTABLE},
     )
