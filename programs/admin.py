@@ -20,6 +20,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.core.validators import MaxLengthValidator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.forms.fields import InvalidJSONInput
@@ -42,9 +43,10 @@ from merchants.facts import merchant_facts_get
 from merchants.models import Merchant
 
 from .choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
-from .criteria import CRITERIA, criteria_from_json, explain
+from .criteria import CRITERIA, criteria_validate, explain
 from .eligibility import eligibility_reasons
 from .enrollments import (
+    REASON_MAX_LENGTH,
     enrollment_activate,
     enrollment_approve,
     enrollment_available_steps,
@@ -67,6 +69,7 @@ from .models import (
 )
 from .resources import CohortResource, ReviewQueueResource
 from .services import (
+    RULE_SET_NOTES_MAX_LENGTH,
     Simulation,
     rule_set_create_draft,
     rule_set_publish,
@@ -78,8 +81,25 @@ from .services import (
 SIMULATION_PAGE_SIZE = 50
 
 
+# The longest description of a program the console takes.
+PROGRAM_DESCRIPTION_MAX_LENGTH = 5000
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = ("name", "code", "name_zh", "description", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["description"]
+        field.max_length = PROGRAM_DESCRIPTION_MAX_LENGTH
+        field.validators.append(MaxLengthValidator(PROGRAM_DESCRIPTION_MAX_LENGTH))
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
+    form = ProgramForm
     list_display = ("name", "code", "name_zh", "is_active", "published_version", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "name_zh", "code")
@@ -122,6 +142,10 @@ class RuleSetForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "notes" in self.fields:
+            # The services' bound, said by the form (NUL characters it refuses by itself).
+            self.fields["notes"].max_length = RULE_SET_NOTES_MAX_LENGTH
+            self.fields["notes"].validators.append(MaxLengthValidator(RULE_SET_NOTES_MAX_LENGTH))
         if "criteria" in self.fields:
             self.fields["criteria"].help_text = gettext(
                 'A JSON list of {"type": …, "params": {…}} objects; a merchant must pass every '
@@ -130,27 +154,25 @@ class RuleSetForm(forms.ModelForm):
 
     def clean_criteria(self):
         """Refuse criteria the eligibility engine could not read, naming each bad criterion."""
-        criteria = self.cleaned_data["criteria"]
-        if not isinstance(criteria, list):
-            raise ValidationError(
-                _('The criteria must be a JSON list, such as [{"type": "smb", "params": {}}].'),
-                code="invalid",
-            )
-        errors = []
-        for number, criterion in enumerate(criteria, start=1):
-            try:
-                criteria_from_json([criterion])
-            except CriterionError as error:
-                errors.append(
-                    ValidationError(
-                        _("Criterion %(number)s: %(error)s"),
-                        code=error.code,
-                        params={"number": number, "error": error.message},
-                    )
-                )
-        if errors:
-            raise ValidationError(errors)
-        return criteria
+        return clean_criteria_field(self.cleaned_data["criteria"])
+
+
+def clean_criteria_field(criteria):
+    """A form's criteria, validated as the services validate them (the bounds, and every
+    category exists), with one message per bad criterion, each naming it ("Criterion 2: …")."""
+    if not isinstance(criteria, list):
+        raise ValidationError(
+            _('The criteria must be a JSON list, such as [{"type": "smb", "params": {}}].'),
+            code="invalid",
+        )
+    try:
+        criteria_validate(criteria)
+    except CriterionError as error:
+        raise ValidationError(
+            [ValidationError(detail["message"], code=detail["code"]) for detail in error.details]
+            or [ValidationError(error.message, code=error.code)]
+        ) from None
+    return criteria
 
 
 def simulation_summary(counts: dict[str, int]) -> str:
@@ -336,7 +358,12 @@ class RuleSetAdmin(admin.ModelAdmin):
         # Not after a POST the form refused: the page is about the errors then, and the
         # simulation (which reads every merchant) would show the saved criteria, not the typed.
         if is_draft and request.method == "GET":
-            simulation = self._simulation(request, rule_set)
+            try:
+                simulation = self._simulation(request, rule_set)
+            except CriterionError as error:
+                # A draft saved before the current bounds: say what to fix, simulate nothing.
+                self.message_user(request, error.message, messages.ERROR)
+                return context
             context.update(
                 simulation=simulation,
                 simulation_summary=simulation_summary(simulation.counts),
@@ -403,7 +430,11 @@ class RuleSetAdmin(admin.ModelAdmin):
             program_id=rule_set.program_id, status=RuleSetStatus.PUBLISHED
         ).first()
         # Simulated before publishing: afterwards the recompute makes the outcome the record.
-        simulation = self._simulation(request, rule_set)
+        try:
+            simulation = self._simulation(request, rule_set)
+        except CriterionError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(change_url)
         if request.method == "POST":
             return self._publish(request, rule_set, retiring, simulation, change_url)
         context = {
@@ -603,8 +634,32 @@ class ConsoleExportMixin(ExportMixin):
         return self.get_queryset(request).values_list("pk", flat=True)
 
 
+class CohortForm(forms.ModelForm):
+    """A cohort; its graduation criteria are validated as a rule set's are."""
+
+    class Meta:
+        model = Cohort
+        fields = (
+            "program",
+            "name",
+            "application_opens_at",
+            "application_closes_at",
+            "seats",
+            "belt",
+            "graduation_criteria",
+        )
+        field_classes = {"graduation_criteria": CriteriaField}
+        widgets = {
+            "graduation_criteria": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"})
+        }
+
+    def clean_graduation_criteria(self):
+        return clean_criteria_field(self.cleaned_data["graduation_criteria"])
+
+
 @admin.register(Cohort)
 class CohortAdmin(ConsoleExportMixin, admin.ModelAdmin):
+    form = CohortForm
     resource_classes = [CohortResource]
     list_display = (
         "name",
@@ -682,12 +737,28 @@ class EnrollmentEventInline(admin.TabularInline):
         return False
 
 
+class EnrollmentForm(forms.ModelForm):
+    """The one field the console edits on an enrollment, bounded as every reason is."""
+
+    eligibility_override_reason = forms.CharField(
+        label=_("eligibility override reason"),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = ("eligibility_override_reason",)
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     """Enrollments are created by applications (portal, API) and move by workflow transitions;
     the console shows them and edits only the override reason."""
 
     belt_path = "merchant__belt"
+    form = EnrollmentForm
 
     list_display = (
         "merchant",
@@ -836,7 +907,7 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("reason"),
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 

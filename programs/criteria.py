@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from belts.choices import BeltTier
 from belts.money import format_cny, format_percent
@@ -28,6 +28,22 @@ from merchants.choices import BrandStage, MerchantType
 from merchants.facts import MerchantFacts
 
 from .exceptions import CriterionError
+
+# What a rule set may hold (docs/eligibility.md, "Bounds"). Every rule set inside these bounds is
+# cheap to evaluate and fits in the one statement of the set-based recompute; the services, the
+# console and the API refuse anything outside them, and a stored rule set outside them is skipped
+# by the recompute rather than stopping it.
+MAX_CRITERIA = 50  # criteria in one rule set (the seeded programs use at most five)
+MAX_LIST_VALUES = 200  # values of one list parameter (category slugs, merchant types, tiers)
+MAX_TEXT_LENGTH = 100  # characters of any string in a criterion (a category slug is at most 100)
+MAX_AMOUNT = Decimal("10000000000000")  # CNY 10^13: far above any merchant's yearly GMV
+MONEY_PLACES = 2  # amounts are CNY with fen
+RATIO_PLACES = 4  # growth, shares and rates are rounded to 4 places in the facts
+MIN_GROWTH, MAX_GROWTH = Decimal(-1), Decimal(100)  # -100 % (nothing left) to +10,000 %
+MAX_MONTHS = 1200  # a hundred years
+MAX_SESSIONS = 10_000  # live sessions in 90 days: more than a hundred a day
+# A value quoted back in an error message is cut to this many characters.
+_QUOTED_LENGTH = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +100,49 @@ def _decimal(value: Any) -> Decimal | None:
     return Decimal(str(value))
 
 
+def _quoted(value: Any) -> str:
+    """A value as an error message may quote it: short, whatever was sent."""
+    text = str(value)
+    return text if len(text) <= _QUOTED_LENGTH else text[: _QUOTED_LENGTH - 1] + "…"
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 class Criterion:
     """One rule over one fact. Subclasses set ``type``, ``label``, ``fact`` (an attribute of
-    ``MerchantFacts`` and a column of the facts relation ``f`` in SQL) and implement ``judge``,
+    ``MerchantFacts`` and a column of the facts relation ``f`` in SQL), ``params_allowed`` (the
+    parameter names ``clean`` reads: any other is refused) and implement ``judge``,
     ``passed_sql`` (the same rule in SQL, for PostgreSQL) and ``explain``."""
 
     type: ClassVar[str]
     label: ClassVar[Any]
     fact: ClassVar[str]
+    params_allowed: ClassVar[tuple[str, ...]] = ()
     decimal: ClassVar[bool] = False  # the actual value is a Decimal, stored as a JSON string
 
-    def __init__(self, params: Mapping[str, Any] | None = None) -> None:
-        self.params = self.clean(dict(params or {}))
+    def __init__(self, params: Mapping[str, Any] | None = None, *, bounded: bool = True) -> None:
+        # Unbounded: reading what was stored under older rules (the reasons of a stored outcome,
+        # a notification's payload), where only what judging needs is checked.
+        self.bounded = bounded
+        params = dict(params or {})
+        unknown = sorted(str(key) for key in params if key not in self.params_allowed)
+        if unknown and not bounded:
+            params = {key: value for key, value in params.items() if key in self.params_allowed}
+        elif unknown:
+            raise CriterionError(
+                _("%(type)s: unknown parameter “%(key)s”; it takes %(known)s.")
+                % {
+                    "type": self.type,
+                    "key": _quoted(unknown[0]),
+                    "known": ", ".join(f"“{name}”" for name in self.params_allowed),
+                },
+                code="unknown_param",
+                param=unknown[0],
+            )
+        self.params = self.clean(params)
 
     def clean(self, params: dict[str, Any]) -> dict[str, Any]:
         """Validate and normalise the parameters; raise CriterionError with a clear message."""
@@ -141,57 +188,149 @@ class Criterion:
         return {"type": self.type, "params": _to_json(self.params)}
 
     # Parameter helpers -------------------------------------------------------------------------
-    def _amount(self, params: dict, key: str, *, required: bool) -> Decimal | None:
+    def _error(self, message: str, key: str, code: str) -> CriterionError:
+        return CriterionError(message, code=code, param=key)
+
+    def _amount(
+        self,
+        params: dict,
+        key: str,
+        *,
+        required: bool,
+        minimum: Decimal | None,
+        maximum: Decimal,
+        places: int,
+    ) -> Decimal | None:
+        """A decimal number (a string, or a JSON number) within ``[minimum, maximum]`` (no
+        floor if ``minimum`` is None) with at most ``places`` decimal places."""
         raw = params.get(key)
         if raw is None or raw == "":
             if required:
-                raise CriterionError(
+                raise self._error(
                     _("%(type)s: the parameter “%(key)s” is required.")
-                    % {"type": self.type, "key": key}
+                    % {"type": self.type, "key": key},
+                    key,
+                    "required",
                 )
             return None
-        try:
-            value = Decimal(str(raw))
-        except (InvalidOperation, ValueError):
-            raise CriterionError(
+        value = None
+        if isinstance(raw, int | float | str | Decimal) and not isinstance(raw, bool):
+            try:
+                value = Decimal(str(raw).strip())
+            except (InvalidOperation, ValueError):
+                value = None
+        if value is None:
+            raise self._error(
                 _("%(type)s: “%(key)s” must be a number, not “%(value)s”.")
-                % {"type": self.type, "key": key, "value": raw}
-            ) from None
+                % {"type": self.type, "key": key, "value": _quoted(raw)},
+                key,
+                "invalid_type",
+            )
         if not value.is_finite():
-            raise CriterionError(
-                _("%(type)s: “%(key)s” must be a finite number.") % {"type": self.type, "key": key}
+            raise self._error(
+                _("%(type)s: “%(key)s” must be a finite number.") % {"type": self.type, "key": key},
+                key,
+                "invalid_type",
+            )
+        if not self.bounded:
+            return value
+        if minimum is not None and not minimum <= value <= maximum:
+            raise self._error(
+                _("%(type)s: “%(key)s” must be between %(minimum)s and %(maximum)s.")
+                % {"type": self.type, "key": key, "minimum": minimum, "maximum": maximum},
+                key,
+                "out_of_range",
+            )
+        if value > maximum:
+            raise self._error(
+                _("%(type)s: “%(key)s” must be at most %(maximum)s.")
+                % {"type": self.type, "key": key, "maximum": maximum},
+                key,
+                "out_of_range",
+            )
+        if _places(value) > places:
+            raise self._error(
+                _("%(type)s: “%(key)s” has at most %(places)s decimal places.")
+                % {"type": self.type, "key": key, "places": places},
+                key,
+                "too_precise",
             )
         return value
 
-    def _whole(self, params: dict, key: str, *, minimum: int = 0) -> int:
+    def _whole(self, params: dict, key: str, *, minimum: int = 0, maximum: int) -> int:
+        """A whole number (a JSON integer or a string of digits) within ``[minimum, maximum]``."""
         raw = params.get(key)
-        if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
-            raise CriterionError(
+        digits = isinstance(raw, str) and raw.isascii() and raw.isdigit()
+        if not digits and (isinstance(raw, bool) or not isinstance(raw, int)):
+            raise self._error(
                 _("%(type)s: “%(key)s” must be a whole number, not “%(value)s”.")
-                % {"type": self.type, "key": key, "value": raw}
+                % {"type": self.type, "key": key, "value": _quoted(raw)},
+                key,
+                "invalid_type",
             )
         value = int(raw)
-        if value < minimum:
-            raise CriterionError(
+        if value < minimum and self.bounded:
+            raise self._error(
                 _("%(type)s: “%(key)s” must be at least %(minimum)s.")
-                % {"type": self.type, "key": key, "minimum": minimum}
+                % {"type": self.type, "key": key, "minimum": minimum},
+                key,
+                "out_of_range",
+            )
+        if value > maximum and self.bounded:
+            raise self._error(
+                _("%(type)s: “%(key)s” must be at most %(maximum)s.")
+                % {"type": self.type, "key": key, "maximum": maximum},
+                key,
+                "out_of_range",
             )
         return value
 
-    def _choices(self, params: dict, key: str, allowed: Iterable[str]) -> list[str]:
+    def _strings(self, params: dict, key: str) -> list[str]:
+        """A non-empty list of at most ``MAX_LIST_VALUES`` distinct strings."""
         raw = params.get(key)
-        if not isinstance(raw, list | tuple) or not raw:
-            raise CriterionError(
-                _("%(type)s: “%(key)s” must be a non-empty list.") % {"type": self.type, "key": key}
+        if not isinstance(raw, list | tuple) or not raw or not all(isinstance(v, str) for v in raw):
+            raise self._error(
+                _("%(type)s: “%(key)s” must be a non-empty list of codes.")
+                % {"type": self.type, "key": key},
+                key,
+                "invalid_type",
             )
+        if not self.bounded:
+            return sorted(set(raw))
+        if len(raw) > MAX_LIST_VALUES:
+            raise self._error(
+                _("%(type)s: “%(key)s” holds at most %(maximum)s values, not %(count)s.")
+                % {"type": self.type, "key": key, "maximum": MAX_LIST_VALUES, "count": len(raw)},
+                key,
+                "too_many",
+            )
+        seen: set[str] = set()
+        repeated = [value for value in raw if value in seen or seen.add(value)]
+        if repeated:
+            raise self._error(
+                _("%(type)s: “%(key)s” lists “%(value)s” more than once.")
+                % {"type": self.type, "key": key, "value": _quoted(repeated[0])},
+                key,
+                "duplicate",
+            )
+        return sorted(raw)
+
+    def _choices(self, params: dict, key: str, allowed: Iterable[str]) -> list[str]:
+        values = self._strings(params, key)
         allowed = set(allowed)
-        unknown = [value for value in raw if value not in allowed]
+        unknown = [value for value in values if value not in allowed]
         if unknown:
-            raise CriterionError(
+            raise self._error(
                 _("%(type)s: unknown values in “%(key)s”: %(values)s.")
-                % {"type": self.type, "key": key, "values": ", ".join(map(str, unknown))}
+                % {
+                    "type": self.type,
+                    "key": key,
+                    "values": ", ".join(_quoted(value) for value in unknown[:5]),
+                },
+                key,
+                "unknown_value",
             )
-        return sorted(set(raw))
+        return values
 
 
 CRITERIA: dict[str, type[Criterion]] = {}
@@ -202,26 +341,177 @@ def register(cls: type[Criterion]) -> type[Criterion]:
     return cls
 
 
-def criterion_from_json(data: Any) -> Criterion:
+def _check_text(value: Any, param: str | None) -> None:
+    """Refuse a string PostgreSQL cannot store (a NUL character) or longer than any criterion
+    needs, anywhere in ``value``; ``param`` is the parameter it belongs to, for the message."""
+    if isinstance(value, str):
+        where = {"key": _quoted(param), "maximum": MAX_TEXT_LENGTH}
+        if "\x00" in value:
+            message = (
+                _("“%(key)s” cannot hold a NUL character (\\u0000).") % where
+                if param
+                else _("A criterion cannot hold a NUL character (\\u0000).")
+            )
+            raise CriterionError(message, code="null_character", param=param)
+        if len(value) > MAX_TEXT_LENGTH:
+            message = (
+                _("“%(key)s”: a text is at most %(maximum)s characters long.") % where
+                if param
+                else _("A text in a criterion is at most %(maximum)s characters long.") % where
+            )
+            raise CriterionError(message, code="too_long", param=param)
+
+
+def _check_param(value: Any, param: str) -> None:
+    """A parameter's value is a scalar or a flat list of at most ``MAX_LIST_VALUES`` scalars,
+    its strings within ``_check_text``: nothing nested, nothing to walk deeply."""
+    values = value if isinstance(value, list | tuple) else [value]
+    if isinstance(value, list | tuple) and len(value) > MAX_LIST_VALUES:
+        raise CriterionError(
+            _("“%(key)s” holds at most %(maximum)s values, not %(count)s.")
+            % {"key": _quoted(param), "maximum": MAX_LIST_VALUES, "count": len(value)},
+            code="too_many",
+            param=param,
+        )
+    for item in values:
+        if isinstance(item, list | tuple | Mapping):
+            raise CriterionError(
+                _("“%(key)s” holds a value or a list of values, not nested lists or objects.")
+                % {"key": _quoted(param)},
+                code="invalid_type",
+                param=param,
+            )
+        _check_text(item, param)
+
+
+def criterion_from_json(data: Any, *, bounded: bool = True) -> Criterion:
+    """One criterion, validated within the bounds (``bounded``) or, reading what was stored
+    under older rules, only as far as judging needs."""
     if not isinstance(data, Mapping) or "type" not in data:
-        raise CriterionError(_("A criterion must be an object with a “type”."))
+        raise CriterionError(_("A criterion must be an object with a “type”."), code="invalid")
+    if bounded:
+        for key in data:
+            _check_text(key, None)
+        _check_text(data["type"], "type")
+    extra = sorted(str(key) for key in data if key not in ("type", "params"))
+    if extra and bounded:
+        raise CriterionError(
+            _("A criterion holds a “type” and its “params” only, not “%(key)s”.")
+            % {"key": _quoted(extra[0])},
+            code="unknown_param",
+        )
     try:
         cls = CRITERIA[data["type"]]
     except (KeyError, TypeError):
         raise CriterionError(
             _("Unknown criterion type “%(type)s”. Known types: %(known)s.")
-            % {"type": data["type"], "known": ", ".join(sorted(CRITERIA))}
+            % {"type": _quoted(data["type"]), "known": ", ".join(sorted(CRITERIA))},
+            code="unknown_type",
+            param="type",
         ) from None
     params = data.get("params", {})
+    if params is None:
+        params = {}
     if not isinstance(params, Mapping):
-        raise CriterionError(_("%(type)s: “params” must be an object.") % {"type": data["type"]})
-    return cls(params)
+        raise CriterionError(
+            _("%(type)s: “params” must be an object.") % {"type": data["type"]},
+            code="invalid_type",
+        )
+    if bounded:
+        for name, value in params.items():
+            _check_text(name, None)
+            _check_param(value, str(name))
+    return cls(params, bounded=bounded)
 
 
-def criteria_from_json(data: Any) -> list[Criterion]:
+def _detail(index: int, error: CriterionError) -> dict[str, Any]:
+    # None: the criterion as a whole.
+    field = error.param if error.param in (None, "type") else f"params.{error.param}"
+    return {"index": index, "field": field, "code": error.code, "message": error.message}
+
+
+def _refused(problems: list[tuple[int, CriterionError]]) -> CriterionError:
+    """One error for the bad criteria of a list: a message per criterion, counted from 1."""
+    details = []
+    for index, error in problems:
+        detail = _detail(index, error)
+        detail["message"] = _("Criterion %(number)s: %(error)s") % {
+            "number": index + 1,
+            "error": error.message,
+        }
+        details.append(detail)
+    message = details[0]["message"]
+    if len(details) > 1:
+        more = len(details) - 1
+        message = ngettext(
+            "%(first)s (and %(more)s more criterion with a problem)",
+            "%(first)s (and %(more)s more criteria with problems)",
+            more,
+        ) % {"first": message, "more": more}
+    return CriterionError(message, code="invalid", details=details)
+
+
+def criteria_from_json(data: Any, *, bounded: bool = True) -> list[Criterion]:
+    """The criteria of a rule set, validated: a list of at most ``MAX_CRITERIA`` criteria, each
+    within its type's bounds. One CriterionError lists every bad criterion (``details``, one
+    entry each with its index and parameter). Reads no table: see ``criteria_validate``.
+
+    ``bounded=False`` is for reading what was stored under older rules (a stored outcome's
+    reasons, a notification): the bounds are not applied, only what judging needs."""
     if not isinstance(data, list):
-        raise CriterionError(_("Criteria must be a list."))
-    return [criterion_from_json(item) for item in data]
+        raise CriterionError(_("Criteria must be a list."), code="invalid")
+    if len(data) > MAX_CRITERIA and bounded:
+        raise CriterionError(
+            _("A rule set holds at most %(maximum)s criteria, not %(count)s.")
+            % {"maximum": MAX_CRITERIA, "count": len(data)},
+            code="too_many_criteria",
+        )
+    criteria, problems = [], []
+    for index, item in enumerate(data):
+        try:
+            criteria.append(criterion_from_json(item, bounded=bounded))
+        except CriterionError as error:
+            problems.append((index, error))
+    if problems:
+        raise _refused(problems)
+    return criteria
+
+
+def criteria_validate(data: Any) -> list[Criterion]:
+    """``criteria_from_json``, and what only the database knows: every category slug a
+    criterion lists exists (one query). What the services call before storing criteria."""
+    criteria = criteria_from_json(data)
+    slugs = {
+        slug
+        for criterion in criteria
+        if isinstance(criterion, CategoryIn)
+        for slug in criterion.params[CategoryIn.param]
+    }
+    if not slugs:
+        return criteria
+    from belts.models import Category
+
+    known = set(Category.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    problems = []
+    for index, criterion in enumerate(criteria):
+        if not isinstance(criterion, CategoryIn):
+            continue
+        unknown = [slug for slug in criterion.params[CategoryIn.param] if slug not in known]
+        if unknown:
+            problems.append(
+                (
+                    index,
+                    CriterionError(
+                        _("category_in: unknown category slugs in “categories”: %(values)s.")
+                        % {"values": ", ".join(_quoted(slug) for slug in unknown[:5])},
+                        code="unknown_value",
+                        param=CategoryIn.param,
+                    ),
+                )
+            )
+    if problems:
+        raise _refused(problems)
+    return criteria
 
 
 def evaluate_all(criteria: Sequence[Criterion], facts: MerchantFacts) -> tuple[bool, list[Reason]]:
@@ -260,14 +550,25 @@ def explain_bilingual(reason: Reason | Mapping[str, Any]) -> dict[str, str]:
 # Numeric criteria ------------------------------------------------------------------------------
 class _Bound(Criterion):
     """``actual >= min`` (``param = "min"``) or ``actual <= max`` (``param = "max"``); the
-    shortfall is how far the actual value is from the bound. Missing data fails with none."""
+    shortfall is how far the actual value is from the bound. Missing data fails with none.
+    The bound is a ratio within ``[minimum, maximum]``, to the facts' four places."""
 
     fact: ClassVar[str]
     param: ClassVar[str]
     decimal = True
+    minimum: ClassVar[Decimal] = Decimal(0)
+    maximum: ClassVar[Decimal] = Decimal(1)
 
     def clean(self, params):
-        return {self.param: self._amount(params, self.param, required=True)}
+        value = self._amount(
+            params,
+            self.param,
+            required=True,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            places=RATIO_PLACES,
+        )
+        return {self.param: value}
 
     def judge(self, actual):
         required = self.params[self.param]
@@ -287,10 +588,12 @@ class _Bound(Criterion):
 
 class _AtLeast(_Bound):
     param = "min"
+    params_allowed = ("min",)
 
 
 class _AtMost(_Bound):
     param = "max"
+    params_allowed = ("max",)
 
 
 @register
@@ -298,17 +601,26 @@ class GmvBetween(Criterion):
     type = "gmv_between"
     label = gettext_lazy("Trailing 12-month GMV between")
     fact = "gmv_12m"
+    params_allowed = ("min", "max")
     decimal = True
 
     def clean(self, params):
-        low = self._amount(params, "min", required=False)
-        high = self._amount(params, "max", required=False)
+        bounds = {"minimum": None, "maximum": MAX_AMOUNT, "places": MONEY_PLACES}
+        low = self._amount(params, "min", required=False, **bounds)
+        high = self._amount(params, "max", required=False, **bounds)
+        for key, value in (("min", low), ("max", high)):
+            if value is not None and value < 0:
+                raise CriterionError(
+                    _("gmv_between: amounts cannot be negative."), code="out_of_range", param=key
+                )
         if low is None and high is None:
-            raise CriterionError(_("gmv_between: give a “min”, a “max” or both."))
+            raise CriterionError(
+                _("gmv_between: give a “min”, a “max” or both."), code="required", param="min"
+            )
         if low is not None and high is not None and low > high:
-            raise CriterionError(_("gmv_between: “min” must not exceed “max”."))
-        if (low is not None and low < 0) or (high is not None and high < 0):
-            raise CriterionError(_("gmv_between: amounts cannot be negative."))
+            raise CriterionError(
+                _("gmv_between: “min” must not exceed “max”."), code="out_of_range", param="min"
+            )
         return {"min": low, "max": high}
 
     def judge(self, actual):
@@ -358,6 +670,8 @@ class YoyGrowthAtLeast(_AtLeast):
     type = "yoy_growth_at_least"
     label = gettext_lazy("Year-on-year GMV growth at least")
     fact = "yoy_growth"
+    # Growth is a ratio without a ceiling: 1 is +100 %; -1 (all sales lost) is the floor.
+    minimum, maximum = MIN_GROWTH, MAX_GROWTH
 
     def explain(self, reason):
         values = _percent_values(reason)
@@ -399,17 +713,20 @@ class LiveSessionsAtLeast(_AtLeast):
     type = "live_sessions_at_least"
     label = gettext_lazy("Live sessions in the last 90 days at least")
     fact = "live_sessions_90d"
+    params_allowed = ("min", "days")
 
     def clean(self, params):
         days = params.get("days", 90)
-        if days != 90:
+        if isinstance(days, bool) or days != 90:
             raise CriterionError(
                 _(
                     "live_sessions_at_least: only a 90-day window is supported "
                     "(metrics are monthly)."
-                )
+                ),
+                code="out_of_range",
+                param="days",
             )
-        return {"min": self._whole(params, "min"), "days": 90}
+        return {"min": self._whole(params, "min", maximum=MAX_SESSIONS), "days": 90}
 
     decimal = False
 
@@ -449,12 +766,6 @@ class RefundRateAtMost(_AtMost):
     label = gettext_lazy("Average refund rate at most")
     fact = "refund_rate"
 
-    def clean(self, params):
-        value = self._amount(params, "max", required=True)
-        if not Decimal(0) <= value <= Decimal(1):
-            raise CriterionError(_("refund_rate_at_most: “max” is a rate between 0 and 1."))
-        return {"max": value}
-
     def explain(self, reason):
         values = _percent_values(reason)
         if reason.actual is None:
@@ -471,8 +782,10 @@ class RefundRateAtMost(_AtMost):
 
 
 class _AgeCriterion(Criterion):
+    params_allowed = ("months",)
+
     def clean(self, params):
-        return {"months": self._whole(params, "months")}
+        return {"months": self._whole(params, "months", maximum=MAX_MONTHS)}
 
 
 @register
@@ -567,6 +880,10 @@ class _In(Criterion):
     param: ClassVar[str]
     choices: ClassVar[type[models.TextChoices]]
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.params_allowed = (cls.param,)
+
     def clean(self, params):
         return {self.param: self._choices(params, self.param, self.choices.values)}
 
@@ -615,10 +932,8 @@ class CategoryIn(_In):
     param = "categories"
 
     def clean(self, params):
-        raw = params.get(self.param)
-        if not isinstance(raw, list | tuple) or not raw or not all(isinstance(v, str) for v in raw):
-            raise CriterionError(_("category_in: “categories” must be a non-empty list of slugs."))
-        return {self.param: sorted(set(raw))}
+        # Categories are data: whether each slug exists is for criteria_validate to ask.
+        return {self.param: self._strings(params, self.param)}
 
     def display(self, value):
         return str(value) if value else "—"  # categories are data: slugs, not choices
@@ -647,11 +962,14 @@ class Smb(Criterion):
     type = "smb"
     label = gettext_lazy("Small or medium business")
     fact = "is_smb"
+    params_allowed = ("value",)
 
     def clean(self, params):
         value = params.get("value", True)
         if not isinstance(value, bool):
-            raise CriterionError(_("smb: “value” must be true or false."))
+            raise CriterionError(
+                _("smb: “value” must be true or false."), code="invalid_type", param="value"
+            )
         return {"value": value}
 
     def judge(self, actual):

@@ -81,6 +81,7 @@ def evaluate_many(
 
 
 def eligibility_reasons(eligibility: Eligibility) -> list[Reason]:
-    """The reasons of a stored outcome (use with ``select_related("rule_set")``)."""
-    criteria = criteria_from_json(eligibility.rule_set.criteria)
+    """The reasons of a stored outcome (use with ``select_related("rule_set")``). Read without
+    the current bounds: the rule set may have been published under older ones."""
+    criteria = criteria_from_json(eligibility.rule_set.criteria, bounded=False)
     return reasons_from_actuals(criteria, eligibility.actuals or [])

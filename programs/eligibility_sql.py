@@ -97,37 +97,52 @@ def facts_sql(
     return sql, [*params, window.tier_year]
 
 
+def _facts_used(rule_set: CompiledRuleSet) -> list[str]:
+    """The facts the rule set's criteria read, each once, in the order first read."""
+    return list(dict.fromkeys(criterion.fact for criterion in rule_set.criteria))
+
+
 def _evaluated_sql(index: int, rule_set: CompiledRuleSet) -> tuple[str, list]:
-    """CTE ``c<index>``: per merchant of ``f``, each criterion's verdict ``p<i>`` and the value
-    it saw ``a<i>``, the outcome, and a fingerprint of those values (no JSON is built here, so a
-    rerun that changes nothing builds none)."""
-    columns, passes, seen, params = ["f.merchant_id"], [], [], []
-    for position, criterion in enumerate(rule_set.criteria):
+    """CTE ``c<index>``: per merchant of ``f``, the outcome of every criterion ANDed, the facts
+    the criteria read (``fact_<name>``, each once) and a fingerprint of the values each criterion
+    saw (no JSON is built here, so a rerun that changes nothing builds none).
+
+    Its width is bounded by the facts, not by the criteria: a rule set of any length is one
+    boolean expression, one array of texts and at most one column per fact, never near
+    PostgreSQL's limits on columns (1664) or on a function's arguments (100)."""
+    passes, seen, params = [], [], []
+    for criterion in rule_set.criteria:
         passed, passed_params = criterion.passed_sql()
-        columns += [f"({passed}) AS p{position}", f"{criterion.column} AS a{position}"]
+        passes.append(f"({passed})")
         params.extend(passed_params)
-        passes.append(f"p{position}")
-        seen.append(f"COALESCE(a{position}::text, '~')")
+        seen.append(f"{criterion.column}::text")
     eligible = " AND ".join(passes) or "TRUE"
-    signature = " || '|' || ".join([f"'{rule_set.id:d}'", *seen])
+    # The same digest the former one-column-per-criterion statement wrote: the rule set's id,
+    # then each value seen as text ('~' for none), joined by '|'.
+    signature = f"'{rule_set.id:d}'"
+    if seen:
+        signature += f" || '|' || array_to_string(ARRAY[{', '.join(seen)}]::text[], '|', '~')"
+    facts = "".join(f", f.{fact} AS fact_{fact}" for fact in _facts_used(rule_set))
     sql = f"""
-    o{index} AS (SELECT {", ".join(columns)} FROM f),
     c{index} AS (
-        SELECT o{index}.*, {rule_set.program_id:d} AS program_id,
+        SELECT f.merchant_id{facts}, {rule_set.program_id:d} AS program_id,
                {rule_set.id:d} AS rule_set_id, ({eligible}) AS is_eligible,
                left(md5({signature}), 16) AS fingerprint
-        FROM o{index}
+        FROM f
     )"""
     return sql, params
 
 
 def _actuals_sql(rule_set: CompiledRuleSet) -> str:
-    """The ``actuals`` column from ``c``'s values, as ``Criterion.actual_json`` stores them."""
+    """The ``actuals`` column from ``c``'s facts, as ``Criterion.actual_json`` stores them: an
+    array of JSON values (not ``jsonb_build_array``, which takes at most 100 arguments)."""
     values = [
-        f"c.a{position}::text" if criterion.decimal else f"c.a{position}"
-        for position, criterion in enumerate(rule_set.criteria)
+        f"to_jsonb(c.fact_{criterion.fact}::text)"
+        if criterion.decimal
+        else f"to_jsonb(c.fact_{criterion.fact})"
+        for criterion in rule_set.criteria
     ]
-    return f"jsonb_build_array({', '.join(values)})" if values else "'[]'::jsonb"
+    return f"to_jsonb(ARRAY[{', '.join(values)}]::jsonb[])" if values else "'[]'::jsonb"
 
 
 def _evaluated_all(rule_sets: Sequence[CompiledRuleSet]) -> tuple[str, list]:
@@ -148,14 +163,13 @@ class ChunkResult:
     notification_ids: list[int]
 
 
-def recompute(
+def _recompute_sql(
     *,
     rule_sets: Sequence[CompiledRuleSet],
     as_of: datetime.date,
     id_range: tuple[int, int | None] | None = None,
     merchant_ids: Sequence[int] | None = None,
-) -> ChunkResult:
-    """Recompute one chunk in one statement; queue the new notifications' delivery on commit."""
+) -> tuple[str, list]:
     window = FactsWindow.for_date(as_of)
     facts, facts_params = facts_sql(window, id_range=id_range, merchant_ids=merchant_ids)
     evaluated, evaluated_params = _evaluated_all(rule_sets)
@@ -261,7 +275,20 @@ def recompute(
            (SELECT count(*) FROM flips WHERE NOT is_eligible),
            (SELECT COALESCE(array_agg(id), '{{}}') FROM notified)
     """
-    params = [*facts_params, *evaluated_params, *changed_params]
+    return sql, [*facts_params, *evaluated_params, *changed_params]
+
+
+def recompute(
+    *,
+    rule_sets: Sequence[CompiledRuleSet],
+    as_of: datetime.date,
+    id_range: tuple[int, int | None] | None = None,
+    merchant_ids: Sequence[int] | None = None,
+) -> ChunkResult:
+    """Recompute one chunk in one statement; queue the new notifications' delivery on commit."""
+    sql, params = _recompute_sql(
+        rule_sets=rule_sets, as_of=as_of, id_range=id_range, merchant_ids=merchant_ids
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         # The recompute is idempotent: a commit lost in a crash is redone by the next run, so
         # it need not wait for the WAL flush (the rest of the database keeps full durability).
@@ -272,6 +299,16 @@ def recompute(
         if notification_ids:
             transaction.on_commit(lambda: notifications_queue(notification_ids))
     return ChunkResult(merchants, written, gained_count, lost_count, notification_ids)
+
+
+def prepare(*, rule_set: CompiledRuleSet, as_of: datetime.date) -> None:
+    """Have PostgreSQL parse and plan the recompute statement of ``rule_set`` without running
+    it (``EXPLAIN``): raises the database's error if it could not run. Publishing calls it, so
+    a rule set the database cannot evaluate is never published."""
+    sql, params = _recompute_sql(rule_sets=[rule_set], as_of=as_of, id_range=(0, 0))
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        cursor.fetchall()
 
 
 def simulate(

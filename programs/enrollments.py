@@ -38,6 +38,7 @@ from merchants.notifications import (
     merchant_audience,
     notifications_create,
 )
+from merchants.scoping import visible_merchants
 
 from . import workflow
 from .choices import OPEN_ENROLLMENT_STATES, SEAT_HOLDING_STATES, EnrollmentState
@@ -50,6 +51,8 @@ from .exceptions import (
     EnrollmentForbidden,
     EnrollmentNotEligible,
     EnrollmentOverrideReasonRequired,
+    EnrollmentReasonInvalid,
+    EnrollmentReasonRequired,
     EnrollmentStateError,
     EnrollmentWindowClosed,
 )
@@ -60,6 +63,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as User
 
 logger = logging.getLogger(__name__)
+
+# The most characters of a reason a user gives with a step (the console's form says the same).
+REASON_MAX_LENGTH = 2000
 
 # Reasons the workflow writes itself. Stored as written (the audit log keeps what was said, in
 # the platform's language); what merchants read is rendered per language from the state.
@@ -124,12 +130,20 @@ def enrollment_available_steps(*, enrollment: Enrollment, user: User) -> list[st
 
 
 # Guards ------------------------------------------------------------------------------------------
-def _require_role(roles: frozenset[Role], step: str, merchant: Merchant) -> None:
-    if not workflow.may(roles, step):
+def _require_role(roles: frozenset[Role], step: str, merchant: Merchant, user: User | None) -> None:
+    if workflow.may(roles, step):
+        return
+    # The merchant is named only to a user who may see it (the one merchant scope): a reviewer
+    # of another center, or anyone, learns no shop name from a refusal.
+    if user is None or visible_merchants(user).filter(pk=merchant.pk).exists():
         raise EnrollmentForbidden(
             _("You are not allowed to %(step)s the application of %(merchant)s.")
             % {"step": workflow.STEP_LABELS[step], "merchant": merchant}
         )
+    raise EnrollmentForbidden(
+        _("You are not allowed to %(step)s this application.")
+        % {"step": workflow.STEP_LABELS[step]}
+    )
 
 
 def _require_edge(enrollment: Enrollment, step: str) -> None:
@@ -143,10 +157,13 @@ def _require_edge(enrollment: Enrollment, step: str) -> None:
         )
 
 
-def _check(enrollment: Enrollment, step: str, roles: frozenset[Role]) -> None:
-    """Who may take the step, then whether the graph allows it from the current state."""
-    _require_role(roles, step, enrollment.merchant)
+def _check(enrollment: Enrollment, step: str, actor: User | None) -> frozenset[Role]:
+    """Who may take the step, then whether the graph allows it from the current state; the
+    actor's roles for the enrollment's merchant."""
+    roles = EnrollmentActor(actor).roles(enrollment.merchant)
+    _require_role(roles, step, enrollment.merchant, actor)
     _require_edge(enrollment, step)
+    return roles
 
 
 def _when(value: datetime.datetime) -> str:
@@ -188,6 +205,35 @@ def _free_seats(cohort: Cohort) -> int:
     """Seats left; exact only while the caller holds the cohort's row lock."""
     taken = Enrollment.objects.filter(cohort_id=cohort.pk, state__in=SEAT_HOLDING_STATES).count()
     return cohort.seats - taken
+
+
+def _clean_reason(reason: Any) -> str:
+    """A reason as given by a user, stripped, within its bounds: text of at most
+    ``REASON_MAX_LENGTH`` characters without NUL (which PostgreSQL cannot store)."""
+    if reason is None:
+        return ""
+    if not isinstance(reason, str):
+        raise EnrollmentReasonInvalid(_("A reason is text."), code="invalid")
+    if "\x00" in reason:
+        raise EnrollmentReasonInvalid(
+            _("A reason cannot hold a NUL character (\\u0000)."), code="null_character"
+        )
+    reason = reason.strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise EnrollmentReasonInvalid(
+            _("A reason is at most %(maximum)s characters long, not %(length)s.")
+            % {"maximum": REASON_MAX_LENGTH, "length": len(reason)},
+            code="too_long",
+        )
+    return reason
+
+
+def _require_reason(reason: str, step: str) -> None:
+    if not reason:
+        raise EnrollmentReasonRequired(
+            _("Give a reason to %(step)s an application: the merchant is told it.")
+            % {"step": workflow.STEP_LABELS[step]}
+        )
 
 
 # Locks -------------------------------------------------------------------------------------------
@@ -450,8 +496,9 @@ def enrollment_create_draft(
     to another belt; at most one open enrollment per merchant and program (the database's
     constraint, reported as ``EnrollmentAlreadyOpen``). Writes the draft, its first event and the
     merchant's notification in one transaction."""
+    reason = _clean_reason(reason)
     now = timezone.now()
-    _require_role(EnrollmentActor(actor).roles(merchant), "create_draft", merchant)
+    _require_role(EnrollmentActor(actor).roles(merchant), "create_draft", merchant, actor)
     _require_window_not_closed(cohort, now)
     _require_belt(merchant, cohort)
     with transaction.atomic():
@@ -504,14 +551,13 @@ def enrollment_submit(
     it (or a superuser) override that with a written ``reason``, which is kept in
     ``eligibility_override_reason`` and in the event. The merchant and the reviewers of the
     centers serving its belt are notified in the same transaction."""
+    reason = _clean_reason(reason)
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=False)
         now = timezone.now()
-        roles = EnrollmentActor(actor).roles(current.merchant)
-        _check(current, "submit", roles)
+        roles = _check(current, "submit", actor)
         _require_open_window(cohort, now)
         _require_belt(current.merchant, cohort)
-        reason = reason.strip()
         if override_eligibility:
             if not workflow.may(roles, "override_eligibility"):
                 raise EnrollmentForbidden(
@@ -542,13 +588,22 @@ def enrollment_submit(
 
 
 def _step(
-    enrollment: Enrollment, step: str, *, actor: User, reason: str, with_cohort: bool
+    enrollment: Enrollment,
+    step: str,
+    *,
+    actor: User,
+    reason: str,
+    with_cohort: bool,
+    reason_required: bool = False,
 ) -> Enrollment:
     """A transition with no side effect but its event and notifications, in one transaction."""
+    reason = _clean_reason(reason)
     with transaction.atomic():
         current, _cohort = _locked(enrollment, with_cohort=with_cohort)
         now = timezone.now()
-        _check(current, step, EnrollmentActor(actor).roles(current.merchant))
+        _check(current, step, actor)
+        if reason_required:
+            _require_reason(reason, step)
         _record(current, step, actor=actor, reason=reason, now=now)
     return current
 
@@ -565,10 +620,11 @@ def enrollment_approve(*, enrollment: Enrollment, actor: User, reason: str = "")
     overbook the cohort. An application in review that finds every seat taken is waitlisted
     instead (look at the returned state); a waitlisted one stays waitlisted and
     ``EnrollmentCohortFull`` is raised."""
+    reason = _clean_reason(reason)
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()  # taken under the lock: times follow the order of decisions
-        _check(current, "approve", EnrollmentActor(actor).roles(current.merchant))
+        _check(current, "approve", actor)
         if _free_seats(cohort) > 0:
             _record(current, "approve", actor=actor, reason=reason, now=now)
         elif current.state == EnrollmentState.IN_REVIEW:
@@ -588,9 +644,13 @@ def enrollment_waitlist(*, enrollment: Enrollment, actor: User, reason: str = ""
 
 
 def enrollment_reject(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
-    """Reject an application in review or on the waitlist."""
+    """Reject an application in review or on the waitlist, for a written ``reason`` (the
+    merchant is told it): a blank one is refused with ``EnrollmentReasonRequired``, after the
+    checks of who may reject and of the state, whoever calls (console, bulk action, API)."""
     # The cohort too: a waitlisted row may be what a concurrent promotion is about to take.
-    return _step(enrollment, "reject", actor=actor, reason=reason, with_cohort=True)
+    return _step(
+        enrollment, "reject", actor=actor, reason=reason, with_cohort=True, reason_required=True
+    )
 
 
 def enrollment_activate(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
@@ -607,10 +667,11 @@ def enrollment_graduate(*, enrollment: Enrollment, actor: User, reason: str = ""
 def enrollment_revoke(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
     """A center manager revokes an approved or active enrollment; its seat goes to the first
     of the waitlist in the same transaction."""
+    reason = _clean_reason(reason)
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()
-        _check(current, "revoke", EnrollmentActor(actor).roles(current.merchant))
+        _check(current, "revoke", actor)
         _record(current, "revoke", actor=actor, reason=reason, now=now)
         _promote_waitlist(cohort, now=now)
     return current
@@ -619,10 +680,11 @@ def enrollment_revoke(*, enrollment: Enrollment, actor: User, reason: str = "") 
 def enrollment_withdraw(*, enrollment: Enrollment, actor: User, reason: str = "") -> Enrollment:
     """The merchant withdraws an open application or enrollment. A seat it held goes to the
     first of the waitlist in the same transaction."""
+    reason = _clean_reason(reason)
     with transaction.atomic():
         current, cohort = _locked(enrollment, with_cohort=True)
         now = timezone.now()
-        _check(current, "withdraw", EnrollmentActor(actor).roles(current.merchant))
+        _check(current, "withdraw", actor)
         held_seat = current.state in SEAT_HOLDING_STATES
         _record(current, "withdraw", actor=actor, reason=reason, now=now)
         if held_seat:
@@ -668,6 +730,7 @@ def enrollments_approve_bulk(
     counted, so this never overbooks, also against concurrent approvals; if the actor may not
     approve one of them, nothing changes (``EnrollmentForbidden``); enrollments in another state
     are skipped and reported. Every change writes its event and notification."""
+    reason = _clean_reason(reason)
     ids = sorted({enrollment.pk for enrollment in enrollments})
     result = BulkApproval()
     if not ids:
@@ -692,7 +755,9 @@ def enrollments_approve_bulk(
         )
         now = timezone.now()
         for enrollment in locked:
-            _require_role(actor_roles.roles(enrollment.merchant), "approve", enrollment.merchant)
+            _require_role(
+                actor_roles.roles(enrollment.merchant), "approve", enrollment.merchant, actor
+            )
             enrollment.cohort = cohorts[enrollment.cohort_id]
         for cohort_id in sorted(cohorts):
             cohort = cohorts[cohort_id]

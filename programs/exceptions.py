@@ -9,17 +9,54 @@ class ProgramError(Exception):
     default_code: str = "invalid"
     default_field: str | None = None
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: list[dict] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.field = field or self.default_field
+        # One entry per problem when there are several, as MerchantError has them:
+        # {"index", "field", "code", "message"}; the API shows them under "details".
+        self.details = details or []
 
 
 class CriterionError(ProgramError):
-    """A criterion's type or parameters are not valid."""
+    """A criterion's type or parameters are not valid, or a rule set holds too many.
+
+    ``param`` names the parameter at fault (``None``: the criterion as a whole); raised for a
+    whole list of criteria, ``details`` holds one entry per bad criterion, ``index`` counting
+    from 0 as in the JSON list (the messages count from 1, for people)."""
 
     default_field = "criteria"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: list[dict] | None = None,
+        param: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, field=field, details=details)
+        self.param = param
+
+
+class RuleSetInvalid(ProgramError):
+    """A rule set's own fields (its notes) are not acceptable."""
+
+
+class RuleSetNotEvaluable(CriterionError):
+    """The database could not prepare the rule set's evaluation: publishing it is refused, so
+    that no published rule set can stop the recompute."""
+
+    default_code = "not_evaluable"
 
 
 class RuleSetImmutable(ProgramError):
@@ -72,6 +109,19 @@ class EnrollmentAlreadyOpen(EnrollmentError):
     """The merchant already has an open enrollment in this program."""
 
     default_code = "already_open"
+
+
+class EnrollmentReasonRequired(EnrollmentError):
+    """The step needs a written reason (a rejection), and none was given."""
+
+    default_code = "reason_required"
+    default_field = "reason"
+
+
+class EnrollmentReasonInvalid(EnrollmentError):
+    """A reason is too long or holds characters that cannot be stored."""
+
+    default_field = "reason"
 
 
 class EnrollmentCohortFull(EnrollmentError):

@@ -30,7 +30,9 @@ def eligibility_gained(payload: dict[str, Any]) -> tuple[str, str]:
 def eligibility_lost(payload: dict[str, Any]) -> tuple[str, str]:
     name = _program_name(payload)
     reasons = reasons_from_actuals(
-        criteria_from_json(payload.get("criteria", [])), payload.get("actuals", [])
+        # Written when the rule set was in force: read without today's bounds.
+        criteria_from_json(payload.get("criteria", []), bounded=False),
+        payload.get("actuals", []),
     )
     missing = [explain(reason) for reason in reasons if not reason.passed]
     body = _("Your shop no longer meets %(program)s. What it would take:") % {"program": name}

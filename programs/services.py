@@ -6,8 +6,9 @@ import datetime
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,12 +30,19 @@ from merchants.scoping import merchant_scope
 
 from . import eligibility_sql
 from .choices import RuleSetStatus
-from .criteria import criteria_from_json
+from .criteria import criteria_validate
 from .eligibility import CompiledRuleSet, Outcome, evaluate, evaluate_many
-from .exceptions import RuleSetImmutable
+from .exceptions import CriterionError, RuleSetImmutable, RuleSetInvalid, RuleSetNotEvaluable
 from .models import Eligibility, Program, RuleSet
 
 logger = logging.getLogger(__name__)
+
+
+# The most rule sets one recompute statement evaluates: however many programs there are, a
+# statement stays within PostgreSQL's limits (bind parameters, planning time).
+RULE_SETS_PER_STATEMENT = 20
+# The most characters of a rule set's notes; no NUL character (PostgreSQL cannot store it).
+RULE_SET_NOTES_MAX_LENGTH = 2000
 
 
 @dataclass
@@ -45,23 +53,59 @@ class RecomputeStats:
     gained: int = 0
     lost: int = 0
     notifications: int = 0
+    # Programs left out: their published rule set no longer passes validation, or their
+    # evaluation failed (logged with the error); every other program was recomputed.
+    failed_programs: list[int] = field(default_factory=list)
 
     def add(self, other: RecomputeStats) -> RecomputeStats:
         for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            if name == "failed_programs":
+                self.failed_programs = sorted({*self.failed_programs, *other.failed_programs})
+            else:
+                setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def published_rule_sets(program_ids: Iterable[int] | None = None) -> list[CompiledRuleSet]:
+@dataclass
+class PublishedRuleSets:
+    """The published rule sets of active programs, compiled, and the programs left out because
+    theirs no longer passes validation."""
+
+    rule_sets: list[CompiledRuleSet]
+    invalid_programs: list[int]
+
+
+def published_rule_sets_compile(program_ids: Iterable[int] | None = None) -> PublishedRuleSets:
+    """Compile the published rule sets (of ``program_ids``, or of every active program). One
+    stored before the current bounds that fails them is skipped with a logged error, so that it
+    never stops the other programs' recompute."""
     queryset = RuleSet.objects.filter(
         status=RuleSetStatus.PUBLISHED, program__is_active=True
     ).order_by("program_id")
     if program_ids is not None:
         queryset = queryset.filter(program_id__in=list(program_ids))
-    return [CompiledRuleSet.compile(rule_set) for rule_set in queryset]
+    compiled, invalid = [], []
+    for rule_set in queryset:
+        try:
+            compiled.append(CompiledRuleSet.compile(rule_set))
+        except CriterionError as error:
+            logger.error(
+                "rule set %s of program %s no longer passes validation, its program is not "
+                "recomputed: %s",
+                rule_set.pk,
+                rule_set.program_id,
+                error.message,
+            )
+            invalid.append(rule_set.program_id)
+    return PublishedRuleSets(compiled, invalid)
+
+
+def published_rule_sets(program_ids: Iterable[int] | None = None) -> list[CompiledRuleSet]:
+    """The published rule sets that pass validation (see ``published_rule_sets_compile``)."""
+    return published_rule_sets_compile(program_ids).rule_sets
 
 
 # Recompute ---------------------------------------------------------------------------------------
@@ -239,8 +283,9 @@ def eligibility_recompute(
     the row, with a dedupe key, so a repeated run never notifies twice. On PostgreSQL each chunk
     is one statement (``programs.eligibility_sql``); elsewhere the same rules run in Python."""
     as_of = as_of or timezone.localdate()
-    rule_sets = published_rule_sets(program_ids)
-    stats = RecomputeStats()
+    published = published_rule_sets_compile(program_ids)
+    rule_sets = published.rule_sets
+    stats = RecomputeStats(failed_programs=published.invalid_programs)
     if not rule_sets:
         return stats
     if merchant_ids is None:
@@ -266,10 +311,14 @@ def eligibility_recompute_range(
 ) -> RecomputeStats:
     """Recompute the merchants whose id falls in ``[low, high)``: the unit a chunk task runs."""
     as_of = as_of or timezone.localdate()
-    rule_sets = list(rule_sets) if rule_sets is not None else published_rule_sets(program_ids)
-    if not rule_sets:
-        return RecomputeStats()
-    return _recompute_chunk(rule_sets, as_of, id_range=id_range)
+    if rule_sets is not None:
+        published = PublishedRuleSets(list(rule_sets), [])
+    else:
+        published = published_rule_sets_compile(program_ids)
+    if not published.rule_sets:
+        return RecomputeStats(failed_programs=published.invalid_programs)
+    stats = _recompute_chunk(published.rule_sets, as_of, id_range=id_range)
+    return stats.add(RecomputeStats(failed_programs=published.invalid_programs))
 
 
 def _recompute_chunk(
@@ -279,18 +328,78 @@ def _recompute_chunk(
     id_range: tuple[int, int | None] | None = None,
     merchant_ids: Sequence[int] | None = None,
 ) -> RecomputeStats:
+    """One chunk of merchants for every rule set. A program whose evaluation fails is logged and
+    reported in ``failed_programs``; the others are recomputed all the same. Only if every
+    program fails (the database is gone, not one rule set) does the error propagate."""
     if eligibility_sql.supported():
+        return _recompute_chunk_sql(rule_sets, as_of, id_range=id_range, merchant_ids=merchant_ids)
+    return _recompute_chunk_python(rule_sets, as_of, id_range=id_range, merchant_ids=merchant_ids)
+
+
+def _log_failure(rule_set: CompiledRuleSet, error: BaseException) -> None:
+    logger.error(
+        "eligibility recompute of program %s (rule set %s) failed; the other programs go on",
+        rule_set.program_id,
+        rule_set.id,
+        exc_info=error,
+    )
+
+
+def _recompute_chunk_sql(
+    rule_sets: Sequence[CompiledRuleSet],
+    as_of: datetime.date,
+    *,
+    id_range: tuple[int, int | None] | None,
+    merchant_ids: Sequence[int] | None,
+) -> RecomputeStats:
+    def run(group: Sequence[CompiledRuleSet]) -> RecomputeStats:
+        # Its own transaction (a savepoint inside the caller's): a failure undoes only it.
         result = eligibility_sql.recompute(
-            rule_sets=rule_sets, as_of=as_of, id_range=id_range, merchant_ids=merchant_ids
+            rule_sets=group, as_of=as_of, id_range=id_range, merchant_ids=merchant_ids
         )
         return RecomputeStats(
             merchants=result.merchants,
-            evaluated=result.merchants * len(rule_sets),
+            evaluated=result.merchants * len(group),
             written=result.written,
             gained=result.gained,
             lost=result.lost,
             notifications=len(result.notification_ids),
         )
+
+    stats = RecomputeStats()
+    merchants = 0
+    last_error: DatabaseError | None = None
+    for start in range(0, len(rule_sets), RULE_SETS_PER_STATEMENT):
+        group = rule_sets[start : start + RULE_SETS_PER_STATEMENT]
+        try:
+            parts = [run(group)]
+        except DatabaseError:
+            # One statement for the group failed: find which program, one statement each.
+            parts = []
+            for rule_set in group:
+                try:
+                    parts.append(run([rule_set]))
+                except DatabaseError as error:
+                    _log_failure(rule_set, error)
+                    stats.failed_programs.append(rule_set.program_id)
+                    last_error = error
+        for part in parts:
+            merchants = max(merchants, part.merchants)
+            part.merchants = 0
+            stats.add(part)
+    if last_error is not None and len(stats.failed_programs) == len(rule_sets):
+        raise last_error
+    stats.merchants = merchants  # every statement saw the same chunk of merchants
+    return stats
+
+
+def _recompute_chunk_python(
+    rule_sets: Sequence[CompiledRuleSet],
+    as_of: datetime.date,
+    *,
+    id_range: tuple[int, int | None] | None,
+    merchant_ids: Sequence[int] | None,
+) -> RecomputeStats:
     program_ids = [rule_set.program_id for rule_set in rule_sets]
     if id_range is not None:
         facts = merchant_facts_for_range(as_of=as_of, id_range=id_range)
@@ -298,22 +407,57 @@ def _recompute_chunk(
     else:
         facts = merchant_facts_list(as_of=as_of, merchant_ids=merchant_ids)
         existing = _existing([merchant.merchant_id for merchant in facts], program_ids)
+    outcomes: list[Outcome] = []
+    failed: list[int] = []
+    last_error: Exception | None = None
+    for rule_set in rule_sets:
+        try:
+            outcomes += evaluate_many([rule_set], facts)
+        except Exception as error:  # a defect of one rule set's evaluation, not of the others
+            _log_failure(rule_set, error)
+            failed.append(rule_set.program_id)
+            last_error = error
+    if last_error is not None and len(failed) == len(rule_sets):
+        raise last_error
     stats = _write(
-        evaluate_many(rule_sets, facts),
+        outcomes,
         existing,
         _programs(rule_sets),
         {rule_set.id: rule_set for rule_set in rule_sets},
     )
     stats.merchants = len(facts)
+    stats.failed_programs = sorted(set(failed))
     return stats
 
 
 # Rule sets ---------------------------------------------------------------------------------------
+def _validated_notes(notes: Any) -> str:
+    if not isinstance(notes, str):
+        raise RuleSetInvalid(_("The notes must be text."), field="notes")
+    if "\x00" in notes:
+        raise RuleSetInvalid(
+            _("The notes cannot hold a NUL character (\\u0000)."),
+            code="null_character",
+            field="notes",
+        )
+    if len(notes) > RULE_SET_NOTES_MAX_LENGTH:
+        raise RuleSetInvalid(
+            _("The notes are at most %(maximum)s characters long, not %(length)s.")
+            % {"maximum": RULE_SET_NOTES_MAX_LENGTH, "length": len(notes)},
+            code="too_long",
+            field="notes",
+        )
+    return notes
+
+
 def rule_set_create_draft(
     *, program: Program, criteria: list, notes: str = "", actor=None
 ) -> RuleSet:
-    """A new draft, numbered after the program's latest version. Criteria are validated."""
-    criteria_from_json(criteria)
+    """A new draft, numbered after the program's latest version. Criteria are validated
+    (``criteria_validate``: the bounds of docs/eligibility.md, and every category exists), and
+    the notes bounded; nothing is written if either is refused."""
+    criteria_validate(criteria)
+    notes = _validated_notes(notes)
     with transaction.atomic():
         Program.objects.select_for_update().get(pk=program.pk)
         latest = program.rule_sets.order_by("-version").values_list("version", flat=True).first()
@@ -327,9 +471,14 @@ def rule_set_create_draft(
 
 
 def rule_set_update_draft(
-    *, rule_set: RuleSet, criteria: list | None = None, notes=None
+    *, rule_set: RuleSet, criteria: list | None = None, notes: str | None = None
 ) -> RuleSet:
-    """Change a draft. A published or retired rule set never changes: RuleSetImmutable."""
+    """Change a draft's criteria and notes, those given (validated as on creation). A published
+    or retired rule set never changes: RuleSetImmutable."""
+    if criteria is not None:
+        criteria_validate(criteria)
+    if notes is not None:
+        notes = _validated_notes(notes)
     with transaction.atomic():
         current = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
         if current.status != RuleSetStatus.DRAFT:
@@ -339,7 +488,6 @@ def rule_set_update_draft(
                 code="immutable",
             )
         if criteria is not None:
-            criteria_from_json(criteria)
             current.criteria = criteria
         if notes is not None:
             current.notes = notes
@@ -362,17 +510,26 @@ def rule_set_delete_draft(*, rule_set: RuleSet) -> None:
 
 def rule_set_publish(*, rule_set: RuleSet, actor=None) -> RuleSet:
     """Publish a draft: the program's published version retires, this one takes its place, and
-    after the commit the program's eligibility is recomputed for every merchant."""
+    after the commit the program's eligibility is recomputed for every merchant.
+
+    All or nothing: under the program's and the draft's row locks, before anything changes, the
+    draft's criteria are validated as stored now (bounds, categories) and, on PostgreSQL, the
+    database plans the statement that will evaluate them. If anything is refused, the draft
+    stays a draft and the previous version stays published. The recompute runs after the commit
+    and cannot undo it; if it fails, the error is logged and the nightly recompute retries."""
     with transaction.atomic():
         Program.objects.select_for_update().get(pk=rule_set.program_id)
-        current = RuleSet.objects.get(pk=rule_set.pk)
+        current = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
         if current.status != RuleSetStatus.DRAFT:
             raise RuleSetImmutable(
                 _("Only a draft can be published; %(name)s is %(status)s.")
                 % {"name": str(current), "status": current.get_status_display()},
                 code="immutable",
             )
-        criteria_from_json(current.criteria)
+        criteria_validate(current.criteria)
+        compiled = CompiledRuleSet.compile(current)
+        if eligibility_sql.supported():
+            _require_evaluable(compiled)
         now = timezone.now()
         RuleSet.objects.filter(
             program_id=current.program_id, status=RuleSetStatus.PUBLISHED
@@ -381,8 +538,24 @@ def rule_set_publish(*, rule_set: RuleSet, actor=None) -> RuleSet:
         current.published_at = now
         current.save(update_fields=["status", "published_at"])
         program_id = current.program_id
-        transaction.on_commit(lambda: _queue_full_recompute([program_id]))
+        # Robust: the publication is committed whatever becomes of queuing (or, with eager
+        # tasks, running) its recompute; a failure there is logged, never a failed publish.
+        transaction.on_commit(lambda: _queue_full_recompute([program_id]), robust=True)
     return current
+
+
+def _require_evaluable(compiled: CompiledRuleSet) -> None:
+    try:
+        with transaction.atomic():  # a savepoint: the publish transaction survives a refusal
+            eligibility_sql.prepare(rule_set=compiled, as_of=timezone.localdate())
+    except DatabaseError as error:
+        logger.exception("rule set %s cannot be evaluated by the database", compiled.id)
+        raise RuleSetNotEvaluable(
+            _(
+                "The database cannot evaluate these criteria, so the rule set stays a draft. "
+                "The error is in the server's log."
+            )
+        ) from error
 
 
 def _queue_full_recompute(program_ids: list[int]) -> None:

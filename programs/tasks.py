@@ -20,7 +20,7 @@ def _date(value: str | None) -> datetime.date | None:
 @shared_task(acks_late=True)
 def eligibility_recompute_merchants(
     merchant_ids: list[int], program_ids: list[int] | None = None, as_of: str | None = None
-) -> dict[str, int]:
+) -> dict:
     from .services import eligibility_recompute
 
     stats = eligibility_recompute(
@@ -32,7 +32,7 @@ def eligibility_recompute_merchants(
 @shared_task(acks_late=True)
 def eligibility_recompute_chunk(
     low: int, high: int | None, program_ids: list[int] | None = None, as_of: str | None = None
-) -> dict[str, int]:
+) -> dict:
     from .services import eligibility_recompute_range
 
     stats = eligibility_recompute_range(
@@ -42,17 +42,34 @@ def eligibility_recompute_chunk(
 
 
 @shared_task
-def eligibility_recompute_summary(results: list[dict[str, int]], started_at: str) -> dict:
-    total: dict[str, int] = {}
+def eligibility_recompute_summary(results: list[dict], started_at: str) -> dict:
+    """Add up the chunks' figures. ``failed_programs`` lists the programs some chunk left out
+    (a rule set that no longer passes validation, an evaluation that failed): logged as an
+    error, while every other program was recomputed."""
+    total: dict = {}
+    failed: set[int] = set()
     for result in results:
         for key, value in result.items():
-            total[key] = total.get(key, 0) + value
+            if key == "failed_programs":
+                failed.update(value)
+            else:
+                total[key] = total.get(key, 0) + value
     total["chunks"] = len(results)
+    total["failed_programs"] = sorted(failed)
     from . import eligibility_sql
 
     if total.get("written") and eligibility_sql.supported():
         eligibility_sql.analyze()
-    logger.info("eligibility recompute started %s finished: %s", started_at, total)
+    if failed:
+        logger.error(
+            "eligibility recompute started %s left out programs %s (see the errors logged for "
+            "them); finished: %s",
+            started_at,
+            total["failed_programs"],
+            total,
+        )
+    else:
+        logger.info("eligibility recompute started %s finished: %s", started_at, total)
     return total
 
 

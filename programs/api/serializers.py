@@ -2,15 +2,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from merchants.api.serializers import MerchantBriefSerializer
 from merchants.models import Merchant
+from merchants.scoping import visible_merchants
 from programs import workflow
-from programs.criteria import CRITERIA, explain
+from programs.criteria import CRITERIA, MAX_CRITERIA, MAX_LIST_VALUES, MAX_TEXT_LENGTH, explain
 from programs.eligibility import eligibility_reasons
+from programs.enrollments import REASON_MAX_LENGTH
 from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from programs.services import RULE_SET_NOTES_MAX_LENGTH
 from programs.workflow import Role
 
 
@@ -27,10 +32,20 @@ class CriterionSerializer(serializers.Serializer):
     )
 
 
+CRITERIA_HELP = (
+    f"At most {MAX_CRITERIA} criteria; a list parameter holds at most {MAX_LIST_VALUES} distinct "
+    f"values; any text at most {MAX_TEXT_LENGTH} characters, without NUL characters. Amounts are "
+    "CNY with at most 2 decimal places, up to 10^13; ratios have at most 4. Unknown parameters "
+    "and unknown category slugs are refused. A refusal is a 400 in the domain error shape, "
+    "`field` `criteria`, one entry in `details` per bad criterion (`index` from 0)."
+)
+
+
 @extend_schema_field(CriterionSerializer(many=True))
 class CriteriaField(serializers.JSONField):
     """The criteria as given: the rule set services validate them, so that every problem with
-    them is one CriterionError, answered in the API's domain error shape."""
+    them is one CriterionError, answered in the API's domain error shape (bounds: at most
+    ``MAX_CRITERIA`` criteria, see docs/eligibility.md)."""
 
 
 class PublishedRuleSetSerializer(serializers.ModelSerializer):
@@ -98,24 +113,34 @@ class RuleSetCreateSerializer(serializers.Serializer):
     """A new draft for a program; its version follows the program's latest."""
 
     program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.all())
-    criteria = CriteriaField()
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    criteria = CriteriaField(help_text=CRITERIA_HELP)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=RULE_SET_NOTES_MAX_LENGTH
+    )
 
 
 class RuleSetUpdateSerializer(serializers.Serializer):
     """A draft's criteria and notes. A published or retired rule set answers 409."""
 
-    criteria = CriteriaField()
-    notes = serializers.CharField(required=False, allow_blank=True)
+    criteria = CriteriaField(help_text=CRITERIA_HELP)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=RULE_SET_NOTES_MAX_LENGTH
+    )
 
 
 # Simulation ------------------------------------------------------------------------------------
 SIMULATION_MAX_PAGE_SIZE = 500
 
 
+SIMULATION_MAX_PAGE = 100_000  # 50 M merchants at the largest page size
+
+
 class SimulationQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(
-        min_value=1, default=1, help_text="The page of each of the three lists, from 1."
+        min_value=1,
+        max_value=SIMULATION_MAX_PAGE,
+        default=1,
+        help_text=f"The page of each of the three lists, from 1 to {SIMULATION_MAX_PAGE}.",
     )
     page_size = serializers.IntegerField(
         min_value=1,
@@ -293,11 +318,31 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         return [step_path(step) for step in steps if step in ENROLLMENT_STEPS]
 
 
-class EnrollmentCreateSerializer(serializers.Serializer):
-    """A new application; submitted at once unless ``submit`` is false."""
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleMerchantField(serializers.PrimaryKeyRelatedField):
+    """A merchant the requesting user may see (``merchants.scoping.visible_merchants``): any
+    other id, like one that does not exist, gets the same answer, which names nothing."""
 
-    cohort = serializers.PrimaryKeyRelatedField(queryset=Cohort.objects.all())
-    merchant = serializers.PrimaryKeyRelatedField(queryset=Merchant.objects.all())
+    default_error_messages = {
+        # Not DRF's default, which quotes the id back: the answer must not depend on it.
+        "does_not_exist": gettext_lazy("No merchant with this id among those you may see."),
+    }
+
+    def get_queryset(self):
+        return visible_merchants(self.context["request"].user)
+
+
+class EnrollmentCreateSerializer(serializers.Serializer):
+    """A new application; submitted at once unless ``submit`` is false. ``merchant`` is one the
+    caller may see: any other id is answered as one that does not exist."""
+
+    # Needs the request in its context: the merchant is looked up in its user's scope.
+
+    cohort = serializers.PrimaryKeyRelatedField(
+        queryset=Cohort.objects.all(),
+        error_messages={"does_not_exist": gettext_lazy("No cohort with this id.")},
+    )
+    merchant = VisibleMerchantField()
     submit = serializers.BooleanField(
         default=True, help_text="Submit the draft for review in the same transaction."
     )
@@ -305,6 +350,7 @@ class EnrollmentCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=REASON_MAX_LENGTH,
         help_text="Staff only: submit although the merchant is not currently eligible, for this "
         "written reason (kept on the enrollment and in its history). Needs `submit`.",
     )
@@ -323,7 +369,9 @@ class EnrollmentStepSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Why, in words: kept in the enrollment's history and told to the merchant.",
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why, in words: kept in the enrollment's history and told to the merchant. "
+        f"At most {REASON_MAX_LENGTH} characters; required to reject.",
     )
 
 

@@ -199,8 +199,12 @@ class RuleSetViewSet(viewsets.ModelViewSet):
     @extend_schema(
         summary="Publish a draft",
         description="The program's published version retires and this one takes its place; the "
-        "program's eligibility is then recomputed for every merchant in the background. Needs "
-        "the permission to change rule sets.",
+        "program's eligibility is then recomputed for every merchant in the background. All or "
+        "nothing: the draft's criteria are validated again as stored (bounds, categories) and "
+        "the database prepares their evaluation before anything changes; a refusal (400, "
+        "`field` `criteria`; `not_evaluable` if the database could not evaluate them) leaves the "
+        "draft a draft and the previous version published. Needs the permission to change rule "
+        "sets.",
         request=None,
         responses={200: RuleSetSerializer, 400: BAD_CRITERIA, 409: IMMUTABLE},
     )
@@ -270,8 +274,9 @@ STEP_CONFLICT = OpenApiResponse(
 STEP_REFUSED = OpenApiResponse(
     DomainErrorSerializer,
     description="A guard of the step refused it, e.g. `window_closed`, `not_eligible`, "
-    "`belt_restricted`, `override_reason_required`. A missing or mistyped field gives DRF's "
-    "usual `{field: [messages]}` instead.",
+    "`belt_restricted`, `override_reason_required`, `reason_required` (a rejection without a "
+    "reason). A missing or mistyped field, a `reason` over 2,000 characters or with a NUL "
+    "character, gives DRF's usual `{field: [messages]}` instead.",
 )
 
 # What each step does, for its documentation; the services say what they guarantee.
@@ -299,7 +304,9 @@ STEP_DOCS = {
     ),
     "reject": (
         "Reject an application in review or on the waitlist",
-        "Reviewers and managers.",
+        "Reviewers and managers, with a written `reason` (the merchant is told it): without one, "
+        "or with only spaces, the answer is 400 `reason_required` (field `reason`), as in the "
+        "console.",
     ),
     "activate": ("Start an approved enrollment", "Managers."),
     "graduate": ("Confirm the graduation of an active enrollment", "Managers."),
@@ -399,7 +406,7 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = EnrollmentCreateSerializer(data=request.data)
+        serializer = EnrollmentCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         # One transaction: a refused submission leaves no draft behind.

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from belts.choices import CenterRole
 from merchants.choices import MembershipRole
+from merchants.models import Merchant
 from programs.choices import EnrollmentState
 from programs.enrollments import REASON_NO_SEAT, REASON_PROMOTED
 from programs.models import Enrollment, EnrollmentEvent
@@ -319,8 +320,33 @@ class TestCreate:
             list_url(), {"cohort": world.cohort.pk, "merchant": world.merchant.pk}, format="json"
         )
 
-        assert response.status_code == 403
-        assert response.data["error"]["code"] == "forbidden"
+        assert response.status_code == 400
+        assert error_fields(response) == {"merchant"}
+        assert world.merchant.shop_name not in response.content.decode()
+        assert not Enrollment.objects.exists()
+
+    @pytest.mark.parametrize("who", ["portal user of another merchant", "another center"])
+    def test_a_merchant_out_of_scope_is_answered_as_a_missing_one(self, world, who):
+        # Found from outside: another merchant's id answered 403 "... application of <its shop
+        # name>" where a missing id answered 400, so any portal user could map ids to names.
+        if who == "another center":
+            user = world.stranger_reviewer
+        else:
+            user = MerchantMembershipFactory(role=MembershipRole.OWNER).user
+        client = client_for(user)
+        missing = Merchant.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+
+        theirs = client.post(
+            list_url(), {"cohort": world.cohort.pk, "merchant": world.merchant.pk}, format="json"
+        )
+        nobodys = client.post(
+            list_url(), {"cohort": world.cohort.pk, "merchant": missing}, format="json"
+        )
+
+        assert theirs.status_code == nobodys.status_code == 400
+        assert theirs.content == nobodys.content
+        assert world.merchant.shop_name not in theirs.content.decode()
+        assert str(world.merchant.pk) not in theirs.content.decode()
         assert not Enrollment.objects.exists()
 
     def test_a_second_open_application_is_a_409(self, world):
@@ -383,6 +409,49 @@ class TestSteps:
         assert response.data["error"]["code"] == "invalid_state"
         enrollment.refresh_from_db()
         assert enrollment.state == S.REJECTED
+
+    @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}])
+    def test_rejecting_needs_a_reason(self, world, body):
+        # Found from outside: the console asked for one, the API did not.
+        enrollment = in_review(world)
+
+        response = client_for(world.reviewer).post(
+            step_url(enrollment, "reject"), body, format="json"
+        )
+
+        assert response.status_code == 400
+        error = response.data["error"]
+        assert (error["code"], error["field"]) == ("reason_required", "reason")
+        assert "Give a reason to reject" in error["message"]
+        enrollment.refresh_from_db()
+        assert enrollment.state == S.IN_REVIEW
+
+    @pytest.mark.parametrize("reason", ["x" * 2001, "nul\x00byte"])
+    def test_a_reason_is_bounded(self, world, reason):
+        enrollment = in_review(world)
+
+        response = client_for(world.reviewer).post(
+            step_url(enrollment, "reject"), {"reason": reason}, format="json"
+        )
+
+        assert response.status_code == 400
+        if "\x00" in reason:
+            assert response.data["error"]["code"] == "parse_error"
+        else:
+            assert error_fields(response) == {"reason"}
+        enrollment.refresh_from_db()
+        assert enrollment.state == S.IN_REVIEW
+
+    def test_a_rejection_keeps_its_reason(self, world):
+        enrollment = in_review(world)
+
+        response = client_for(world.reviewer).post(
+            step_url(enrollment, "reject"), {"reason": "x" * 2000}, format="json"
+        )
+
+        assert response.status_code == 200
+        assert response.data["state"] == "rejected"
+        assert response.data["events"][-1]["reason"] == "x" * 2000
 
     def test_a_full_cohort_waitlists_an_application_in_review(self, world):
         # enrollment_approve on an application in review with no seat left waitlists it.

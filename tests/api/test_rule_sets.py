@@ -14,6 +14,7 @@ from programs.choices import RuleSetStatus
 from programs.models import Eligibility, RuleSet
 from programs.services import eligibility_recompute
 from tests.belts.factories import (
+    CategoryFactory,
     OperationCenterFactory,
     OperationCenterMembershipFactory,
     StaffUserFactory,
@@ -211,7 +212,9 @@ class TestErrorShape:
         )
 
         assert response.status_code == 400
-        assert response.data["error"]["message"] == "smb: “value” must be true or false."
+        assert (
+            response.data["error"]["message"] == "Criterion 1: smb: “value” must be true or false."
+        )
         draft.refresh_from_db()
         assert draft.criteria == GMV_AT_LEAST_1M
 
@@ -343,7 +346,9 @@ class TestSimulate:
         data = api_client.post(action_url(draft, "simulate")).data
         assert data["counts"] == {"evaluated": 0, "gain": 0, "lose": 0, "keep": 0}
 
-    @pytest.mark.parametrize("query", ["page_size=501", "page_size=0", "page=0", "page=x"])
+    @pytest.mark.parametrize(
+        "query", ["page_size=501", "page_size=0", "page=0", "page=x", "page=100001"]
+    )
     def test_bad_paging_is_a_400(self, superuser_api_client, draft, query):
         response = superuser_api_client.post(f"{action_url(draft, 'simulate')}?{query}")
         assert response.status_code == 400
@@ -396,3 +401,113 @@ class TestSimulate:
     def test_staff_without_model_permissions_may_simulate(self, api_client, draft):
         api_client.force_login(StaffUserFactory())
         assert api_client.post(action_url(draft, "simulate")).status_code == 200
+
+
+@pytest.mark.django_db
+class TestBounds:
+    """Found from outside: a draft of 1,000 criteria was accepted, and publishing it answered
+    500 yet left it published, stopping every later recompute; a NUL in params was a 500."""
+
+    def create(self, editor, criteria, **extra):
+        program = ProgramFactory()
+        response = editor.post(
+            reverse("api:rule-set-list"),
+            {"program": program.pk, "criteria": criteria, **extra},
+            format="json",
+        )
+        return program, response
+
+    def test_a_thousand_criteria_are_a_400_and_nothing_is_stored(self, editor):
+        program, response = self.create(editor, [{"type": "smb", "params": {}}] * 1000)
+
+        assert response.status_code == 400
+        assert response.data["error"] == {
+            "code": "too_many_criteria",
+            "message": "A rule set holds at most 50 criteria, not 1000.",
+            "field": "criteria",
+            "details": [],
+        }
+        assert not RuleSet.objects.filter(program=program).exists()
+
+    def test_a_draft_cannot_grow_past_the_bound_either(self, editor):
+        draft = RuleSetFactory(criteria=GMV_AT_LEAST_1M)
+
+        response = editor.patch(
+            detail_url(draft), {"criteria": [{"type": "smb", "params": {}}] * 51}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert response.data["error"]["code"] == "too_many_criteria"
+        draft.refresh_from_db()
+        assert draft.criteria == GMV_AT_LEAST_1M
+
+    @pytest.mark.parametrize(
+        ("criterion", "says"),
+        [
+            (
+                {"type": "merchant_type_in", "params": {"types": ["oem\x00"]}},
+                "Criterion 1: “types” cannot hold a NUL character",
+            ),
+            (
+                {"type": "gmv_between", "params": {"min": "1", "minimum": "2"}},
+                "Criterion 1: gmv_between: unknown parameter “minimum”",
+            ),
+            (
+                {"type": "category_in", "params": {"categories": ["furniture", "unicorns"]}},
+                "Criterion 1: category_in: unknown category slugs in “categories”: unicorns.",
+            ),
+            (
+                {"type": "gmv_between", "params": {"min": "100000000000000"}},
+                "Criterion 1: gmv_between: “min” must be at most 10000000000000.",
+            ),
+            (
+                {"type": "store_age_at_least", "params": {"months": "12"}, "and": "more"},
+                "Criterion 1: A criterion holds a “type” and its “params” only",
+            ),
+        ],
+    )
+    def test_a_criterion_out_of_bounds_is_a_400_naming_it(self, editor, criterion, says):
+        CategoryFactory(slug="furniture")
+        program, response = self.create(editor, [criterion])
+
+        assert response.status_code == 400
+        error = response.data["error"]
+        if "\\x00" in repr(criterion):
+            # A NUL never reaches the rules: the API's parser refuses it first.
+            assert error["code"] == "parse_error"
+        else:
+            assert (error["code"], error["field"]) == ("invalid", "criteria")
+            assert error["message"].startswith(says)
+        assert not RuleSet.objects.filter(program=program).exists()
+
+    @pytest.mark.parametrize("notes", ["a\x00b", "x" * 2001])
+    def test_notes_are_bounded(self, editor, notes):
+        program, response = self.create(editor, [], notes=notes)
+
+        assert response.status_code == 400
+        if "\x00" in notes:
+            assert response.data["error"]["code"] == "parse_error"
+        else:
+            assert error_fields(response) == {"notes"}
+        assert not RuleSet.objects.filter(program=program).exists()
+
+    def test_a_publish_that_fails_leaves_the_draft_a_draft(
+        self, editor, django_capture_on_commit_callbacks
+    ):
+        program = ProgramFactory()
+        previous = PublishedRuleSetFactory(program=program, version=1, criteria=GMV_AT_LEAST_1M)
+        # Stored before the bounds existed.
+        draft = RuleSetFactory(
+            program=program, version=2, criteria=[{"type": "smb", "params": {}}] * 1000
+        )
+
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = editor.post(action_url(draft, "publish"))
+
+        assert response.status_code == 400
+        assert response.data["error"]["code"] == "too_many_criteria"
+        assert callbacks == []
+        draft.refresh_from_db()
+        previous.refresh_from_db()
+        assert (draft.status, draft.published_at) == (RuleSetStatus.DRAFT, None)
+        assert previous.status == RuleSetStatus.PUBLISHED

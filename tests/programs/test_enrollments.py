@@ -43,6 +43,8 @@ from programs.exceptions import (
     EnrollmentForbidden,
     EnrollmentNotEligible,
     EnrollmentOverrideReasonRequired,
+    EnrollmentReasonInvalid,
+    EnrollmentReasonRequired,
     EnrollmentStateError,
     EnrollmentWindowClosed,
     ProgramError,
@@ -214,6 +216,8 @@ STEPS = {
     "withdraw": (enrollment_withdraw, S.SUBMITTED, S.WITHDRAWN),
 }
 ROLES = ["owner", "operator", "reviewer", "manager", "other_center", "stranger", "superuser"]
+# A rejection needs a written reason; the other steps take one if given.
+REASONS = {"reject": "Refund rate too high."}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -223,13 +227,15 @@ def test_each_step_by_role(world, step, role):
     enrollment = enrollment_in(world, source)
     actor = world.users[role]
 
+    reason = {"reason": REASONS[step]} if step in REASONS else {}
+
     if role in ALLOWED[step]:
-        result = service(enrollment=enrollment, actor=actor)
+        result = service(enrollment=enrollment, actor=actor, **reason)
         assert result.state == target
         assert events(enrollment)[-1][:3] == (source, target, actor.pk)
     else:
         with pytest.raises(EnrollmentForbidden) as refused:
-            service(enrollment=enrollment, actor=actor)
+            service(enrollment=enrollment, actor=actor, **reason)
         assert refused.value.code == "forbidden"
         enrollment.refresh_from_db()
         assert enrollment.state == source
@@ -281,13 +287,15 @@ def test_each_step_by_state(world, step, state):
     service, _source, target = STEPS[step]
     enrollment = enrollment_in(world, state)
 
+    reason = REASONS.get(step, "")
+
     if state in SOURCES[step]:
-        result = service(enrollment=enrollment, actor=world.superuser)
+        result = service(enrollment=enrollment, actor=world.superuser, reason=reason)
         assert result.state == target
-        assert events(enrollment) == [(state, target, world.superuser.pk, "")]
+        assert events(enrollment) == [(state, target, world.superuser.pk, reason)]
     else:
         with pytest.raises(EnrollmentStateError) as refused:
-            service(enrollment=enrollment, actor=world.superuser)
+            service(enrollment=enrollment, actor=world.superuser, reason=reason)
         assert refused.value.code == "invalid_state"
         enrollment.refresh_from_db()
         assert enrollment.state == state
@@ -305,6 +313,90 @@ def test_refusals_say_what_and_why(world):
     assert by_role.value.message == (
         f"You are not allowed to approve the application of {world.merchant.shop_name}."
     )
+
+
+def test_a_refusal_names_the_merchant_only_to_who_may_see_it(world):
+    # A reviewer of another center reaching the service learns no shop name.
+    enrollment = enrollment_in(world, S.IN_REVIEW)
+    for role in ("other_center", "stranger"):
+        with pytest.raises(EnrollmentForbidden) as refused:
+            enrollment_approve(enrollment=enrollment, actor=world.users[role])
+        assert refused.value.message == "You are not allowed to approve this application."
+        with pytest.raises(EnrollmentForbidden) as refused:
+            enrollment_create_draft(
+                merchant=world.merchant, cohort=world.cohort, actor=world.users[role]
+            )
+        assert world.merchant.shop_name not in refused.value.message
+        with pytest.raises(EnrollmentForbidden) as refused:
+            enrollments_approve_bulk(enrollments=[enrollment], actor=world.users[role])
+        assert world.merchant.shop_name not in refused.value.message
+    # The merchant's own users see it named.
+    with pytest.raises(EnrollmentForbidden) as refused:
+        enrollment_reject(enrollment=enrollment, actor=world.operator, reason="no")
+    assert world.merchant.shop_name in refused.value.message
+
+
+# Reasons -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("reason", ["", "  \n\t "])
+@pytest.mark.parametrize("state", [S.IN_REVIEW, S.WAITLISTED])
+def test_a_rejection_needs_a_reason(world, reason, state):
+    enrollment = enrollment_in(world, state)
+
+    with pytest.raises(EnrollmentReasonRequired) as refused:
+        enrollment_reject(enrollment=enrollment, actor=world.reviewer, reason=reason)
+
+    assert (refused.value.code, refused.value.field) == ("reason_required", "reason")
+    assert refused.value.message == (
+        "Give a reason to reject an application: the merchant is told it."
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.state == state
+    assert not enrollment.events.exists()
+    assert not merchant_messages(enrollment).exists()
+
+
+def test_who_may_not_reject_is_told_so_before_any_reason(world):
+    enrollment = enrollment_in(world, S.IN_REVIEW)
+    with pytest.raises(EnrollmentForbidden):
+        enrollment_reject(enrollment=enrollment, actor=world.owner)
+    with pytest.raises(EnrollmentStateError):
+        enrollment_reject(enrollment=enrollment_in(world, S.REJECTED), actor=world.reviewer)
+
+
+def test_a_reason_is_kept_stripped(world):
+    enrollment = enrollment_in(world, S.IN_REVIEW)
+    enrollment_reject(enrollment=enrollment, actor=world.reviewer, reason="  Refund rate.\n")
+    assert events(enrollment)[-1][3] == "Refund rate."
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+@pytest.mark.parametrize(
+    ("reason", "code"), [("x" * 2001, "too_long"), ("a\x00b", "null_character"), (5, "invalid")]
+)
+def test_every_step_bounds_its_reason(world, step, reason, code):
+    service, source, _target = STEPS[step]
+    enrollment = enrollment_in(world, source)
+
+    with pytest.raises(EnrollmentReasonInvalid) as refused:
+        service(enrollment=enrollment, actor=world.superuser, reason=reason)
+
+    assert (refused.value.code, refused.value.field) == (code, "reason")
+    enrollment.refresh_from_db()
+    assert enrollment.state == source
+    assert not enrollment.events.exists()
+
+
+def test_starting_and_bulk_approving_bound_their_reason_too(world):
+    with pytest.raises(EnrollmentReasonInvalid):
+        enrollment_create_draft(
+            merchant=world.merchant, cohort=world.cohort, actor=world.owner, reason="x" * 2001
+        )
+    enrollment = enrollment_in(world, S.IN_REVIEW)
+    with pytest.raises(EnrollmentReasonInvalid):
+        enrollments_approve_bulk(enrollments=[enrollment], actor=world.reviewer, reason="\x00")
+    assert not EnrollmentEvent.objects.exists()
+    enrollment_reject(enrollment=enrollment, actor=world.reviewer, reason="x" * 2000)
+    assert events(enrollment)[-1][3] == "x" * 2000
 
 
 def test_errors_are_one_family_with_a_message():

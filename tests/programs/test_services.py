@@ -4,8 +4,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -16,10 +17,16 @@ from merchants.facts import merchant_facts_list
 from merchants.models import Merchant, MonthlyMetric, Notification
 from merchants.notifications import notification_texts
 from merchants.services import monthly_metrics_upsert
+from programs import eligibility_sql
 from programs.choices import RuleSetStatus
-from programs.criteria import criteria_from_json
+from programs.criteria import CRITERIA, Criterion, criteria_from_json
 from programs.eligibility import CompiledRuleSet, eligibility_reasons, evaluate
-from programs.exceptions import CriterionError, RuleSetImmutable
+from programs.exceptions import (
+    CriterionError,
+    ProgramError,
+    RuleSetImmutable,
+    RuleSetNotEvaluable,
+)
 from programs.models import Eligibility, RuleSet
 from programs.services import (
     eligibility_recompute,
@@ -30,7 +37,7 @@ from programs.services import (
 )
 from tests.belts.factories import UserFactory
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
-from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory
+from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory, RuleSetFactory
 
 AS_OF = datetime.date(2026, 11, 27)
 MONTHS = [datetime.date(2024 + (10 + i) // 12, (10 + i) % 12 + 1, 1) for i in range(24)]
@@ -401,3 +408,190 @@ class TestRecomputeAgreesWithOneByOne(TestCase):
                 assert row.actuals == list(alone.actuals)
                 assert [r.as_json() for r in eligibility_reasons(row)] == alone.reasons_json()
         assert criteria_from_json([]) == []
+
+
+# Publishing is all or nothing; one program never stops the others' recompute --------------------
+TOO_MANY = [{"type": "smb", "params": {"value": True}}] * 1000
+
+
+class Broken(Criterion):
+    """A criterion type whose evaluation fails in both engines: bad SQL, a Python error."""
+
+    type = "broken"
+    label = "broken"
+    fact = "gmv_12m"
+
+    def judge(self, actual):
+        raise ArithmeticError("broken on purpose")
+
+    def passed_sql(self):
+        return "no_such_column > 0", ()
+
+
+@pytest.fixture
+def broken_type(monkeypatch):
+    monkeypatch.setitem(CRITERIA, Broken.type, Broken)
+    return [{"type": Broken.type}]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        TOO_MANY,
+        [{"type": "smb", "params": {"value": True, "colour": "red"}}],
+        [{"type": "category_in", "params": {"categories": ["deleted-since"]}}],
+    ],
+)
+def test_a_draft_stored_out_of_bounds_is_not_published(
+    criteria, django_capture_on_commit_callbacks
+):
+    # Stored before the bounds (or its category deleted since): publishing validates it again.
+    program = ProgramFactory()
+    previous = PublishedRuleSetFactory(program=program, version=1)
+    draft = RuleSetFactory(program=program, version=2, criteria=criteria)
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(CriterionError):
+        rule_set_publish(rule_set=draft)
+
+    assert callbacks == []  # no recompute queued
+    draft.refresh_from_db()
+    previous.refresh_from_db()
+    assert (draft.status, draft.published_at) == (RuleSetStatus.DRAFT, None)
+    assert (previous.status, previous.retired_at) == (RuleSetStatus.PUBLISHED, None)
+
+
+@pytest.mark.django_db
+def test_what_the_database_cannot_evaluate_is_never_published(
+    broken_type, django_capture_on_commit_callbacks, caplog
+):
+    program = ProgramFactory()
+    previous = PublishedRuleSetFactory(program=program, version=1)
+    draft = rule_set_create_draft(program=program, criteria=broken_type)
+    MerchantFactory()
+
+    if eligibility_sql.supported():
+        # PostgreSQL plans the statement inside the publish transaction: refused, unchanged.
+        with pytest.raises(RuleSetNotEvaluable) as error:
+            rule_set_publish(rule_set=draft)
+        assert error.value.code == "not_evaluable"
+        draft.refresh_from_db()
+        previous.refresh_from_db()
+        assert draft.status == RuleSetStatus.DRAFT
+        assert previous.status == RuleSetStatus.PUBLISHED
+    else:
+        # Elsewhere the Python engine finds out only when it runs, after the commit: the
+        # publication stands (no half state, no failed request) and the failure is logged.
+        with django_capture_on_commit_callbacks(execute=True):
+            rule_set_publish(rule_set=draft)
+        draft.refresh_from_db()
+        previous.refresh_from_db()
+        assert draft.status == RuleSetStatus.PUBLISHED
+        assert previous.status == RuleSetStatus.RETIRED
+        assert "broken on purpose" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_stored_rule_set_out_of_bounds_is_skipped_and_the_others_recomputed(caplog):
+    good = gmv_rule_set("1000000")
+    stale = PublishedRuleSetFactory(criteria=TOO_MANY)  # stored before the bounds
+    merchant = MerchantFactory()
+    add_metrics(merchant, [100000] * 24)
+
+    stats = eligibility_recompute(as_of=AS_OF)
+
+    assert stats.failed_programs == [stale.program_id]
+    assert Eligibility.objects.get(merchant=merchant, program=good.program).is_eligible
+    assert not Eligibility.objects.filter(program=stale.program).exists()
+    assert f"rule set {stale.pk} of program {stale.program_id} no longer passes" in caplog.text
+    # The metric-triggered recompute of one merchant goes on the same way.
+    MonthlyMetric.objects.filter(merchant=merchant).update(gmv=Decimal("10"), live_gmv=0)
+    assert eligibility_recompute(merchant_ids=[merchant.pk], as_of=AS_OF).lost == 1
+
+
+@pytest.mark.django_db
+def test_one_programs_failing_evaluation_does_not_stop_the_others(broken_type, caplog):
+    good = gmv_rule_set("1000000")
+    broken = PublishedRuleSetFactory(criteria=broken_type)
+    merchants = MerchantFactory.create_batch(3)
+    for merchant in merchants:
+        add_metrics(merchant, [100000] * 24)
+
+    stats = eligibility_recompute(as_of=AS_OF, chunk_size=2)
+
+    assert stats.failed_programs == [broken.program_id]
+    assert (stats.merchants, stats.written, stats.gained) == (3, 3, 3)
+    assert Eligibility.objects.filter(program=good.program, is_eligible=True).count() == 3
+    assert not Eligibility.objects.filter(program=broken.program).exists()
+    assert f"recompute of program {broken.program_id} (rule set {broken.pk}) failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_full_recompute_task_reports_the_programs_it_left_out(broken_type, caplog):
+    from programs.tasks import eligibility_recompute_all
+
+    good = gmv_rule_set("1000000")
+    broken = PublishedRuleSetFactory(criteria=broken_type)
+    stale = PublishedRuleSetFactory(criteria=TOO_MANY)
+    merchant = MerchantFactory()
+    add_metrics(merchant, [100000] * 24)
+
+    # Eager in tests: the chord's chunks and its summary run here.
+    eligibility_recompute_all.delay(as_of=AS_OF.isoformat(), chunk_size=1)
+
+    assert Eligibility.objects.get(merchant=merchant, program=good.program).is_eligible
+    summary = [r for r in caplog.records if "left out programs" in r.getMessage()]
+    assert [r.levelname for r in summary] == ["ERROR"]
+    assert f"[{broken.program_id}, {stale.program_id}]" in summary[0].getMessage()
+
+
+@pytest.mark.django_db
+def test_when_every_program_fails_the_chunk_fails(broken_type):
+    PublishedRuleSetFactory(criteria=broken_type)
+    MerchantFactory()
+    with pytest.raises((ArithmeticError, DatabaseError)):
+        eligibility_recompute(as_of=AS_OF)
+
+
+@pytest.mark.django_db
+def test_notes_are_bounded():
+    program = ProgramFactory()
+    with pytest.raises(ProgramError) as error:
+        rule_set_create_draft(program=program, criteria=[], notes="x" * 2001)
+    assert (error.value.field, error.value.code) == ("notes", "too_long")
+    draft = rule_set_create_draft(program=program, criteria=[], notes="x" * 2000)
+    with pytest.raises(ProgramError) as error:
+        rule_set_update_draft(rule_set=draft, notes="a\x00b")
+    assert (error.value.field, error.value.code) == ("notes", "null_character")
+    draft.refresh_from_db()
+    assert draft.notes == "x" * 2000
+
+
+@pytest.mark.django_db
+def test_outcomes_stored_under_older_rules_still_read():
+    # Valid when published, out of today's bounds: a repeated type and a parameter no type takes.
+    stale = PublishedRuleSetFactory(
+        criteria=[
+            {"type": "merchant_type_in", "params": {"types": ["oem", "oem"]}},
+            {"type": "live_sessions_at_least", "params": {"min": 20, "days": 90, "note": "x"}},
+        ]
+    )
+    merchant = MerchantFactory(merchant_type="oem")
+    row = Eligibility.objects.create(
+        merchant=merchant,
+        program=stale.program,
+        rule_set=stale,
+        is_eligible=False,
+        actuals=["oem", 12],
+        computed_at=timezone.now(),
+    )
+    with pytest.raises(CriterionError):
+        criteria_from_json(stale.criteria)
+
+    reasons = eligibility_reasons(Eligibility.objects.select_related("rule_set").get(pk=row.pk))
+
+    assert [(r.passed, r.actual, r.required) for r in reasons] == [
+        (True, "oem", ["oem"]),
+        (False, 12, 20),
+    ]
+    assert eligibility_recompute(as_of=AS_OF).failed_programs == [stale.program_id]

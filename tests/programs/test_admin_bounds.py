@@ -1,0 +1,123 @@
+"""The console takes rule sets, graduation criteria and reasons within the same bounds as the
+API, and a draft stored out of bounds shows what to fix instead of failing."""
+
+import json
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+
+from programs.admin import CohortForm, RuleSetForm
+from programs.choices import RuleSetStatus
+from programs.models import Cohort, RuleSet
+from tests.belts.factories import SuperUserFactory
+from tests.programs.factories import CohortFactory, ProgramFactory, RuleSetFactory
+
+SMB = {"type": "smb", "params": {"value": True}}
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def console_client(db) -> Client:
+    client = Client()
+    client.force_login(SuperUserFactory())
+    return client
+
+
+@pytest.mark.django_db
+def test_the_rule_set_form_applies_the_bounds():
+    program = ProgramFactory()
+    form = RuleSetForm(
+        data={"program": program.pk, "criteria": json.dumps([SMB] * 51), "notes": "x" * 2001}
+    )
+    assert not form.is_valid()
+    assert form.errors["criteria"] == ["A rule set holds at most 50 criteria, not 51."]
+    assert "notes" in form.errors
+
+    form = RuleSetForm(
+        data={
+            "program": program.pk,
+            "criteria": json.dumps(
+                [SMB, {"type": "category_in", "params": {"categories": ["nowhere"]}}, {"x": 1}]
+            ),
+            "notes": "",
+        }
+    )
+    assert not form.is_valid()
+    errors = form.errors["criteria"]
+    assert [error.split(":")[0] for error in errors] == ["Criterion 3"]
+    assert "a “type”" in errors[0]
+
+
+@pytest.mark.django_db
+def test_the_cohort_form_validates_graduation_criteria():
+    cohort = CohortFactory()
+    data = {
+        "program": cohort.program_id,
+        "name": cohort.name,
+        "application_opens_at": cohort.application_opens_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "application_closes_at": cohort.application_closes_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "seats": 5,
+        "graduation_criteria": json.dumps([{"type": "gmv_between", "params": {"min": "x\x00"}}]),
+    }
+    form = CohortForm(data=data, instance=cohort)
+    assert not form.is_valid()
+    assert form.errors["graduation_criteria"][0].startswith("Criterion 1: “min” cannot hold")
+
+    data["graduation_criteria"] = json.dumps([{"type": "gmv_between", "params": {"min": "5"}}])
+    form = CohortForm(data=data, instance=cohort)
+    assert form.is_valid(), form.errors
+    form.save()
+    assert Cohort.objects.get(pk=cohort.pk).graduation_criteria == [
+        {"type": "gmv_between", "params": {"min": "5"}}
+    ]
+
+
+@pytest.mark.django_db
+def test_a_draft_stored_out_of_bounds_shows_why_instead_of_failing(console_client):
+    draft = RuleSetFactory(criteria=[SMB] * 1000)
+
+    page = console_client.get(admin_url(RuleSet, "change", draft.pk))
+    assert page.status_code == 200
+    assert "simulation" not in page.context
+    assert [str(m) for m in get_messages(page.wsgi_request)] == [
+        "A rule set holds at most 50 criteria, not 1000."
+    ]
+
+    confirm = console_client.get(admin_url(RuleSet, "publish", draft.pk))
+    assert confirm.status_code == 302
+    published = console_client.post(admin_url(RuleSet, "publish", draft.pk))
+    assert published.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == RuleSetStatus.DRAFT
+
+
+@pytest.mark.django_db
+def test_the_console_bounds_the_override_reason_and_decision_reasons():
+    from programs.admin import DecisionForm, EnrollmentForm
+    from tests.programs.factories import EnrollmentFactory
+
+    enrollment = EnrollmentFactory()
+    too_long = {"eligibility_override_reason": "x" * 2001}
+    assert not EnrollmentForm(data=too_long, instance=enrollment).is_valid()
+    assert not EnrollmentForm(
+        data={"eligibility_override_reason": "a\x00b"}, instance=enrollment
+    ).is_valid()
+    assert EnrollmentForm(data={"eligibility_override_reason": "x" * 2000}).is_valid()
+    assert not DecisionForm(data={"reason": "x" * 2001}).is_valid()
+    assert not DecisionForm(data={"reason": ""}, reason_required=True).is_valid()
+
+
+@pytest.mark.django_db
+def test_the_program_form_bounds_the_description():
+    from programs.admin import ProgramForm
+
+    data = {"name": "Blue Star", "code": "blue-star", "name_zh": "", "is_active": True}
+    assert ProgramForm(data={**data, "description": "x" * 5000}).is_valid()
+    form = ProgramForm(data={**data, "description": "x" * 5001})
+    assert not form.is_valid()
+    assert "description" in form.errors
