@@ -10,16 +10,19 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.routers import DefaultRouter
 
 from belts.api.urls import router as belts_router
+from merchants.api.urls import router as merchants_router
+from merchants.api.urls import urlpatterns as merchants_urlpatterns
 from programs.api.urls import router as programs_router
 from programs.api.urls import urlpatterns as programs_urlpatterns
 
 router = DefaultRouter()
-for app_router in (belts_router, programs_router):
+for app_router in (belts_router, merchants_router, programs_router):
     router.registry.extend(app_router.registry)
 
 app_name = "api"
 urlpatterns = [
     *router.urls,
+    *merchants_urlpatterns,
     *programs_urlpatterns,
     # The schema and its docs are for staff until integrations get API keys.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAdminUser]), name="schema"),

@@ -7,9 +7,15 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from .choices import NotificationChannel
-from .models import Merchant, MerchantMembership, MonthlyMetric, Notification
-from .scoping import visible_merchants
+from .choices import NotificationChannel, NotificationKind
+from .models import (
+    Merchant,
+    MerchantMembership,
+    MonthlyMetric,
+    Notification,
+    NotificationPreference,
+)
+from .scoping import scoped, visible_merchants
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -38,6 +44,17 @@ def membership_choose(
         if str(membership.merchant_id) == str(merchant_id):
             return membership
     raise MerchantMembership.DoesNotExist
+
+
+def merchant_list(*, user: AnyUser) -> QuerySet[Merchant]:
+    """The merchants ``user`` may see (the one merchant scope), each with its belt and category
+    loaded, by id: a page of them is one query."""
+    return visible_merchants(user).select_related("belt", "category").order_by("id")
+
+
+def monthly_metric_scoped_list(*, user: AnyUser) -> QuerySet[MonthlyMetric]:
+    """The monthly figures of the merchants ``user`` may see, by id."""
+    return scoped(MonthlyMetric.objects.all(), user, "merchant").order_by("id")
 
 
 def merchant_is_visible(*, user: AnyUser, merchant_id: int) -> bool:
@@ -105,3 +122,19 @@ def inbox_unread_count(*, user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
     return inbox_notification_list(user=user).filter(read_at__isnull=True).count()
+
+
+def notification_preference_list(*, user: AnyUser) -> list[dict]:
+    """``{"kind", "label", "email_enabled"}`` for every kind of notification, in the kinds'
+    order: the user's choice, or e-mail on where they made none. One query."""
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id=user.pk).values_list("kind", "email_enabled")
+    )
+    return [
+        {
+            "kind": kind.value,
+            "label": str(kind.label),
+            "email_enabled": chosen.get(kind.value, True),
+        }
+        for kind in NotificationKind
+    ]

@@ -28,8 +28,8 @@ from belts.models import (
 )
 
 from .choices import NotificationKind
-from .exceptions import MetricError
-from .models import Merchant, MonthlyMetric
+from .exceptions import MerchantError, MetricError
+from .models import Merchant, MonthlyMetric, NotificationPreference
 from .notifications import bilingual, drafts_for_users, notifications_create
 from .scoping import visible_merchants
 from .signals import metrics_changed
@@ -430,6 +430,29 @@ def _metrics_write(
             lambda: metrics_changed.send(sender=MonthlyMetric, merchant_ids=changed)
         )
     return {"created": len(created), "updated": len(updated), "unchanged": unchanged}
+
+
+# Notification preferences ----------------------------------------------------------------------
+def notification_preferences_update(
+    *, user: AbstractBaseUser, email_enabled: Mapping[str, bool]
+) -> None:
+    """Set whether ``user`` wants e-mail for each kind given; the kinds not given keep their
+    setting. One statement, safe to repeat."""
+    unknown = set(email_enabled) - set(NotificationKind.values)
+    if unknown:
+        raise MerchantError(
+            _("Unknown kind of notification: %(kind)s.") % {"kind": sorted(unknown)[0]},
+            field="kind",
+        )
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user_id=user.pk, kind=kind, email_enabled=bool(enabled))
+            for kind, enabled in email_enabled.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "kind"],
+        update_fields=["email_enabled"],
+    )
 
 
 # Belt year figures and tiers ---------------------------------------------------------------------

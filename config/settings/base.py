@@ -188,6 +188,14 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
 NOTIFICATION_CLAIM_TIMEOUT = env.int("NOTIFICATION_CLAIM_TIMEOUT", default=5 * 60)
 # Pending notifications older than this are re-queued by the sweeper.
 NOTIFICATION_SWEEP_AFTER = env.int("NOTIFICATION_SWEEP_AFTER", default=3 * 60)
+
+# The API's bulk write of monthly metrics (POST /api/v1/metrics/bulk/): a longer body is refused
+# with 413 before it is read. 5,000 rows of every figure take about 1 MiB.
+METRICS_BULK_MAX_BYTES = env.int("METRICS_BULK_MAX_BYTES", default=4 * 1024 * 1024)
+# Django refuses to read a body above this: at least the bulk's limit (Django's default 2.5 MiB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440), METRICS_BULK_MAX_BYTES
+)
 CELERY_IMPORTS = ["config.tasks"]
 # Periodic tasks, in CELERY_TIMEZONE (Asia/Shanghai). Exactly one beat process may run them.
 CELERY_BEAT_SCHEDULE = {
@@ -239,6 +247,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One named enum per choice set, whatever the field is called ("status" means several).
+    "ENUM_NAME_OVERRIDES": {
+        "BeltTierEnum": "belts.choices.BeltTier",
+        "MerchantStatusEnum": "merchants.choices.MerchantStatus",
+        "MerchantTypeEnum": "merchants.choices.MerchantType",
+        "BrandStageEnum": "merchants.choices.BrandStage",
+        "NotificationKindEnum": "merchants.choices.NotificationKind",
+    },
 }
 
 # Content security policy (django-csp 4): every asset is served by the project itself.
