@@ -12,6 +12,7 @@ from rest_framework.routers import DefaultRouter
 from belts.api.urls import router as belts_router
 from config.api_errors import api_not_found
 from merchants.api.urls import router as merchants_router
+from merchants.api.urls import urlpatterns as merchants_urlpatterns
 from programs.api.urls import router as programs_router
 from programs.api.urls import urlpatterns as programs_urlpatterns
 
@@ -22,6 +23,7 @@ for app_router in (belts_router, merchants_router, programs_router):
 app_name = "api"
 urlpatterns = [
     *router.urls,
+    *merchants_urlpatterns,
     *programs_urlpatterns,
     # The schema and its docs: for any authenticated caller, key holders included.
     path(

@@ -242,8 +242,10 @@ class MonthlyMetricForm(forms.ModelForm):
                 rows=[{"merchant_id": metric.merchant_id, "month": metric.month, **row}]
             )
         except MetricError as error:
-            field = "merchant" if error.field == "merchant_id" else error.field
-            self.add_error(field if field in self.fields else None, error.message)
+            # Each problem under its own field; one row, so no row number in the words.
+            for problem in error.details or [{"field": error.field, "message": error.message}]:
+                field = "merchant" if problem["field"] == "merchant_id" else problem["field"]
+                self.add_error(field if field in self.fields else None, problem["message"])
             return
         # The row as written (its id, for the admin's log entry and redirect).
         self.instance = MonthlyMetric.objects.get(

@@ -10,7 +10,9 @@ merchant a metric row names, must be in their scope, otherwise the row is an err
 Monthly metrics are written by ``monthly_metrics_upsert`` alone (after its commit the merchants'
 eligibility is recomputed): the rows are checked one by one as they are read, then handed to the
 service in one call at the end of the import, whose own refusal (``MetricError``) becomes an
-error of the row it names.
+error of each row it names. A figure's column may be left out of the file, or a cell left
+blank: either way the month keeps the figure it has (a new month gets the default, 0). A 0 is
+written as 0.
 """
 
 import datetime
@@ -204,6 +206,13 @@ class MonthlyMetricResource(_UserMixin, resources.ModelResource):
         super().before_import(dataset, **kwargs)
         self.pending: list[tuple[int, dict, MonthlyMetric]] = []
 
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        # A blank figure is no figure: the instance keeps the stored one, so the preview's
+        # "unchanged" and the service's write agree.
+        if field.attribute in METRIC_FIELDS and _blank(row.get(field.column_name)):
+            return
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
     def get_instance(self, instance_loader, row):
         # The key's own errors (an unknown merchant, a bad month) are the row's field errors,
         # reported by import_field; no lookup until both parse.
@@ -224,18 +233,24 @@ class MonthlyMetricResource(_UserMixin, resources.ModelResource):
         # refusal of a valid-looking row is reported in the same pass.
         if not self.pending or result.has_errors():
             return
+        columns = {field.attribute: field.column_name for field in self.get_import_fields()}
         rows = [
             {
                 "merchant_id": instance.merchant_id,
                 "month": instance.month,
-                **{name: getattr(instance, name) for name in METRIC_FIELDS},
+                # Only the figures the file gives: the service keeps the others as stored.
+                **{
+                    name: getattr(instance, name)
+                    for name in METRIC_FIELDS
+                    if columns[name] in row and not _blank(row[columns[name]])
+                },
             }
-            for _number, _row, instance in self.pending
+            for _number, row, instance in self.pending
         ]
         try:
             # In the preview too: the dry run's transaction is rolled back, and with it the
             # service's writes and its after-commit recompute.
-            monthly_metrics_upsert(rows=rows)
+            monthly_metrics_upsert(rows=rows, user=self.user)
         except MetricError as error:
             self._report(result, error)
             return
@@ -250,13 +265,27 @@ class MonthlyMetricResource(_UserMixin, resources.ModelResource):
             instance.pk = written.get((instance.merchant_id, instance.month))
 
     def _report(self, result, error: MetricError) -> None:
-        """The service's refusal as an error of the row it names (the service counts the rows
-        it was given; those are the pending rows, in order)."""
-        match = re.search(r"(\d+)", error.message)
-        index = int(match.group(1)) - 1 if match else -1
-        field = error.field or "__all__"
-        if field == "merchant_id" or not 0 <= index < len(self.pending):
-            number, row = self.pending[0][0], self.pending[0][1]
-        else:
+        """The service's refusal as errors of the rows it names (its ``index`` counts the rows
+        it was given from 0: the pending rows, in order)."""
+        columns = {field.attribute: field.column_name for field in self.get_import_fields()}
+        by_row: dict[int, dict[str, list[str]]] = {}
+        for problem in error.details or [
+            {"index": 0, "field": error.field, "message": error.message}
+        ]:
+            index = problem["index"] if 0 <= problem["index"] < len(self.pending) else 0
+            column = columns.get(problem["field"], problem["field"] or "__all__")
+            by_row.setdefault(index, {}).setdefault(column, []).append(problem["message"])
+        for index, errors in sorted(by_row.items()):
             number, row = self.pending[index][0], self.pending[index][1]
-        result.append_invalid_row(number, row, ValidationError({field: [error.message]}))
+            worded = {
+                column: [
+                    gettext("Row %(row)s: %(message)s") % {"row": number, "message": message}
+                    for message in messages
+                ]
+                for column, messages in errors.items()
+            }
+            result.append_invalid_row(number, row, ValidationError(worded))
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -10,9 +10,16 @@ from django.utils import timezone
 from belts.models import OperationCenter
 from belts.scoping import center_id_subquery, center_scope
 
-from .choices import MembershipRole, NotificationChannel
-from .models import Merchant, MerchantMembership, MonthlyMetric, Notification, WebhookEndpoint
-from .scoping import member_merchant_id_subquery, visible_merchants
+from .choices import MembershipRole, NotificationChannel, NotificationKind
+from .models import (
+    Merchant,
+    MerchantMembership,
+    MonthlyMetric,
+    Notification,
+    NotificationPreference,
+    WebhookEndpoint,
+)
+from .scoping import member_merchant_id_subquery, scoped, visible_merchants
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -41,6 +48,17 @@ def membership_choose(
         if str(membership.merchant_id) == str(merchant_id):
             return membership
     raise MerchantMembership.DoesNotExist
+
+
+def merchant_list(*, user: AnyUser) -> QuerySet[Merchant]:
+    """The merchants ``user`` may see (the one merchant scope), each with its belt and category
+    loaded, by id: a page of them is one query."""
+    return visible_merchants(user).select_related("belt", "category").order_by("id")
+
+
+def monthly_metric_scoped_list(*, user: AnyUser) -> QuerySet[MonthlyMetric]:
+    """The monthly figures of the merchants ``user`` may see, by id."""
+    return scoped(MonthlyMetric.objects.all(), user, "merchant").order_by("id")
 
 
 def merchant_is_visible(*, user: AnyUser, merchant_id: int) -> bool:
@@ -150,3 +168,19 @@ def webhook_delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[Notification
     return Notification.objects.filter(
         webhook_endpoint=endpoint, channel=NotificationChannel.WEBHOOK
     ).order_by("-id")
+
+
+def notification_preference_list(*, user: AnyUser) -> list[dict]:
+    """``{"kind", "label", "email_enabled"}`` for every kind of notification, in the kinds'
+    order: the user's choice, or e-mail on where they made none. One query."""
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id=user.pk).values_list("kind", "email_enabled")
+    )
+    return [
+        {
+            "kind": kind.value,
+            "label": str(kind.label),
+            "email_enabled": chosen.get(kind.value, True),
+        }
+        for kind in NotificationKind
+    ]

@@ -198,6 +198,15 @@ NOTIFICATION_SWEEP_AFTER = env.int("NOTIFICATION_SWEEP_AFTER", default=3 * 60)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=10)
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+
+
+# The API's bulk write of monthly metrics (POST /api/v1/metrics/bulk/): a longer body is refused
+# with 413 before it is read. 5,000 rows of every figure take about 1 MiB.
+METRICS_BULK_MAX_BYTES = env.int("METRICS_BULK_MAX_BYTES", default=4 * 1024 * 1024)
+# Django refuses to read a body above this: at least the bulk's limit (Django's default 2.5 MiB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440), METRICS_BULK_MAX_BYTES
+)
 CELERY_IMPORTS = ["config.tasks"]
 # Periodic tasks, in CELERY_TIMEZONE (Asia/Shanghai). Exactly one beat process may run them.
 CELERY_BEAT_SCHEDULE = {
@@ -262,8 +271,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One named enum per choice set, whatever the field is called ("status" means several).
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "merchants.choices.WebhookEvent",
+        "BeltTierEnum": "belts.choices.BeltTier",
+        "MerchantStatusEnum": "merchants.choices.MerchantStatus",
+        "MerchantTypeEnum": "merchants.choices.MerchantType",
+        "BrandStageEnum": "merchants.choices.BrandStage",
         "NotificationKindEnum": "merchants.choices.NotificationKind",
     },
 }

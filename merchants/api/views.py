@@ -1,37 +1,383 @@
-"""API of the merchants app: webhook endpoints and their deliveries. Thin callers of the
-selectors (who may see and manage what) and of the services in ``merchants.webhooks``.
+"""API of the merchants app: thin callers of its selectors and services.
 
-Reading: a merchant's endpoints are its members' (owner and operators), an operation center's
-are its staff's, superusers read all; anything else, like a missing id, is a 404. Writing a
-merchant's endpoint needs its owner (an operator gets 403 on one they can read).
+Everything is scoped by ``merchants.scoping``: staff see the merchants of the belts their
+operation centers serve, a merchant's users (and its keys) that merchant, superusers all. A
+merchant, metric or notification outside the caller's scope is a 404, like one that does not
+exist. The big lists (merchants, metrics, the inbox, deliveries) are cursor-paged: a page is one
+query at any depth and nothing is counted.
+
+Webhook endpoints: a merchant's are its members' to read (its owner's to manage), an operation
+center's are its staff's, superusers see all; anything else, like a missing id, is a 404. Writing
+a merchant's endpoint needs its owner (an operator gets 403 on one they can read).
 """
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from merchants import selectors, webhooks
-from merchants.models import Notification, WebhookEndpoint
+from merchants.exceptions import MetricError
+from merchants.facts import merchant_facts_get
+from merchants.filtersets import MerchantFilterSet, MonthlyMetricFilterSet, NotificationFilterSet
+from merchants.models import Merchant, MonthlyMetric, Notification, WebhookEndpoint
+from merchants.notifications import notification_mark_read, notifications_mark_all_read
+from merchants.services import monthly_metrics_upsert, notification_preferences_update
 
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import error_response, idempotent
+from .pagination import IdCursorPagination, NewestFirstCursorPagination
 from .serializers import (
     DomainErrorSerializer,
+    MerchantFactsQuerySerializer,
+    MerchantFactsSerializer,
+    MerchantSerializer,
+    MetricsBulkRequestSerializer,
+    MetricsBulkResultSerializer,
+    MonthlyMetricSerializer,
+    NotificationPreferenceSerializer,
+    NotificationPreferenceUpdateListSerializer,
+    NotificationPreferenceUpdateSerializer,
+    NotificationSerializer,
+    NotificationsMarkedSerializer,
     WebhookDeliverySerializer,
     WebhookEndpointCreateSerializer,
     WebhookEndpointSerializer,
     WebhookEndpointUpdateSerializer,
     WebhookEndpointWithSecretSerializer,
 )
+
+# The answers every operation may give besides its own, in the API's one error shape.
+UNAUTHENTICATED = OpenApiResponse(DomainErrorSerializer, description="Not signed in.")
+FORBIDDEN = OpenApiResponse(
+    DomainErrorSerializer, description="Signed in, but not allowed to use this endpoint."
+)
+NOT_FOUND = OpenApiResponse(
+    DomainErrorSerializer,
+    description="No such object among those the caller may see (one outside the caller's "
+    "scope is answered exactly like one that does not exist).",
+)
+BAD_QUERY = OpenApiResponse(
+    DomainErrorSerializer, description="A filter, cursor or parameter is not valid."
+)
+THROTTLED = OpenApiResponse(DomainErrorSerializer, description="Too many requests: slow down.")
+COMMON = {401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}
+LIST_ERRORS = {400: BAD_QUERY, **COMMON}
+DETAIL_ERRORS = {404: NOT_FOUND, **COMMON}
+
+
+# Merchants -------------------------------------------------------------------------------------
+@extend_schema_view(
+    list=extend_schema(
+        summary="Merchants the caller may see",
+        description="Staff see the merchants of the belts their operation centers serve, a "
+        "merchant's users and keys that merchant, superusers all. Cursor-paged by id (follow "
+        "`next`); `page_size` up to 500; no total count.",
+        responses={200: MerchantSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One merchant", responses={200: MerchantSerializer, **DETAIL_ERRORS}
+    ),
+)
+class MerchantViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MerchantSerializer
+    filterset_class = MerchantFilterSet
+    pagination_class = IdCursorPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["id"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return Merchant.objects.none()
+        return selectors.merchant_list(user=self.request.user)
+
+    @extend_schema(
+        summary="The facts the eligibility rules see for one merchant",
+        description="Computed from the merchant's monthly figures as of `as_of` (default "
+        "today): trailing-twelve-month GMV and the twelve months before, year-on-year growth, "
+        "live-stream share, live sessions of the last 90 days, refund rate, store age, the "
+        "belt's tier.",
+        parameters=[MerchantFactsQuerySerializer],
+        responses={200: MerchantFactsSerializer, 400: BAD_QUERY, **DETAIL_ERRORS},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def facts(self, request: Request, pk=None) -> Response:
+        query = MerchantFactsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        merchant_id = _int_or_404(pk)
+        if not selectors.merchant_is_visible(user=request.user, merchant_id=merchant_id):
+            raise NotFound
+        as_of = query.validated_data.get("as_of") or timezone.localdate()
+        facts = merchant_facts_get(merchant_id=merchant_id, as_of=as_of)
+        if facts is None:  # deleted meanwhile
+            raise NotFound
+        return Response(MerchantFactsSerializer(facts).data)
+
+
+def _int_or_404(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound from None
+    if not 0 < number < 2**63:
+        raise NotFound
+    return number
+
+
+# Monthly metrics -------------------------------------------------------------------------------
+BULK_REFUSED = OpenApiResponse(
+    DomainErrorSerializer,
+    description="Nothing was written. `invalid_rows`: `details` lists each problem of each bad "
+    "row (`index` from 0; at most 100 listed, the message counts the bad rows): a wrong type, "
+    "a negative or too precise or too large figure, a refund rate outside [0, 1], a month "
+    "that is not a first day or has not started yet, an unknown merchant (one outside the "
+    "caller's scope is worded the same), the same merchant and month twice, an unknown "
+    "field, live-stream GMV above the month's GMV (the stored one when the row sends none). "
+    "`empty`, `too_many_rows` (over 5,000), `invalid` (no `rows` list, or a bad "
+    "Idempotency-Key): the request as a whole. A body that is not JSON gives a parse error.",
+)
+TOO_LARGE = OpenApiResponse(
+    DomainErrorSerializer,
+    description="`too_large`: the body is longer than `METRICS_BULK_MAX_BYTES` (4 MiB by "
+    "default); refused before it is read.",
+)
+KEY_IN_USE = OpenApiResponse(
+    DomainErrorSerializer,
+    description="`idempotency_key_in_use`: a request with the same key is still running.",
+)
+KEY_REUSED = OpenApiResponse(
+    DomainErrorSerializer,
+    description="`idempotency_key_reused`: the key was used with another body in the last "
+    "24 hours.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Monthly figures of the merchants the caller may see",
+        description="Cursor-paged by id (follow `next`); `page_size` up to 500; no total "
+        "count. `month_after` and `month_before` are inclusive first days of months.",
+        responses={200: MonthlyMetricSerializer(many=True), **LIST_ERRORS},
+    ),
+)
+class MonthlyMetricViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = MonthlyMetricSerializer
+    filterset_class = MonthlyMetricFilterSet
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return MonthlyMetric.objects.none()
+        return selectors.monthly_metric_scoped_list(user=self.request.user)
+
+    @extend_schema(
+        summary="Write many months of figures at once",
+        description="Up to 5,000 rows `{merchant, month, <figures>}` in one transaction, all or "
+        "nothing. A figure a row leaves out keeps the value stored for that month (a new month "
+        "gets 0); a figure sent is written, 0 included. Rows equal to what is stored are "
+        "counted `unchanged` and not written. After the commit the eligibility of the "
+        "merchants whose figures changed is recomputed in the background.\n\n"
+        "Who may write: a merchant's owner and operators (and its keys) for that merchant; "
+        "the staff of the operation centers serving the merchant's belt, reviewers included "
+        "(the centers' data operators are reviewers); superusers.\n\n"
+        "Send an `Idempotency-Key` (1 to 255 printable ASCII characters) to make retries safe: "
+        "for 24 hours the same key and body from the same caller get the first answer again, "
+        "with `Idempotent-Replayed: true`, and write nothing.",
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="A key of the caller's choosing, one per distinct batch.",
+            )
+        ],
+        request=MetricsBulkRequestSerializer,
+        responses={
+            200: MetricsBulkResultSerializer,
+            400: BULK_REFUSED,
+            409: KEY_IN_USE,
+            413: TOO_LARGE,
+            422: KEY_REUSED,
+            **COMMON,
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="bulk", filter_backends=[])
+    def bulk(self, request: Request) -> Response:
+        # Before the body is read: a client that sends too much is told without us parsing it.
+        limit = settings.METRICS_BULK_MAX_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            return error_response(
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                "too_large",
+                _("The body may be at most %(limit)d bytes; split the rows into batches.")
+                % {"limit": limit},
+            )
+        return idempotent(request, scope="metrics-bulk", run=lambda: self._bulk_upsert(request))
+
+    def _bulk_upsert(self, request: Request) -> Response:
+        data = request.data
+        try:
+            if not isinstance(data, dict) or set(data) != {"rows"}:
+                raise MetricError(
+                    _("Send an object with one key, “rows”: the list of rows."),
+                    code="invalid",
+                    field="rows",
+                )
+            counts = monthly_metrics_upsert(
+                rows=data["rows"], user=request.user, merchant_key="merchant"
+            )
+        except MetricError as error:
+            # Answered here, with every bad row under "details", whatever the API's handler
+            # shows of other errors.
+            return error_response(
+                status.HTTP_400_BAD_REQUEST,
+                error.code,
+                error.message,
+                field=error.field,
+                details=error.details,
+            )
+        return Response(MetricsBulkResultSerializer(counts).data)
+
+
+# Notifications ---------------------------------------------------------------------------------
+@extend_schema_view(
+    list=extend_schema(
+        summary="The caller's inbox, newest first",
+        description="The caller's own in-app notifications and those addressed to a merchant "
+        "they are a member of. Subject and body in the request's language "
+        "(`Accept-Language`). Cursor-paged (follow `next`); `page_size` up to 500.",
+        responses={200: NotificationSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One notification of the inbox",
+        responses={200: NotificationSerializer, **DETAIL_ERRORS},
+    ),
+)
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilterSet
+    pagination_class = NewestFirstCursorPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return Notification.objects.none()
+        return selectors.inbox_notification_list(user=self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "language": get_language()}
+
+    @extend_schema(
+        summary="Mark one notification read",
+        request=None,
+        responses={200: NotificationSerializer, **DETAIL_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def read(self, request: Request, pk=None) -> Response:
+        notification = self.get_object()
+        notification_mark_read(notification=notification)
+        notification.refresh_from_db(fields=["read_at"])
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(
+        summary="Mark every unread notification of the inbox read",
+        request=None,
+        responses={200: NotificationsMarkedSerializer, **COMMON},
+    )
+    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=[])
+    def read_all(self, request: Request) -> Response:
+        marked = notifications_mark_all_read(
+            notifications=selectors.inbox_notification_list(user=request.user)
+        )
+        return Response(NotificationsMarkedSerializer({"marked": marked}).data)
+
+
+PREFERENCE_UPDATE = PolymorphicProxySerializer(
+    component_name="NotificationPreferenceUpdateRequest",
+    serializers=[
+        NotificationPreferenceUpdateSerializer,
+        NotificationPreferenceUpdateListSerializer(),
+    ],
+    resource_type_field_name=None,
+    many=False,
+)
+PREFERENCE_UPDATE_DOC = {
+    "summary": "Turn e-mail on or off for some kinds of notification",
+    "description": "One `{kind, email_enabled}` or a list of them, each kind at most once. Only "
+    "the kinds sent change; the answer lists every kind. PUT and PATCH do the same.",
+    "responses": {200: NotificationPreferenceSerializer(many=True), 400: BAD_QUERY, **COMMON},
+}
+
+
+class NotificationPreferenceView(APIView):
+    """The caller's e-mail preference for each kind of notification (in-app is always on)."""
+
+    @extend_schema(
+        summary="The caller's e-mail preference for each kind of notification",
+        description="Every kind, with `email_enabled` true unless the caller turned it off.",
+        responses={200: NotificationPreferenceSerializer(many=True), **COMMON},
+    )
+    def get(self, request: Request) -> Response:
+        return self._answer(request)
+
+    # PATCH takes the same body as PUT (both fields of each item required), not a "patched"
+    # variant with optional fields: the PUT's component, referenced.
+    @extend_schema(
+        request={
+            "application/json": {"$ref": "#/components/schemas/NotificationPreferenceUpdateRequest"}
+        },
+        **PREFERENCE_UPDATE_DOC,
+    )
+    def patch(self, request: Request) -> Response:
+        return self._update(request)
+
+    @extend_schema(request=PREFERENCE_UPDATE, **PREFERENCE_UPDATE_DOC)
+    def put(self, request: Request) -> Response:
+        # Like PATCH: the kinds not sent keep their setting (an update changes only what the
+        # caller sent), so a client that PUTs one kind does not reset the others.
+        return self._update(request)
+
+    def _update(self, request: Request) -> Response:
+        if isinstance(request.data, list):
+            serializer = NotificationPreferenceUpdateListSerializer(data=request.data)
+        else:
+            serializer = NotificationPreferenceUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data
+        items = items if isinstance(items, list) else [items]
+        notification_preferences_update(
+            user=request.user,
+            email_enabled={item["kind"]: item["email_enabled"] for item in items},
+        )
+        return self._answer(request)
+
+    def _answer(self, request: Request) -> Response:
+        preferences = selectors.notification_preference_list(user=request.user)
+        return Response(NotificationPreferenceSerializer(preferences, many=True).data)
+
 
 REFUSED_ENDPOINT = OpenApiResponse(
     DomainErrorSerializer,

@@ -7,8 +7,13 @@ with the number of objects, that a read-only endpoint refuses writes, and that w
 model permission they imply.
 
     class TestThingAPI(ReadOnlyAPITests): ...                        # read-only
+    class TestThingAPI(ReadOnlyCursorAPITests): ...                  # read-only, cursor pages
     class TestThingAPI(GetObjectTests, ListObjectsTests,
                        CreateObjectTests, UpdateObjectTests, DeleteObjectTests): ...
+
+The big tables' lists (merchants, metrics, the inbox) are cursor-paged and never counted: their
+tests (``CursorListObjectsTests``) follow ``next`` instead of reading a count, and pin the query
+count for small and large pages.
 """
 
 from collections.abc import Iterator
@@ -30,6 +35,8 @@ from tests.belts.factories import StaffUserFactory
 AUTH_QUERIES = 2
 # A paginated list: its count, then its page.
 LIST = 2
+# A cursor-paged list: its page only (one row more than the page, to know there is a next).
+CURSOR_LIST = 1
 
 REFUSED = {status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN}
 
@@ -151,6 +158,70 @@ class ListObjectsTests(APITests):
 
 
 class ReadOnlyAPITests(GetObjectTests, ListObjectsTests):
+    @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+    def test_writes_are_refused(self, reader_client: APIClient, method: str) -> None:
+        obj = self.factory()
+        url = self.list_url() if method == "post" else self.detail_url(obj.pk)
+        response = getattr(reader_client, method)(url, {}, format="json")
+        assert response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED
+        assert self.model.objects.filter(pk=obj.pk).exists()
+
+
+def list_ids(client: APIClient, url: str, params: dict | None = None) -> list[int]:
+    """The ids of every row of a cursor-paged list, following ``next`` page after page."""
+    ids: list[int] = []
+    response = client.get(url, params or {})
+    while True:
+        assert response.status_code == status.HTTP_200_OK, response.data
+        assert "count" not in response.data
+        ids += [row["id"] for row in response.data["results"]]
+        if not response.data["next"]:
+            return ids
+        response = client.get(response.data["next"])
+
+
+class CursorListObjectsTests(APITests):
+    """A cursor-paged list: every row once across the pages, one query per page whatever its
+    size, ``page_size`` bounded."""
+
+    list_query_count: int  # AUTH_QUERIES + CURSOR_LIST + one per prefetched relation
+
+    few = 3
+    many = 12
+
+    def create_objects(self, count: int) -> list:
+        return self.factory.create_batch(count)
+
+    def test_list(self, reader_client: APIClient) -> None:
+        objects = self.create_objects(self.few)
+        ids = list_ids(reader_client, self.list_url())
+        assert sorted(ids) == sorted(obj.pk for obj in objects)
+
+    def test_pages_hold_every_row_once(self, reader_client: APIClient) -> None:
+        objects = self.create_objects(self.many)
+        ids = list_ids(reader_client, self.list_url(), {"page_size": 5})
+        assert len(ids) == len(set(ids)) == self.many
+        assert set(ids) == {obj.pk for obj in objects}
+
+    def test_list_query_count_is_fixed(self, reader_client: APIClient) -> None:
+        self.create_objects(self.many)
+        for size in (2, self.many):
+            with assert_num_queries(self.list_query_count, f"a page of {size}"):
+                response = reader_client.get(self.list_url(), {"page_size": size})
+            assert len(response.data["results"]) == size
+        first = reader_client.get(self.list_url(), {"page_size": 2})
+        with assert_num_queries(self.list_query_count, "the next page"):
+            response = reader_client.get(first.data["next"])
+        assert len(response.data["results"]) == 2
+
+    def test_a_huge_page_size_is_cut_not_refused(self, reader_client: APIClient) -> None:
+        self.create_objects(self.few)
+        response = reader_client.get(self.list_url(), {"page_size": 10**9})
+        assert response.status_code == status.HTTP_200_OK
+        assert len(response.data["results"]) == self.few
+
+
+class ReadOnlyCursorAPITests(GetObjectTests, CursorListObjectsTests):
     @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
     def test_writes_are_refused(self, reader_client: APIClient, method: str) -> None:
         obj = self.factory()

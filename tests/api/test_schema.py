@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from merchants.choices import NotificationKind
 from tests.belts.factories import StaffUserFactory
 
 
@@ -55,6 +56,11 @@ def test_schema_generates_without_warnings(tmp_path: Path) -> None:
         "/api/v1/eligibility/",
         "/api/v1/merchants/{merchant_id}/eligibility/",
         "/api/v1/rule-sets/{id}/simulate/",
+        "/api/v1/merchants/",
+        "/api/v1/merchants/{id}/facts/",
+        "/api/v1/metrics/bulk/",
+        "/api/v1/notifications/read-all/",
+        "/api/v1/notification-preferences/",
     ):
         assert f"{path}:" in text
 
@@ -97,6 +103,16 @@ class TestSchemaAndDocsAccess:
             "/api/v1/rule-sets/{id}/": {"get", "put", "patch", "delete"},
             "/api/v1/rule-sets/{id}/publish/": {"post"},
             "/api/v1/rule-sets/{id}/simulate/": {"post"},
+            "/api/v1/merchants/": {"get"},
+            "/api/v1/merchants/{id}/": {"get"},
+            "/api/v1/merchants/{id}/facts/": {"get"},
+            "/api/v1/metrics/": {"get"},
+            "/api/v1/metrics/bulk/": {"post"},
+            "/api/v1/notifications/": {"get"},
+            "/api/v1/notifications/{id}/": {"get"},
+            "/api/v1/notifications/{id}/read/": {"post"},
+            "/api/v1/notifications/read-all/": {"post"},
+            "/api/v1/notification-preferences/": {"get", "put", "patch"},
         }.items():
             assert set(paths[path]) == methods, path
 
@@ -161,4 +177,31 @@ def test_api_root_lists_every_endpoint(user_api_client):
         "eligibility",
         "enrollments",
         "webhooks",
+        "merchants",
+        "metrics",
+        "notifications",
     }
+
+
+@pytest.mark.django_db
+def test_schema_types_the_merchants_enums_and_the_bulk_answers(staff_api_client):
+    schema = staff_api_client.get(reverse("api:schema"), {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    assert components["NotificationKindEnum"]["enum"] == [kind.value for kind in NotificationKind]
+    assert "ping" in components["NotificationKindEnum"]["enum"]
+    for name in ("MerchantTypeEnum", "BrandStageEnum", "MerchantStatusEnum", "BeltTierEnum"):
+        assert components[name]["enum"], name
+    merchant = components["Merchant"]["properties"]
+    assert merchant["status"]["allOf"] == [{"$ref": "#/components/schemas/MerchantStatusEnum"}]
+    bulk = schema["paths"]["/api/v1/metrics/bulk/"]["post"]
+    assert {"200", "400", "401", "403", "409", "413", "422", "429"} <= set(bulk["responses"])
+    refused = bulk["responses"]["400"]["content"]["application/json"]["schema"]["$ref"]
+    detail = components[
+        components[refused.rsplit("/", 1)[1]]["properties"]["error"]["$ref"].rsplit("/", 1)[1]
+    ]
+    assert {"code", "message", "field", "details"} <= set(detail["properties"])
+    assert {"name": "Idempotency-Key", "in": "header"}.items() <= bulk["parameters"][0].items()
+    for path in ("/api/v1/merchants/", "/api/v1/metrics/", "/api/v1/notifications/"):
+        names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert {"cursor", "page_size"} <= names, path
+        assert "page" not in names, path

@@ -32,6 +32,8 @@ from tests.merchants.factories import (
     ApiKeyFactory,
     MerchantFactory,
     MerchantMembershipFactory,
+    MonthlyMetricFactory,
+    NotificationFactory,
     WebhookEndpointFactory,
 )
 from tests.programs.factories import CohortFactory, EligibilityFactory, EnrollmentFactory
@@ -49,6 +51,10 @@ WEBHOOK_SEES = {
     "a": {"a_owner", "a_key", "superuser"},
     "b": {"b_reviewer", "b_center_key", "superuser"},
 }
+
+
+# The inbox: a message to a merchant as a whole is its members' (people and keys), nobody else's.
+INBOX_SEES = {"a": {"a_owner", "a_key"}, "b": {"b_owner"}}
 
 
 def _webhook(side: "Side"):
@@ -81,6 +87,8 @@ def _side(name: str) -> Side:
     side = Side(name=name, merchant=merchant, center=center, owner=owner)
     BeltYearStatFactory(belt=merchant.belt)
     side.rows["eligibility"] = EligibilityFactory(merchant=merchant)
+    side.rows["metric"] = MonthlyMetricFactory(merchant=merchant)
+    side.rows["notification"] = NotificationFactory(merchant=merchant, recipient=None)
     side.rows["merchant_webhook"] = WebhookEndpointFactory(merchant=merchant)
     side.rows["center_webhook"] = WebhookEndpointFactory(merchant=None, operation_center=center)
     side.rows["enrollment"] = EnrollmentFactory(
@@ -123,7 +131,7 @@ class Scoped:
     """A merchant-scoped resource: its list, its detail, and how to reach one side's row."""
 
     list_name: str
-    detail_name: str
+    detail_name: str | None  # None: a list without a detail route
     row: Callable[[Side], object]
     detail_kwargs: Callable[[object], dict] = lambda row: {"pk": row.pk}
     # Who sees each side's row, when not the merchant scope (SEES).
@@ -200,6 +208,21 @@ ROUTES = [
         for step in STEPS
     ],
     PerMerchant("merchant-eligibility"),
+    Scoped("merchant-list", "merchant-detail", lambda side: side.merchant),
+    Scoped("merchant-list", "merchant-facts", lambda side: side.merchant),
+    Scoped("metric-list", None, lambda side: side.rows["metric"]),
+    Scoped(
+        "notification-list",
+        "notification-detail",
+        lambda side: side.rows["notification"],
+        sees=INBOX_SEES,
+    ),
+    Step("notification-read", lambda side: side.rows["notification"], sees=INBOX_SEES),
+    Covered(
+        ("metric-bulk", "notification-read-all", "notification-preferences"),
+        "test_bulk_metrics_of_a_merchant_out_of_scope_read_as_unknown, "
+        "test_read_all_marks_only_ones_own, test_preferences_are_ones_own (below)",
+    ),
     Scoped("webhook-list", "webhook-detail", _webhook, sees=WEBHOOK_SEES),
     Scoped(
         "webhook-list",
@@ -268,14 +291,15 @@ class TestEveryCaller:
             assert listed.status_code == 200, listed.data
         for name in ("a", "b"):
             row = route.row(world.side(name))
-            url = reverse(f"api:{route.detail_name}", kwargs=route.detail_kwargs(row))
-            response = client.get(url)
             if caller == "anonymous":
-                assert response.status_code == 401
                 continue
             visible = caller in (route.sees or SEES)[name]
-            assert response.status_code == (200 if visible else 404), (name, response.data)
             assert (row.pk in _ids(listed)) == visible, name
+            if route.detail_name is None:
+                continue
+            url = reverse(f"api:{route.detail_name}", kwargs=route.detail_kwargs(row))
+            response = client.get(url)
+            assert response.status_code == (200 if visible else 404), (name, response.data)
 
     @pytest.mark.parametrize("route", _routes(Reference), ids=lambda r: r.names[0])
     def test_reference_data(self, world, caller, route):
@@ -322,3 +346,61 @@ class TestEveryCaller:
                 assert response.status_code == 401
             else:
                 assert response.status_code == (200 if caller in SEES[name] else 404), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+def test_bulk_metrics_of_a_merchant_out_of_scope_read_as_unknown(world, caller):
+    client = world.clients[caller]
+    month = MonthlyMetricFactory._meta.declarations["month"]
+    url = reverse("api:metric-bulk")
+    for name in ("a", "b"):
+        metric = world.side(name).rows["metric"]
+        body = {"rows": [{"merchant": metric.merchant_id, "month": str(month), "orders": 999}]}
+        response = client.post(url, body, format="json")
+        metric.refresh_from_db()
+        if caller == "anonymous":
+            assert response.status_code == 401
+        elif caller in SEES[name]:
+            assert response.status_code == 200, response.data
+            assert metric.orders == 999
+        else:
+            assert response.status_code == 400
+            assert metric.orders != 999
+            missing = client.post(
+                url,
+                {"rows": [{"merchant": 2_000_000_000, "month": str(month), "orders": 999}]},
+                format="json",
+            )
+            # Word for word the answer for a merchant that does not exist, but for the id.
+            mine = str(response.data).replace(f"merchant {metric.merchant_id} ", "merchant <id> ")
+            assert mine == str(missing.data).replace("merchant 2000000000 ", "merchant <id> ")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+def test_read_all_marks_only_ones_own(world, caller):
+    response = world.clients[caller].post(reverse("api:notification-read-all"))
+    assert response.status_code == (401 if caller == "anonymous" else 200)
+    for name in ("a", "b"):
+        notification = world.side(name).rows["notification"]
+        notification.refresh_from_db()
+        assert (notification.read_at is not None) == (caller in INBOX_SEES[name]), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+def test_preferences_are_ones_own(world, caller):
+    client = world.clients[caller]
+    url = reverse("api:notification-preferences")
+    if caller == "anonymous":
+        assert client.get(url).status_code == 401
+        return
+    response = client.patch(url, {"kind": "general", "email_enabled": False}, format="json")
+    assert response.status_code == 200, response.data
+    # Nobody else's preference moved: every other caller still gets e-mail for "general".
+    for other, other_client in world.clients.items():
+        if other in {caller, "anonymous"}:
+            continue
+        rows = {row["kind"]: row for row in other_client.get(url).data}
+        assert rows["general"]["email_enabled"] is True, other
