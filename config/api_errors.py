@@ -29,9 +29,11 @@ def is_api_request(request: HttpRequest) -> bool:
 
 
 def max_body_bytes(view_func: Callable | None) -> int:
-    """The largest body the view accepts: its class's ``max_body_bytes``, else the setting."""
+    """The largest body the view accepts: the setting its class names in ``max_body_setting``
+    (the bulk metrics take more), else ``API_MAX_BODY_BYTES``."""
     view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
-    return getattr(view_class, "max_body_bytes", None) or settings.API_MAX_BODY_BYTES
+    name = getattr(view_class, "max_body_setting", None) or "API_MAX_BODY_BYTES"
+    return getattr(settings, name)
 
 
 def _content_length(request: HttpRequest) -> int:

@@ -180,6 +180,8 @@ KEY_REUSED = OpenApiResponse(
     ),
 )
 class MonthlyMetricViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    # The API's body limit for these routes (config.api_errors): the bulk write's own.
+    max_body_setting = "METRICS_BULK_MAX_BYTES"
     serializer_class = MonthlyMetricSerializer
     filterset_class = MonthlyMetricFilterSet
     pagination_class = IdCursorPagination

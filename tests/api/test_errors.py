@@ -240,3 +240,17 @@ class TestEveryAnswerIsJSON:
         response = superuser_api_client.get(reverse("api:eligibility-list"), {"merchant": value})
         error = _assert_error_shape(response, 400, "invalid")
         assert error["field"] == "merchant"
+
+    def test_an_operation_may_take_a_larger_body(self, superuser_api_client, settings):
+        # The bulk metrics take METRICS_BULK_MAX_BYTES; every other route API_MAX_BODY_BYTES.
+        settings.API_MAX_BODY_BYTES = 100
+        settings.METRICS_BULK_MAX_BYTES = 10_000
+        body = '{"rows": []}' + " " * 500
+        response = superuser_api_client.post(
+            reverse("api:metric-bulk"), body, content_type="application/json"
+        )
+        assert response.status_code == 400  # read, and refused for holding no rows
+        response = superuser_api_client.post(
+            reverse("api:metric-bulk"), " " * 10_001, content_type="application/json"
+        )
+        _assert_error_shape(response, 413, "too_large")
