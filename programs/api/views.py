@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from merchants import selectors as merchant_selectors
+from merchants.api.pagination import IdCursorPagination
 from merchants.api.serializers import DomainErrorSerializer
 from programs import enrollments, selectors
 from programs.filtersets import ProgramFilterSet
@@ -77,13 +78,16 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Recorded eligibility of the merchants the caller may see",
         description="Staff see the merchants of the belts their operation centers serve, a "
         "merchant's users and keys that merchant's rows, superusers all. Each reason's "
-        "`message` is in the request's language.",
+        "`message` is in the request's language. Cursor-paged by id (`next`, `previous`, no "
+        "`count`): the table holds a row per merchant and program.",
     ),
     retrieve=extend_schema(summary="One recorded eligibility"),
 )
 class EligibilityViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = EligibilitySerializer
     filterset_class = EligibilityFilterSet
+    # A row per merchant and program: the biggest table. Keyset pages, never counted.
+    pagination_class = IdCursorPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user

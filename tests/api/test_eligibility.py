@@ -15,7 +15,14 @@ from tests.belts.factories import (
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import EligibilityFactory, ProgramFactory, PublishedRuleSetFactory
 
-from .base import AUTH_QUERIES, LIST, ReadOnlyAPITests, assert_num_queries, error_fields
+from .base import (
+    AUTH_QUERIES,
+    CURSOR_LIST,
+    LIST,
+    ReadOnlyCursorAPITests,
+    assert_num_queries,
+    error_fields,
+)
 
 REASON_KEYS = {"type", "passed", "actual", "required", "shortfall", "message"}
 
@@ -31,10 +38,10 @@ class EligibilityWithReasonsFactory(EligibilityFactory):
     actuals = factory.LazyFunction(lambda: ["800000.00"])
 
 
-class TestEligibilityAPI(ReadOnlyAPITests):
+class TestEligibilityAPI(ReadOnlyCursorAPITests):
     url_name = "api:eligibility"
     factory = EligibilityWithReasonsFactory
-    list_query_count = AUTH_QUERIES + LIST  # merchant, program and rule set are joined
+    list_query_count = AUTH_QUERIES + CURSOR_LIST  # merchant, program and rule set are joined
 
     @pytest.fixture
     def reader_client(self, superuser_api_client):
@@ -45,7 +52,7 @@ class TestEligibilityAPI(ReadOnlyAPITests):
         obj = self.factory()
         listed = user_api_client.get(self.list_url())
         assert listed.status_code == 200
-        assert listed.data["count"] == 0
+        assert listed.data["results"] == []
         assert user_api_client.get(self.detail_url(obj.pk)).status_code == 404
 
 
@@ -187,7 +194,7 @@ class TestOneMerchantsEligibility:
 
         api_client.force_login(outsider)
         assert api_client.get(url).status_code == 404
-        assert api_client.get(reverse("api:eligibility-list")).data["count"] == 0
+        assert api_client.get(reverse("api:eligibility-list")).data["results"] == []
         assert (
             api_client.get(reverse("api:eligibility-detail", args=[rows[0].pk])).status_code == 404
         )
