@@ -28,6 +28,7 @@ from tests.belts.factories import (
     OperationCenterMembershipFactory,
     SuperUserFactory,
 )
+from tests.console.base import admin_url, console_models, model_id
 from tests.merchants.factories import (
     ApiKeyFactory,
     MerchantFactory,
@@ -404,3 +405,18 @@ def test_preferences_are_ones_own(world, caller):
             continue
         rows = {row["kind"]: row for row in other_client.get(url).data}
         assert rows["general"]["email_enabled"] is True, other
+
+
+# The console, for the same callers -------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", console_models(), ids=model_id)
+def test_the_console_is_closed_to_anonymous_and_merchant_users(world, model, client):
+    """Another center's reviewer sees only their centers' rows there: tests/console/
+    test_scoping.py walks every console model as one. Merchants' users never get in."""
+    url = admin_url(model, "changelist")
+    for user in (None, world.a.owner, world.b.owner):
+        if user is not None:
+            client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 302, (model, user)
+        assert response["Location"].startswith(reverse("admin:login"))
