@@ -274,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     # One named enum per choice set, whatever the field is called ("status" means several).
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "merchants.choices.WebhookEvent",
+        "EnrollmentStateEnum": "programs.choices.EnrollmentState",
+        "EnrollmentStepEnum": "programs.api.serializers.ENROLLMENT_STEP_CHOICES",
         "BeltTierEnum": "belts.choices.BeltTier",
         "MerchantStatusEnum": "merchants.choices.MerchantStatus",
         "MerchantTypeEnum": "merchants.choices.MerchantType",

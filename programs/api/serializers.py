@@ -250,6 +250,10 @@ def step_path(step: str) -> str:
     return step.replace("_", "-")
 
 
+# The steps as the schema types them (``EnrollmentStepEnum``): their URL spelling.
+ENROLLMENT_STEP_CHOICES = [(step_path(step), step_path(step)) for step in ENROLLMENT_STEPS]
+
+
 class CohortBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cohort
@@ -311,7 +315,9 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=ENROLLMENT_STEP_CHOICES))
+    )
     def get_available_steps(self, enrollment: Enrollment) -> list[str]:
         roles: Callable[[Merchant], frozenset[Role]] = self.context["roles"]
         steps = workflow.available_steps(enrollment.state, roles(enrollment.merchant))

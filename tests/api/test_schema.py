@@ -205,3 +205,16 @@ def test_schema_types_the_merchants_enums_and_the_bulk_answers(staff_api_client)
         names = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
         assert {"cursor", "page_size"} <= names, path
         assert "page" not in names, path
+
+
+@pytest.mark.django_db
+def test_schema_types_the_enrollment_states_and_steps(staff_api_client):
+    from programs.api.serializers import ENROLLMENT_STEPS, step_path
+    from programs.choices import EnrollmentState
+
+    schema = staff_api_client.get(reverse("api:schema"), {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    assert components["EnrollmentStateEnum"]["enum"] == EnrollmentState.values
+    assert components["EnrollmentStepEnum"]["enum"] == [step_path(s) for s in ENROLLMENT_STEPS]
+    steps = components["Enrollment"]["properties"]["available_steps"]
+    assert steps["items"] == {"$ref": "#/components/schemas/EnrollmentStepEnum"}
