@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from .api_exceptions import error_body
@@ -84,3 +85,28 @@ def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
         error_body(code="not_found", message=_("There is no such address in this API.")),
         status=404,
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``: a request refused before any view (a ``Host`` not allowed, a body Django
+    would not read) is JSON in the error shape under ``/api/``, Django's page elsewhere."""
+    if is_api_request(request):
+        return JsonResponse(
+            error_body(code="bad_request", message=_("The request could not be accepted.")),
+            status=400,
+        )
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a fault outside the API's views (in a middleware) is JSON under
+    ``/api/`` too."""
+    if is_api_request(request):
+        return JsonResponse(
+            error_body(
+                code="server_error",
+                message=_("Something went wrong on our side. It has been logged; try again."),
+            ),
+            status=500,
+        )
+    return defaults.server_error(request)

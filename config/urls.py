@@ -5,7 +5,12 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config import views
+from config.api_errors import bad_request, server_error
 from config.health import health
+
+# Under /api/ even a request refused before any view is answered in the API's JSON error shape.
+handler400 = bad_request
+handler500 = server_error
 
 admin.site.site_header = _("Belt Ops console")
 admin.site.site_title = _("Belt Ops")

@@ -254,3 +254,12 @@ class TestEveryAnswerIsJSON:
             reverse("api:metric-bulk"), " " * 10_001, content_type="application/json"
         )
         _assert_error_shape(response, 413, "too_large")
+
+    def test_a_host_not_allowed_is_a_json_400(self, user_api_client):
+        response = user_api_client.get(reverse("api:belt-list"), HTTP_HOST="evil.example")
+        _assert_error_shape(response, 400, "bad_request")
+
+    def test_outside_the_api_a_bad_host_keeps_djangos_page(self, client):
+        response = client.get("/portal/", HTTP_HOST="evil.example")
+        assert response.status_code == 400
+        assert not response["Content-Type"].startswith("application/json")
