@@ -9,7 +9,9 @@ Measured in one run, on the same data (100,000 demo merchants by default):
   and constraints), in a transaction rolled back;
 - ``list_p50_ms`` / ``list_p95_ms`` for ``merchants/`` and ``eligibility/`` at page size 50, at
   the first page and at a deep one, as a center key whose center serves every belt;
-- ``bare_p50_ms``: a bare Django JSON view behind the same middleware, the ceiling.
+- ``bare_p50_ms``: a bare Django JSON view behind the same middleware, the ceiling; and
+  ``plain_merchants_p50_ms``, the same page of merchants from a plain Django view over
+  ``.values()`` (no authentication, scope or DRF), the best simple alternative.
 
 The bench leaves the data as it found it: the month it pushes is one the seed does not hold,
 and its rows are deleted at the end (the queued recompute messages are purged).
@@ -264,6 +266,9 @@ def api(args) -> dict:
         bare = _timed_gets(http, f"{base}/bench/bare/", headers, args.requests)
         bare_p50 = _p(bare, 50)
         say(f"bare JSON view     p50 {bare_p50:7.2f} ms")
+        plain = _timed_gets(http, f"{base}/bench/merchants/?after=10000", headers, args.requests)
+        plain_p50 = _p(plain, 50)
+        say(f"plain merchants    p50 {plain_p50:7.2f} ms  (same page from .values(), no DRF)")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -293,5 +298,7 @@ def api(args) -> dict:
         "list_p50_ms": round(list_p50, 2),
         "list_p95_ms": round(list_p95, 2),
         "bare_p50_ms": round(bare_p50, 2),
+        "plain_merchants_p50_ms": round(plain_p50, 2),
+        "merchants_vs_plain": round(lists["merchants_deep"][0] / plain_p50, 2),
         "list_vs_bare": round(list_p50 / bare_p50, 2),
     }

@@ -80,8 +80,19 @@ def evaluate_many(
     return [evaluate(rule_set, merchant) for merchant in facts for rule_set in rule_sets]
 
 
-def eligibility_reasons(eligibility: Eligibility) -> list[Reason]:
+def eligibility_reasons(
+    eligibility: Eligibility, criteria_cache: dict | None = None
+) -> list[Reason]:
     """The reasons of a stored outcome (use with ``select_related("rule_set")``). Read without
-    the current bounds: the rule set may have been published under older ones."""
-    criteria = criteria_from_json(eligibility.rule_set.criteria, bounded=False)
+    the current bounds: the rule set may have been published under older ones.
+
+    ``criteria_cache`` (a dict the caller keeps for one page) parses each rule set once: a page
+    of 50 rows holds a handful of rule sets."""
+    if criteria_cache is None:
+        criteria_cache = {}
+    criteria = criteria_cache.get(eligibility.rule_set_id)
+    if criteria is None:
+        criteria = criteria_cache[eligibility.rule_set_id] = criteria_from_json(
+            eligibility.rule_set.criteria, bounded=False
+        )
     return reasons_from_actuals(criteria, eligibility.actuals or [])

@@ -225,9 +225,11 @@ class EligibilitySerializer(serializers.ModelSerializer):
     def get_reasons(self, eligibility: Eligibility) -> list[dict[str, Any]]:
         # Stored as the values the criteria saw; judged and worded here, in the language the
         # request activated.
+        # One parse of each rule set per page (the context lives for one request).
+        cache = self.context.setdefault("criteria_by_rule_set", {})
         return [
             {**reason.as_json(), "message": explain(reason)}
-            for reason in eligibility_reasons(eligibility)
+            for reason in eligibility_reasons(eligibility, criteria_cache=cache)
         ]
 
 
