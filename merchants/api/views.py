@@ -386,7 +386,8 @@ REFUSED_ENDPOINT = OpenApiResponse(
     description="The endpoint cannot be written so: `unsafe_url` (not https, or a host that "
     "resolves to a private, local or reserved address), `unknown_event`, `no_events`, "
     "`too_many` (20 per owner), `owner_required`. A missing or mistyped field, or an owner "
-    "that does not exist or is not yours, gives DRF's usual `{field: [messages]}` instead.",
+    "that does not exist or is not yours, is code `invalid` naming that field, in the same "
+    "words for both.",
 )
 NOT_OWNER = OpenApiResponse(
     description="The endpoint is readable but not yours to change (a merchant's operator)."

@@ -55,8 +55,8 @@ from .serializers import (
 
 BAD_CRITERIA = OpenApiResponse(
     DomainErrorSerializer,
-    description="Invalid criteria, in the domain error shape with `field` `criteria`. A missing "
-    "or mistyped field gives DRF's usual `{field: [messages]}` instead.",
+    description="Invalid criteria: code `invalid` with `field` `criteria` and one entry per bad "
+    "criterion under `details`; a missing or mistyped field names that field.",
 )
 IMMUTABLE = OpenApiResponse(
     DomainErrorSerializer,
@@ -279,8 +279,8 @@ STEP_REFUSED = OpenApiResponse(
     DomainErrorSerializer,
     description="A guard of the step refused it, e.g. `window_closed`, `not_eligible`, "
     "`belt_restricted`, `override_reason_required`, `reason_required` (a rejection without a "
-    "reason). A missing or mistyped field, a `reason` over 2,000 characters or with a NUL "
-    "character, gives DRF's usual `{field: [messages]}` instead.",
+    "reason). A missing or mistyped field, or a `reason` over 2,000 characters, is code "
+    "`invalid` naming that field.",
 )
 
 # What each step does, for its documentation; the services say what they guarantee.
