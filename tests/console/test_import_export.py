@@ -7,7 +7,6 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -49,28 +48,6 @@ def _confirm(client, model, preview):
         admin_url(model, "process_import"),
         {name: form.initial.get(name, "") for name in form.fields},
     )
-
-
-@pytest.fixture
-def importer():
-    """A staff member of one center (belt A) allowed to add and change merchants and metrics."""
-    belt = IndustrialBeltFactory()
-    user = StaffUserFactory(username="importer")
-    user.groups.add(reviewers_group())
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            codename__in=[
-                "add_merchant",
-                "change_merchant",
-                "add_monthlymetric",
-                "change_monthlymetric",
-            ]
-        )
-    )
-    OperationCenterMembershipFactory(center=OperationCenterFactory(belts=[belt]), user=user)
-    client = Client()
-    client.force_login(user)
-    return belt, client
 
 
 # Monthly metrics ---------------------------------------------------------------------------------

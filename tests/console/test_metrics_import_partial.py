@@ -9,11 +9,7 @@ from merchants.models import MonthlyMetric
 from tests.api.helpers import months_back
 from tests.merchants.factories import MerchantFactory, MonthlyMetricFactory
 
-from .test_import_export import (
-    _confirm,
-    _upload,
-    importer,  # noqa: F401  (the fixture)
-)
+from .test_import_export import _confirm, _upload
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +25,7 @@ def _figures(metric):
     return (metric.gmv, metric.orders, metric.live_gmv, metric.followers, metric.refund_rate)
 
 
-def test_a_file_without_some_columns_keeps_those_figures(importer):  # noqa: F811
+def test_a_file_without_some_columns_keeps_those_figures(importer):
     belt, client = importer
     metric = _stored(belt)
     text = f"merchant_id,month,gmv\n{metric.merchant_id},{MONTH:%Y-%m},200000"
@@ -45,7 +41,7 @@ def test_a_file_without_some_columns_keeps_those_figures(importer):  # noqa: F81
     )
 
 
-def test_blank_cells_keep_the_figures_and_zeros_are_written(importer):  # noqa: F811
+def test_blank_cells_keep_the_figures_and_zeros_are_written(importer):
     belt, client = importer
     metric = _stored(belt)
     new = MerchantFactory(belt=belt)
@@ -74,7 +70,7 @@ def test_blank_cells_keep_the_figures_and_zeros_are_written(importer):  # noqa: 
     assert _figures(created) == (Decimal("100.00"), 0, Decimal("0.00"), 0, Decimal("0.0000"))
 
 
-def test_a_blank_row_of_figures_is_skipped_as_unchanged(importer):  # noqa: F811
+def test_a_blank_row_of_figures_is_skipped_as_unchanged(importer):
     belt, client = importer
     metric = _stored(belt)
     text = f"merchant_id,month,gmv,orders\n{metric.merchant_id},{MONTH:%Y-%m},,"
@@ -83,7 +79,7 @@ def test_a_blank_row_of_figures_is_skipped_as_unchanged(importer):  # noqa: F811
     assert row.import_type == "skip"
 
 
-def test_the_services_problems_are_errors_of_their_rows(importer):  # noqa: F811
+def test_the_services_problems_are_errors_of_their_rows(importer):
     """Live-stream GMV above the GMV the month will hold is known only with the stored row: the
     service says so, and the preview names the row of the file."""
     belt, client = importer
