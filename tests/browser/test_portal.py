@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
+from merchants.api_keys import api_key_authenticate
 from merchants.selectors import (
     complete_months_window,
     inbox_unread_count,
@@ -231,3 +232,23 @@ def test_a_csp_violation_would_be_caught(page, page_log, demo):
     assert len(page_log.csp_violations) == 1
     assert "style-src" in page_log.csp_violations[0]
     page_log.console_errors.clear()  # expected here; the fixture fails on any other
+
+
+def test_an_owner_makes_a_key_on_a_phone_and_it_opens_the_api(page, demo, screenshot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, *MERCHANT_LOGIN)
+    portal_nav(page).get_by_role("link", name="API keys").click()
+    page.fill("input[name=name]", "ERP sync")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the key").click()
+
+    raw_key = page.get_by_test_id("new-key").text_content().strip()
+    assert screenshot(page, "api-keys").stat().st_size > 0
+    # Nothing wider than the phone: the table scrolls inside its box, the key wraps.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    api_key = api_key_authenticate(raw_key)
+    assert api_key is not None
+    assert api_key.merchant == demo.merchant
+    page.goto(reverse("merchants:api-keys"))
+    assert api_key.prefix in page.content()
+    assert raw_key not in page.content()  # shown once
