@@ -225,12 +225,19 @@ class EligibilitySerializer(serializers.ModelSerializer):
     def get_reasons(self, eligibility: Eligibility) -> list[dict[str, Any]]:
         # Stored as the values the criteria saw; judged and worded here, in the language the
         # request activated.
-        # One parse of each rule set per page (the context lives for one request).
-        cache = self.context.setdefault("criteria_by_rule_set", {})
-        return [
-            {**reason.as_json(), "message": explain(reason)}
-            for reason in eligibility_reasons(eligibility, criteria_cache=cache)
-        ]
+        # Per page (the context lives for one request, in one language): each rule set parsed
+        # once, and each wording made once per criterion and value: many merchants share a
+        # type, a category or a tier, and the wording depends on nothing else.
+        criteria = self.context.setdefault("criteria_by_rule_set", {})
+        worded = self.context.setdefault("reason_messages", {})
+        reasons = []
+        for index, reason in enumerate(eligibility_reasons(eligibility, criteria_cache=criteria)):
+            data = reason.as_json()
+            key = (eligibility.rule_set_id, index, repr(data["actual"]))
+            if key not in worded:
+                worded[key] = explain(reason)
+            reasons.append({**data, "message": worded[key]})
+        return reasons
 
 
 # Enrollments -----------------------------------------------------------------------------------

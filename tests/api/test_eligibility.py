@@ -7,6 +7,9 @@ import pytest
 from django.urls import reverse
 
 from merchants.choices import MembershipRole
+from programs.criteria import explain
+from programs.eligibility import eligibility_reasons
+from programs.models import Eligibility
 from tests.belts.factories import (
     OperationCenterFactory,
     OperationCenterMembershipFactory,
@@ -249,3 +252,22 @@ class TestOneMerchantsEligibility:
         response = api_client.get(reverse("api:eligibility-list"))
         assert response.status_code == 200
         assert {row["id"] for row in response.data["results"]} == {row.pk for row in rows}
+
+
+@pytest.mark.django_db
+def test_a_page_words_each_row_by_its_own_figures(superuser_api_client):
+    # One rule set, three rows: two share a figure, one does not; the wording made once per
+    # figure on a page must still be each row's own.
+    first = EligibilityWithReasonsFactory(actuals=["800000.00"])
+    EligibilityWithReasonsFactory(rule_set=first.rule_set, actuals=["800000.00"])
+    EligibilityWithReasonsFactory(rule_set=first.rule_set, actuals=["1500000.00"])
+
+    rows = superuser_api_client.get(reverse("api:eligibility-list")).data["results"]
+
+    messages = {row["reasons"][0]["actual"]: row["reasons"][0]["message"] for row in rows}
+    assert len(rows) == 3
+    assert len(messages) == 2
+    for row in rows:
+        eligibility = Eligibility.objects.get(pk=row["id"])
+        (reason,) = eligibility_reasons(eligibility)
+        assert row["reasons"][0]["message"] == explain(reason)
