@@ -38,7 +38,8 @@ LIST = 2
 # A cursor-paged list: its page only (one row more than the page, to know there is a next).
 CURSOR_LIST = 1
 
-REFUSED = {status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN}
+# Without credentials every route is a 401 (with WWW-Authenticate: Api-Key), never a 403.
+REFUSED = {status.HTTP_401_UNAUTHORIZED}
 
 
 @contextmanager
