@@ -24,6 +24,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
+from merchants.api.errors import error_body
 from merchants.exceptions import ApiKeyForbidden, MerchantError
 from programs.exceptions import (
     CriterionError,
@@ -63,8 +64,6 @@ DRF_CODES = {
     exceptions.Throttled: "throttled",
     exceptions.ParseError: "parse_error",
 }
-# Problems listed in ``details`` at most; a request may carry thousands of bad rows.
-MAX_DETAILS = 100
 
 
 def _lookup(table: dict[type[Exception], Any], error: Exception, default: Any) -> Any:
@@ -72,19 +71,6 @@ def _lookup(table: dict[type[Exception], Any], error: Exception, default: Any) -
         if cls in table:
             return table[cls]
     return default
-
-
-def error_body(
-    *, code: str, message: str, field: str | None = None, details: list[dict] | None = None
-) -> dict:
-    return {
-        "error": {
-            "code": code,
-            "message": str(message),
-            "field": field,
-            "details": (details or [])[:MAX_DETAILS],
-        }
-    }
 
 
 def domain_error_response(error: DomainError) -> Response:

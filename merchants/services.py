@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, connection, transaction
@@ -240,7 +240,8 @@ def _parse_row(
                 _("“%(field)s” is not a figure of a month.") % {"field": str(key)[:100]},
             )
             bad = True
-    parsed: dict[str, object] = {}
+    # The parsers give each field its type (an id, a first-of-month date, a figure).
+    parsed: dict[str, Any] = {}
     for name, parse in (
         (merchant_key, lambda value, _name: _merchant_id(value)),
         ("month", lambda value, _name: _month(value, today)),
@@ -264,9 +265,9 @@ def _parse_row(
         return None
     return _MetricRow(
         index=index,
-        merchant_id=parsed.pop(merchant_key),  # type: ignore[arg-type]
-        month=parsed.pop("month"),  # type: ignore[arg-type]
-        values=parsed,  # type: ignore[arg-type]
+        merchant_id=parsed.pop(merchant_key),
+        month=parsed.pop("month"),
+        values=parsed,
     )
 
 

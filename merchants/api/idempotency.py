@@ -20,6 +20,8 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .errors import error_body
+
 HEADER = "Idempotency-Key"
 TTL_SECONDS = 24 * 60 * 60
 # Longer than any one request may take; the lock is released when the request ends.
@@ -37,15 +39,7 @@ def error_response(
 ) -> Response:
     """The API's error shape, for the answers this layer gives itself."""
     return Response(
-        {
-            "error": {
-                "code": code,
-                "message": str(message),
-                "field": field,
-                "details": details or [],
-            }
-        },
-        status=status_code,
+        error_body(code=code, message=message, field=field, details=details), status=status_code
     )
 
 
