@@ -9,7 +9,9 @@ Measured in one run, on the same data (100,000 demo merchants by default):
   and constraints), in a transaction rolled back;
 - ``list_p50_ms`` / ``list_p95_ms`` for ``merchants/`` and ``eligibility/`` at page size 50, at
   the first page and at a deep one, as a center key whose center serves every belt;
-- ``bare_p50_ms``: a bare Django JSON view behind the same middleware, the ceiling; and
+- ``bare_p50_ms``: a bare Django JSON view behind the same middleware, the ceiling;
+- ``floor_merchants_p50_ms``: the least work a page of merchants takes: its SQL on a raw cursor,
+  answered as JSON (the bare view plus one database round trip); and
   ``plain_merchants_p50_ms``, the same page of merchants from a plain Django view over
   ``.values()`` (no authentication, scope or DRF), the best simple alternative.
 
@@ -95,6 +97,17 @@ def _timed_gets(http, url: str, headers: dict, count: int) -> list[float]:
         timings.append((time.perf_counter() - started) * 1000)
         if response.status != 200:
             raise SystemExit(f"GET {url}: {response.status} {response.data[:300]!r}")
+    return timings
+
+
+def _interleaved_gets(http, urls: dict, headers: dict, count: int) -> dict[str, list[float]]:
+    """``count`` timed GETs of each of ``urls``, one of each per round (after a warm-up)."""
+    for url in urls.values():
+        _timed_gets(http, url, headers, 5)
+    timings: dict[str, list[float]] = {key: [] for key in urls}
+    for _ in range(count):
+        for key, url in urls.items():
+            timings[key] += _timed_gets(http, url, headers, 1)
     return timings
 
 
@@ -253,21 +266,30 @@ def api(args) -> dict:
         copy_rows_per_s = len(rows) / copy_s
         say(f"COPY floor:       {copy_rows_per_s:10,.0f} rows/s ({copy_s:.2f} s)")
 
-        lists = {}
+        # Every page and reference view is timed in the same rounds (one GET of each, in turn):
+        # a machine whose speed drifts during the run shifts them all alike, not one.
+        urls = {}
         for name in ("merchants", "eligibility"):
             first = f"{base}/api/v1/{name}/?page_size=50"
-            deep = _deep_url(http, first, headers, args.deep_pages)
-            for label, page_url in (("first", first), ("deep", deep)):
-                _timed_gets(http, page_url, headers, 5)  # warm the workers
-                timings = _timed_gets(http, page_url, headers, args.requests)
-                p50, p95 = _p(timings, 50), _p(timings, 95)
-                lists[f"{name}_{label}"] = (p50, p95)
-                say(f"{name:12} {label:5} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
-        bare = _timed_gets(http, f"{base}/bench/bare/", headers, args.requests)
-        bare_p50 = _p(bare, 50)
+            urls[f"{name}_first"] = first
+            urls[f"{name}_deep"] = _deep_url(http, first, headers, args.deep_pages)
+        urls["bare"] = f"{base}/bench/bare/"
+        urls["floor"] = f"{base}/bench/floor/?after=10000"
+        urls["plain"] = f"{base}/bench/merchants/?after=10000"
+        timings = _interleaved_gets(http, urls, headers, args.requests)
+        lists = {
+            key: (_p(timings[key], 50), _p(timings[key], 95))
+            for key in urls
+            if key.startswith(("merchants", "eligibility"))
+        }
+        for key, (p50, p95) in lists.items():
+            name, label = key.split("_")
+            say(f"{name:12} {label:5} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
+        bare_p50, floor_p50, plain_p50 = (
+            _p(timings[key], 50) for key in ("bare", "floor", "plain")
+        )
         say(f"bare JSON view     p50 {bare_p50:7.2f} ms")
-        plain = _timed_gets(http, f"{base}/bench/merchants/?after=10000", headers, args.requests)
-        plain_p50 = _p(plain, 50)
+        say(f"floor (raw SQL)    p50 {floor_p50:7.2f} ms  (same page's SQL on a cursor, no ORM)")
         say(f"plain merchants    p50 {plain_p50:7.2f} ms  (same page from .values(), no DRF)")
     finally:
         server.send_signal(signal.SIGTERM)
@@ -298,7 +320,10 @@ def api(args) -> dict:
         "list_p50_ms": round(list_p50, 2),
         "list_p95_ms": round(list_p95, 2),
         "bare_p50_ms": round(bare_p50, 2),
+        "floor_merchants_p50_ms": round(floor_p50, 2),
         "plain_merchants_p50_ms": round(plain_p50, 2),
         "merchants_vs_plain": round(lists["merchants_deep"][0] / plain_p50, 2),
         "list_vs_bare": round(list_p50 / bare_p50, 2),
+        "floor_vs_bare": round(floor_p50 / bare_p50, 2),
+        "plain_vs_bare": round(plain_p50 / bare_p50, 2),
     }

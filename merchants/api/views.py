@@ -44,6 +44,7 @@ from merchants.services import monthly_metrics_upsert, notification_preferences_
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import error_response, idempotent
 from .pagination import IdCursorPagination, NewestFirstCursorPagination
+from .rows import MERCHANT_VALUES, ValuesListMixin, merchant_rows
 from .serializers import (
     DomainErrorSerializer,
     MerchantFactsQuerySerializer,
@@ -96,8 +97,10 @@ DETAIL_ERRORS = {404: NOT_FOUND, **COMMON}
         summary="One merchant", responses={200: MerchantSerializer, **DETAIL_ERRORS}
     ),
 )
-class MerchantViewSet(viewsets.ReadOnlyModelViewSet):
+class MerchantViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MerchantSerializer
+    # The list from .values(), pinned equal to MerchantSerializer (merchants/api/rows.py).
+    list_values = MERCHANT_VALUES
     filterset_class = MerchantFilterSet
     pagination_class = IdCursorPagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -108,6 +111,9 @@ class MerchantViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
             return Merchant.objects.none()
         return selectors.merchant_list(user=self.request.user)
+
+    def list_rows(self, rows):
+        return merchant_rows(rows)
 
     @extend_schema(
         summary="The facts the eligibility rules see for one merchant",

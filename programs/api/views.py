@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from merchants import selectors as merchant_selectors
 from merchants.api.pagination import IdCursorPagination
+from merchants.api.rows import ValuesListMixin
 from merchants.api.serializers import DomainErrorSerializer
 from programs import enrollments, selectors
 from programs.filtersets import ProgramFilterSet
@@ -38,6 +39,7 @@ from programs.services import (
 )
 
 from .filtersets import EligibilityFilterSet, EnrollmentFilterSet, RuleSetFilterSet
+from .rows import ELIGIBILITY_VALUES, eligibility_rows
 from .serializers import (
     EligibilitySerializer,
     EnrollmentCreateSerializer,
@@ -83,8 +85,10 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(summary="One recorded eligibility"),
 )
-class EligibilityViewSet(viewsets.ReadOnlyModelViewSet):
+class EligibilityViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = EligibilitySerializer
+    # The list from .values(), pinned equal to EligibilitySerializer (programs/api/rows.py).
+    list_values = ELIGIBILITY_VALUES
     filterset_class = EligibilityFilterSet
     # A row per merchant and program: the biggest table. Keyset pages, never counted.
     pagination_class = IdCursorPagination
@@ -93,6 +97,9 @@ class EligibilityViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
             return Eligibility.objects.none()
         return selectors.eligibility_list(user=self.request.user)
+
+    def list_rows(self, rows):
+        return eligibility_rows(rows)
 
 
 @extend_schema(

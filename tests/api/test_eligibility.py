@@ -44,7 +44,8 @@ class EligibilityWithReasonsFactory(EligibilityFactory):
 class TestEligibilityAPI(ReadOnlyCursorAPITests):
     url_name = "api:eligibility"
     factory = EligibilityWithReasonsFactory
-    list_query_count = AUTH_QUERIES + CURSOR_LIST  # merchant, program and rule set are joined
+    # Merchant, program and rule set are joined; the page's rule sets' criteria are read once.
+    list_query_count = AUTH_QUERIES + CURSOR_LIST + 1
 
     @pytest.fixture
     def reader_client(self, superuser_api_client):
