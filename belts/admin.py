@@ -8,6 +8,9 @@ from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from core.money import format_cny_exact as format_cny
+from core.money import format_ratio
+
 from .admin_scoping import CenterScopedAdminMixin
 from .choices import BeltTier
 from .models import (
@@ -20,8 +23,6 @@ from .models import (
     OperationCenterMembership,
     TierPolicy,
 )
-from .money import format_cny_exact as format_cny
-from .money import format_ratio
 
 
 @admin.register(City)

@@ -6,17 +6,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.language import localized_name
 
 from .choices import BeltTier, CenterRole
 
 TEN_BILLION_CNY = Decimal("10000000000")
-
-
-def localized_name(name: str, name_zh: str) -> str:
-    """The Chinese name when the active language is Chinese and there is one, else the name."""
-    return name_zh if name_zh and (get_language() or "").startswith("zh") else name
 
 
 ONE_BILLION_CNY = Decimal("1000000000")

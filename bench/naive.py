@@ -10,7 +10,8 @@ import datetime
 from decimal import Decimal
 
 from belts.models import BeltYearStat
-from merchants.facts import MerchantFacts, add_months, month_start, months_between, ratio
+from core.months import add_months, month_start, months_between
+from merchants.facts import MerchantFacts, ratio
 from merchants.models import Merchant
 
 CENTS = Decimal("0.01")

@@ -29,34 +29,31 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from belts.choices import BeltTier
 from belts.models import BeltYearStat
-from belts.money import format_cny, format_ratio
 from belts.scoping import belt_scope
-from programs.choices import SEAT_HOLDING_STATES, EnrollmentState
+from core.language import localized_name
+from core.money import format_cny, format_ratio
+from programs.choices import (
+    EVER_APPROVED_STATES,
+    NEVER_APPLIED_STATES,
+    REVIEW_QUEUE_STATES,
+    STARTED_STATES,
+    EnrollmentState,
+)
 from programs.models import Cohort, Eligibility, Enrollment, Program
+from programs.selectors import seats_used_annotation
 
 # The funnel's stages past "eligible", as enrollment states. Kept simple on purpose: an
 # enrollment counts by the state it is in now, so one approved and later revoked or withdrawn
 # counts as applied only (the events would tell more, at the price of scanning them).
-APPLIED_EXCLUDED_STATES = (EnrollmentState.DRAFT, EnrollmentState.EXPIRED)
-APPROVED_STATES = (EnrollmentState.APPROVED, EnrollmentState.ACTIVE, EnrollmentState.GRADUATED)
-ACTIVE_STATES = (EnrollmentState.ACTIVE, EnrollmentState.GRADUATED)
-AWAITING_REVIEW_STATES = (EnrollmentState.SUBMITTED, EnrollmentState.IN_REVIEW)
 # The tiers the table lists, in this order; standard belts are only counted.
 LISTED_TIERS = (BeltTier.TEN_BILLION, BeltTier.GROWTH)
 # How many waiting applications the home lists; the link to the enrollments shows them all.
 AWAITING_LIMIT = 10
-
-
-def _localized(name: str, name_zh: str) -> str:
-    """The Chinese name in Chinese when there is one, else the name."""
-    if name_zh and (get_language() or "").startswith("zh"):
-        return name_zh
-    return name
 
 
 def _and(*filters: Q | None) -> Q:
@@ -119,12 +116,12 @@ def _cohorts_with_counts(user) -> QuerySet[Cohort]:
         return Count("enrollments", filter=_and(states_filter, in_scope))
 
     cohorts = Cohort.objects.annotate(
-        applied=count(~Q(enrollments__state__in=APPLIED_EXCLUDED_STATES)),
-        approved=count(Q(enrollments__state__in=APPROVED_STATES)),
-        active=count(Q(enrollments__state__in=ACTIVE_STATES)),
+        applied=count(~Q(enrollments__state__in=NEVER_APPLIED_STATES)),
+        approved=count(Q(enrollments__state__in=EVER_APPROVED_STATES)),
+        active=count(Q(enrollments__state__in=STARTED_STATES)),
         graduated=count(Q(enrollments__state=EnrollmentState.GRADUATED)),
         # The cohort's seats, whoever holds them: not scoped.
-        seats_used=Count("enrollments", filter=Q(enrollments__state__in=SEAT_HOLDING_STATES)),
+        seats_used=seats_used_annotation(),
     )
     cohort_scope = belt_scope(user, "belt")
     if cohort_scope is not None:
@@ -170,7 +167,7 @@ def program_funnel_list(*, user) -> list[ProgramFunnel]:
             ProgramFunnel(
                 id=program.pk,
                 code=program.code,
-                name=_localized(program.name, program.name_zh),
+                name=localized_name(program.name, program.name_zh),
                 is_active=program.is_active,
                 eligible=eligible,
                 cohorts=cohorts,
@@ -247,8 +244,8 @@ def belt_tier_table() -> TierTable:
     rows = [
         TierRow(
             belt_id=stat.belt_id,
-            belt=_localized(stat.belt.name, stat.belt.name_zh),
-            city=_localized(stat.belt.city.name, stat.belt.city.name_zh),
+            belt=localized_name(stat.belt.name, stat.belt.name_zh),
+            city=localized_name(stat.belt.city.name, stat.belt.city.name_zh),
             tier=stat.tier,
             tier_label=stat.get_tier_display(),
             gmv=stat.gmv,
@@ -287,7 +284,7 @@ def awaiting_review_list(*, user) -> QuerySet[Enrollment]:
     for a superuser), the longest waiting first, with merchant, cohort and program loaded."""
     return (
         Enrollment.objects.filter(
-            _and(Q(state__in=AWAITING_REVIEW_STATES), belt_scope(user, "merchant__belt"))
+            _and(Q(state__in=REVIEW_QUEUE_STATES), belt_scope(user, "merchant__belt"))
         )
         .select_related("merchant", "cohort", "program")
         .order_by(F("submitted_at").asc(nulls_last=True), "id")
@@ -313,7 +310,7 @@ def console_dashboard(*, user) -> dict[str, Any]:
                     enrollment_id=enrollment.pk,
                     merchant_id=enrollment.merchant_id,
                     merchant=enrollment.merchant.shop_name,
-                    program=_localized(enrollment.program.name, enrollment.program.name_zh),
+                    program=localized_name(enrollment.program.name, enrollment.program.name_zh),
                     cohort=enrollment.cohort.name,
                     state=enrollment.state,
                     state_label=enrollment.get_state_display(),

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from belts.admin_scoping import CenterScopedAdminMixin
-from belts.money import format_cny_exact as format_cny
+from core.money import format_cny_exact as format_cny
 
 from .models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
 

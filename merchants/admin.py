@@ -22,9 +22,9 @@ from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV
 
 from belts.admin_scoping import CenterScopedAdminMixin
-from belts.money import format_cny_exact as format_cny
-from belts.money import format_ratio
 from belts.selectors import center_list_for
+from core.money import format_cny_exact as format_cny
+from core.money import format_ratio
 
 from .api_keys import api_key_check, api_key_create, api_key_list, api_key_revoke
 from .exceptions import ApiKeyError, MetricError

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Count, F, FilteredRelation, Max, Min, Q, Sum
 
 from belts.models import BeltYearStat, Category
+from core.months import add_months, month_start, months_between
 
 from .models import Merchant
 
@@ -26,24 +27,6 @@ ZERO = Decimal("0")
 CENTS = Decimal("0.01")
 RATIO_PLACES = Decimal("0.0001")
 DEFAULT_CHUNK_SIZE = 5000
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The first day of the month ``months`` after (or before) ``day``'s month."""
-    index = day.year * 12 + (day.month - 1) + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: datetime.date, end: datetime.date) -> int:
-    """Whole months from ``start`` to ``end`` (0 when ``end`` is earlier)."""
-    months = (end.year - start.year) * 12 + (end.month - start.month)
-    if end.day < start.day:
-        months -= 1
-    return max(months, 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from belts.models import OperationCenter
 from belts.scoping import center_id_subquery, center_scope
+from core.months import complete_months
 
 from .choices import MembershipRole, NotificationChannel, NotificationKind
 from .models import (
@@ -80,13 +81,7 @@ def complete_months_window(
 ) -> tuple[datetime.date, datetime.date]:
     """The first days of the first and the last of the ``months`` complete calendar months before
     ``as_of``'s month (today by default): the same trailing window as the merchant facts."""
-    as_of = as_of or timezone.localdate()
-    index = as_of.year * 12 + (as_of.month - 1)
-
-    def first_day(i: int) -> datetime.date:
-        return datetime.date(i // 12, i % 12 + 1, 1)
-
-    return first_day(index - months), first_day(index - 1)
+    return complete_months(months, as_of or timezone.localdate())
 
 
 def monthly_metric_list(

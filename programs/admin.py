@@ -38,7 +38,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from belts.admin_scoping import CenterScopedAdminMixin
-from belts.money import format_cny, format_ratio
+from core.money import format_cny, format_ratio
 from merchants.facts import merchant_facts_get
 from merchants.models import Merchant
 

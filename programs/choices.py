@@ -34,3 +34,14 @@ OPEN_ENROLLMENT_STATES = (
 )
 # These hold one of the cohort's seats.
 SEAT_HOLDING_STATES = (EnrollmentState.APPROVED, EnrollmentState.ACTIVE)
+# The reviewers' queue: applications waiting for a decision.
+REVIEW_QUEUE_STATES = (EnrollmentState.SUBMITTED, EnrollmentState.IN_REVIEW)
+# For the figures of a program: never applied (a draft, or one that expired unsent), approved at
+# some point, and started (running or run to its end).
+NEVER_APPLIED_STATES = (EnrollmentState.DRAFT, EnrollmentState.EXPIRED)
+EVER_APPROVED_STATES = (
+    EnrollmentState.APPROVED,
+    EnrollmentState.ACTIVE,
+    EnrollmentState.GRADUATED,
+)
+STARTED_STATES = (EnrollmentState.ACTIVE, EnrollmentState.GRADUATED)

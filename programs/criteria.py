@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from belts.choices import BeltTier
-from belts.money import format_cny, format_percent
+from core.money import format_cny, format_percent
 from merchants.choices import BrandStage, MerchantType
 from merchants.facts import MerchantFacts
 

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from belts.choices import CenterRole
 from belts.models import OperationCenterMembership
+from core.language import localized_name
 from merchants.choices import NotificationKind
 from merchants.facts import DEFAULT_CHUNK_SIZE, merchant_facts_list
 from merchants.models import Merchant, MerchantMembership
@@ -57,6 +58,7 @@ from .exceptions import (
     EnrollmentWindowClosed,
 )
 from .models import Cohort, Eligibility, Enrollment, EnrollmentEvent
+from .selectors import cohort_seats_used
 from .workflow import Role
 
 if TYPE_CHECKING:
@@ -203,8 +205,7 @@ def _is_eligible(enrollment: Enrollment) -> bool:
 
 def _free_seats(cohort: Cohort) -> int:
     """Seats left; exact only while the caller holds the cohort's row lock."""
-    taken = Enrollment.objects.filter(cohort_id=cohort.pk, state__in=SEAT_HOLDING_STATES).count()
-    return cohort.seats - taken
+    return cohort.seats - cohort_seats_used(cohort_id=cohort.pk)
 
 
 def _clean_reason(reason: Any) -> str:
@@ -373,11 +374,10 @@ _MERCHANT_TEXTS: dict[str, tuple[Any, Any]] = {
 def _names(enrollment: Enrollment) -> dict[str, str]:
     """The names a message shows, in the active language where the data has one."""
     program = enrollment.cohort.program
-    chinese = (get_language() or "").startswith("zh")
     return {
         "merchant": enrollment.merchant.shop_name,
         "cohort": enrollment.cohort.name,
-        "program": program.name_zh if chinese and program.name_zh else program.name,
+        "program": localized_name(program.name, program.name_zh),
     }
 
 

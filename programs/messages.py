@@ -3,14 +3,15 @@ the active language (registered with the outbox in ``ProgramsConfig.ready``)."""
 
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from core.language import in_chinese
 
 from .criteria import criteria_from_json, explain, reasons_from_actuals
 
 
 def _program_name(payload: dict[str, Any]) -> str:
-    if (get_language() or "").startswith("zh") and payload.get("program_name_zh"):
+    if in_chinese() and payload.get("program_name_zh"):
         return payload["program_name_zh"]
     return payload.get("program_name") or payload.get("program", "")
 

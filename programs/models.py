@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from belts.models import IndustrialBelt
 from merchants.models import Merchant
 
-from .choices import OPEN_ENROLLMENT_STATES, EnrollmentState, RuleSetStatus
+from .choices import (
+    OPEN_ENROLLMENT_STATES,
+    REVIEW_QUEUE_STATES,
+    EnrollmentState,
+    RuleSetStatus,
+)
 
 
 class Program(models.Model):
@@ -286,10 +291,6 @@ class EnrollmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id}: {self.from_state or '-'} -> {self.to_state}"
-
-
-# The states a reviewer still has to decide on; the review queue lists these and no other.
-REVIEW_QUEUE_STATES = (EnrollmentState.SUBMITTED, EnrollmentState.IN_REVIEW)
 
 
 class ReviewQueueManager(models.Manager):

@@ -2,14 +2,42 @@
 
 import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from belts.scoping import belt_scope
 from merchants.models import MerchantMembership
 from merchants.scoping import scoped
 
-from .choices import OPEN_ENROLLMENT_STATES, RuleSetStatus
+from .choices import OPEN_ENROLLMENT_STATES, SEAT_HOLDING_STATES, RuleSetStatus
 from .models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+
+
+# Seats ----------------------------------------------------------------------------------------
+# "Seats used": the cohort's enrollments in a seat-holding state (approved or active), whoever
+# they belong to. One definition, in three shapes: a count, a cohort annotation, a subquery for
+# rows that point at a cohort.
+def cohort_seats_used(*, cohort_id: int) -> int:
+    """How many of the cohort's seats are held: one query."""
+    return Enrollment.objects.filter(cohort_id=cohort_id, state__in=SEAT_HOLDING_STATES).count()
+
+
+def seats_used_annotation() -> Count:
+    """``Cohort.objects.annotate(seats_used=seats_used_annotation())``."""
+    return Count("enrollments", filter=Q(enrollments__state__in=SEAT_HOLDING_STATES))
+
+
+def seats_used_subquery(cohort_ref: str = "cohort_id") -> Coalesce:
+    """The seats used of the cohort ``cohort_ref`` points at (``OuterRef``), for annotating
+    rows such as enrollments without a join that would multiply them."""
+    used = (
+        Enrollment.objects.filter(cohort_id=OuterRef(cohort_ref), state__in=SEAT_HOLDING_STATES)
+        .order_by()
+        .values("cohort_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return Coalesce(Subquery(used), Value(0), output_field=IntegerField())
 
 
 def _published_rule_sets() -> Prefetch:

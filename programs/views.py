@@ -19,12 +19,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from belts.choices import BeltTier
-from belts.money import format_cny, format_percent
+from core.language import localized_name
+from core.money import format_cny, format_percent
 from merchants import selectors as merchant_selectors
 from merchants.choices import MembershipRole
 from merchants.facts import MerchantFacts, merchant_facts_get
@@ -84,10 +85,6 @@ class Fact:
     value: str
 
 
-def _in_chinese() -> bool:
-    return (get_language() or "").startswith("zh")
-
-
 def _criterion_label(criterion_type: str) -> str:
     criterion = CRITERIA.get(criterion_type)
     return str(criterion.label) if criterion else criterion_type
@@ -98,7 +95,7 @@ def _standing(program: Program) -> ProgramStanding:
     reasons = eligibility_reasons(eligibility) if eligibility else []
     return ProgramStanding(
         program=program,
-        name=program.name_zh if _in_chinese() and program.name_zh else program.name,
+        name=localized_name(program.name, program.name_zh),
         published=program.published_rule_sets[0] if program.published_rule_sets else None,
         eligibility=eligibility,
         lines=[
@@ -239,15 +236,10 @@ def application_list(request: HttpRequest) -> HttpResponse:
         # Every row is the same merchant's: its roles are loaded once (two queries), and each
         # row asks the workflow what enrollment_available_steps would answer, without a query.
         roles = enrollment_roles(user=request.user, merchant=selected.merchant)
-        chinese = _in_chinese()
         context["applications"] = [
             ApplicationRow(
                 enrollment=enrollment,
-                program_name=(
-                    enrollment.program.name_zh
-                    if chinese and enrollment.program.name_zh
-                    else enrollment.program.name
-                ),
+                program_name=localized_name(enrollment.program.name, enrollment.program.name_zh),
                 may_withdraw="withdraw" in workflow.available_steps(enrollment.state, roles),
             )
             for enrollment in selectors.merchant_enrollment_list(merchant_id=selected.merchant_id)

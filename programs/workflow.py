@@ -72,42 +72,75 @@ class Role(enum.StrEnum):
     SYSTEM = "system"  # the workflow itself: periodic tasks, waitlist promotion
 
 
+class Step(enum.StrEnum):
+    """The workflow's steps, by the names every surface uses: the machine's events, the
+    services' ``enrollment_<step>``, the API's ``POST …/enrollments/{id}/<step-with-hyphens>/``
+    and the console's buttons."""
+
+    CREATE_DRAFT = "create_draft"
+    SUBMIT = "submit"
+    OVERRIDE_ELIGIBILITY = "override_eligibility"
+    START_REVIEW = "start_review"
+    APPROVE = "approve"
+    WAITLIST = "waitlist"
+    REJECT = "reject"
+    ACTIVATE = "activate"
+    GRADUATE = "graduate"
+    REVOKE = "revoke"
+    WITHDRAW = "withdraw"
+    PROMOTE = "promote"
+    EXPIRE = "expire"
+
+
+# The steps a user takes on an existing enrollment, in the order of its life.
+USER_STEPS: tuple[Step, ...] = (
+    Step.SUBMIT,
+    Step.START_REVIEW,
+    Step.APPROVE,
+    Step.WAITLIST,
+    Step.REJECT,
+    Step.ACTIVATE,
+    Step.GRADUATE,
+    Step.REVOKE,
+    Step.WITHDRAW,
+)
+
 _STAFF = frozenset({Role.REVIEWER, Role.MANAGER, Role.SUPERUSER})
 
 # Who may take each step. A manager may do whatever a reviewer may; staff create and submit on a
 # merchant's behalf (that is how an eligibility override is given); only the merchant withdraws.
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    "create_draft": _STAFF | {Role.MERCHANT},
-    "submit": _STAFF | {Role.MERCHANT},
-    "override_eligibility": _STAFF,
-    "start_review": _STAFF,
-    "approve": _STAFF,
-    "waitlist": _STAFF,
-    "reject": _STAFF,
-    "activate": frozenset({Role.MANAGER, Role.SUPERUSER}),
-    "graduate": frozenset({Role.MANAGER, Role.SUPERUSER}),
-    "revoke": frozenset({Role.MANAGER, Role.SUPERUSER}),
-    "withdraw": frozenset({Role.MERCHANT, Role.SUPERUSER}),
-    "promote": frozenset({Role.SYSTEM}),
-    "expire": frozenset({Role.SYSTEM}),
+PERMISSIONS: dict[Step, frozenset[Role]] = {
+    Step.CREATE_DRAFT: _STAFF | {Role.MERCHANT},
+    Step.SUBMIT: _STAFF | {Role.MERCHANT},
+    Step.OVERRIDE_ELIGIBILITY: _STAFF,
+    Step.START_REVIEW: _STAFF,
+    Step.APPROVE: _STAFF,
+    Step.WAITLIST: _STAFF,
+    Step.REJECT: _STAFF,
+    Step.ACTIVATE: frozenset({Role.MANAGER, Role.SUPERUSER}),
+    Step.GRADUATE: frozenset({Role.MANAGER, Role.SUPERUSER}),
+    Step.REVOKE: frozenset({Role.MANAGER, Role.SUPERUSER}),
+    Step.WITHDRAW: frozenset({Role.MERCHANT, Role.SUPERUSER}),
+    Step.PROMOTE: frozenset({Role.SYSTEM}),
+    Step.EXPIRE: frozenset({Role.SYSTEM}),
 }
 
 # What each step does, in "You cannot <step> this application" and "You are not allowed to
 # <step> the application of <merchant>".
 STEP_LABELS = {
-    "create_draft": _("start"),
-    "submit": _("submit"),
-    "override_eligibility": _("override the eligibility rules for"),
-    "start_review": _("take into review"),
-    "approve": _("approve"),
-    "waitlist": _("waitlist"),
-    "reject": _("reject"),
-    "activate": _("activate"),
-    "graduate": _("graduate"),
-    "revoke": _("revoke"),
-    "withdraw": _("withdraw"),
-    "promote": _("promote from the waitlist"),
-    "expire": _("expire"),
+    Step.CREATE_DRAFT: _("start"),
+    Step.SUBMIT: _("submit"),
+    Step.OVERRIDE_ELIGIBILITY: _("override the eligibility rules for"),
+    Step.START_REVIEW: _("take into review"),
+    Step.APPROVE: _("approve"),
+    Step.WAITLIST: _("waitlist"),
+    Step.REJECT: _("reject"),
+    Step.ACTIVATE: _("activate"),
+    Step.GRADUATE: _("graduate"),
+    Step.REVOKE: _("revoke"),
+    Step.WITHDRAW: _("withdraw"),
+    Step.PROMOTE: _("promote from the waitlist"),
+    Step.EXPIRE: _("expire"),
 }
 
 
@@ -147,8 +180,10 @@ def apply(enrollment, step: str) -> tuple[str, str]:
 __all__ = [
     "PERMISSIONS",
     "STEP_LABELS",
+    "USER_STEPS",
     "EnrollmentWorkflow",
     "Role",
+    "Step",
     "TransitionNotAllowed",
     "apply",
     "available_steps",

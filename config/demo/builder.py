@@ -47,6 +47,7 @@ from belts.models import (
     OperationCenterMembership,
     TierPolicy,
 )
+from core.months import add_months
 from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
 from merchants.choices import BrandStage, MembershipRole, MerchantStatus, MerchantType
 from merchants.models import Merchant, MerchantMembership, MonthlyMetric, Storefront
@@ -67,11 +68,6 @@ Progress = Callable[[str], None]
 def merchant_key(index: int) -> str:
     """The natural key of demo merchant ``index``: its first storefront's external id."""
     return f"{KEY_PREFIX}{index:06d}-1"
-
-
-def add_months(month: datetime.date, count: int) -> datetime.date:
-    total = month.year * 12 + month.month - 1 + count
-    return datetime.date(total // 12, total % 12 + 1, 1)
 
 
 def metric_months(as_of: datetime.date) -> list[datetime.date]:

@@ -16,7 +16,7 @@ from programs.eligibility import eligibility_reasons
 from programs.enrollments import REASON_MAX_LENGTH
 from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
 from programs.services import RULE_SET_NOTES_MAX_LENGTH
-from programs.workflow import Role
+from programs.workflow import USER_STEPS, Role
 
 
 class CriterionSerializer(serializers.Serializer):
@@ -242,17 +242,7 @@ class EligibilitySerializer(serializers.ModelSerializer):
 
 # Enrollments -----------------------------------------------------------------------------------
 # The workflow's steps a user takes, as they appear in the API: ``POST …/enrollments/{id}/<step>/``.
-ENROLLMENT_STEPS = [
-    "submit",
-    "start_review",
-    "approve",
-    "waitlist",
-    "reject",
-    "activate",
-    "graduate",
-    "revoke",
-    "withdraw",
-]
+ENROLLMENT_STEPS = [str(step) for step in USER_STEPS]
 
 
 def step_path(step: str) -> str:

@@ -37,6 +37,7 @@ from programs.services import (
     rule_set_simulate,
     rule_set_update_draft,
 )
+from programs.workflow import Step
 
 from .filtersets import EligibilityFilterSet, EnrollmentFilterSet, RuleSetFilterSet
 from .rows import ELIGIBILITY_VALUES, eligibility_rows
@@ -292,50 +293,50 @@ STEP_REFUSED = OpenApiResponse(
 
 # What each step does, for its documentation; the services say what they guarantee.
 STEP_DOCS = {
-    "submit": (
+    Step.SUBMIT: (
         "Submit a draft for review",
         "The merchant's owner or operators, or staff of a center serving its belt. Needs the "
         "cohort's window open and the merchant eligible, unless staff override eligibility with "
         "a written `reason`.",
     ),
-    "start_review": (
+    Step.START_REVIEW: (
         "Take a submitted application into review",
         "Reviewers and managers of a center serving the merchant's belt.",
     ),
-    "approve": (
+    Step.APPROVE: (
         "Approve an application in review or on the waitlist",
         "Reviewers and managers. Seats are counted under the cohort's row lock, so concurrent "
         "approvals never overbook: an application in review that finds every seat taken is "
         "waitlisted instead (the answer is 200 with state `waitlisted`); a waitlisted one stays "
         "waitlisted and the answer is 409 `cohort_full`.",
     ),
-    "waitlist": (
+    Step.WAITLIST: (
         "Put an application in review on the waitlist",
         "Reviewers and managers.",
     ),
-    "reject": (
+    Step.REJECT: (
         "Reject an application in review or on the waitlist",
         "Reviewers and managers, with a written `reason` (the merchant is told it): without one, "
         "or with only spaces, the answer is 400 `reason_required` (field `reason`), as in the "
         "console.",
     ),
-    "activate": ("Start an approved enrollment", "Managers."),
-    "graduate": ("Confirm the graduation of an active enrollment", "Managers."),
-    "revoke": (
+    Step.ACTIVATE: ("Start an approved enrollment", "Managers."),
+    Step.GRADUATE: ("Confirm the graduation of an active enrollment", "Managers."),
+    Step.REVOKE: (
         "Revoke an approved or active enrollment",
         "Managers. The freed seat goes to the first of the waitlist in the same transaction.",
     ),
-    "withdraw": (
+    Step.WITHDRAW: (
         "Withdraw an open application or enrollment",
         "The merchant. A freed seat goes to the first of the waitlist in the same transaction.",
     ),
 }
 
 
-def _step_action(step: str):
+def _step_action(step: Step):
     """The ``POST …/enrollments/{id}/<step>/`` action calling ``enrollments.enrollment_<step>``."""
     summary, description = STEP_DOCS[step]
-    body = EnrollmentSubmitSerializer if step == "submit" else EnrollmentStepSerializer
+    body = EnrollmentSubmitSerializer if step == Step.SUBMIT else EnrollmentStepSerializer
 
     def take_step(self, request: Request, pk=None) -> Response:
         enrollment = self.get_object()
@@ -346,7 +347,7 @@ def _step_action(step: str):
         return self._detail(enrollment)
 
     # The router finds the action by its name: it must be the attribute's.
-    take_step.__name__ = step
+    take_step.__name__ = str(step)
     take_step = action(detail=True, methods=["post"], url_path=step_path(step))(take_step)
     return extend_schema(
         summary=summary,
@@ -434,12 +435,12 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 )
         return self._detail(enrollment, status.HTTP_201_CREATED)
 
-    submit = _step_action("submit")
-    start_review = _step_action("start_review")
-    approve = _step_action("approve")
-    waitlist = _step_action("waitlist")
-    reject = _step_action("reject")
-    activate = _step_action("activate")
-    graduate = _step_action("graduate")
-    revoke = _step_action("revoke")
-    withdraw = _step_action("withdraw")
+    submit = _step_action(Step.SUBMIT)
+    start_review = _step_action(Step.START_REVIEW)
+    approve = _step_action(Step.APPROVE)
+    waitlist = _step_action(Step.WAITLIST)
+    reject = _step_action(Step.REJECT)
+    activate = _step_action(Step.ACTIVATE)
+    graduate = _step_action(Step.GRADUATE)
+    revoke = _step_action(Step.REVOKE)
+    withdraw = _step_action(Step.WITHDRAW)

@@ -5,14 +5,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.months import add_months
 from merchants.models import MonthlyMetric
 
 
 def months_back(count: int, today: datetime.date | None = None) -> datetime.date:
     """The first day of the month ``count`` months before this one."""
-    today = today or timezone.localdate()
-    index = today.year * 12 + today.month - 1 - count
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    return add_months(today or timezone.localdate(), -count)
 
 
 def add_trailing_gmv(merchant, monthly_gmv: Decimal | int | str, *, months: int = 12) -> None:

@@ -71,7 +71,8 @@ def test_the_merchant_list_answers_what_the_serializer_would(demo, language):
 @pytest.fixture
 def every_criterion(demo):
     """One more rule set holding the kinds of criterion the demo's published ones do not
-    (category_in, live_share_at_least) and some they do, published and computed: rows whose values seen include unknowns."""
+    (category_in, live_share_at_least) and some they do, published and computed: rows whose
+    values seen include unknowns."""
     program = Program.objects.get(code="blue_star")
     rule_set = RuleSetFactory(
         program=program,

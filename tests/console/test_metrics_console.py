@@ -9,8 +9,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 
+from core.months import add_months
 from merchants import admin as merchants_admin
-from merchants.facts import add_months
 from merchants.models import MonthlyMetric
 from programs.models import Eligibility
 from tests.merchants.factories import MerchantFactory, MonthlyMetricFactory

@@ -1,5 +1,5 @@
 """Django's zh_Hans formats, with numbers grouped by thousands with a comma, as Chinese business
-software shows figures (1,055,500); amounts in prose use 万 and 亿 (belts.money)."""
+software shows figures (1,055,500); amounts in prose use 万 and 亿 (core.money)."""
 
 from django.conf.locale.zh_Hans.formats import *  # noqa: F403
 

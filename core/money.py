@@ -7,9 +7,10 @@ English, 万 and 亿 in Chinese.
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from core.language import in_chinese
 
 TEN_THOUSAND = Decimal("10000")
 HUNDRED_MILLION = Decimal("100000000")
@@ -30,7 +31,7 @@ def format_cny(amount: Decimal | int | None) -> str:
     value = Decimal(amount)
     sign = "-" if value < 0 else ""
     value = abs(value)
-    if (translation.get_language() or "en").startswith("zh"):
+    if in_chinese():
         if value >= HUNDRED_MILLION:
             return f"{sign}¥{_short(value, HUNDRED_MILLION)}亿"
         if value >= TEN_THOUSAND:
