@@ -8,8 +8,9 @@
 - ``details``: one ``{"field", "code", "message"}`` per problem (``index`` too for the rows of a
   bulk request); empty when the error is one problem.
 
-Domain errors (``ProgramError``, ``MerchantError``) keep their status: 409 for a conflict with
-the object's state, 403 for a step the user may not take, 400 otherwise. DRF's own errors keep
+Domain errors (``core.exceptions.DomainError``: ``ProgramError``, ``MerchantError``, ...) keep
+their status: 409 for a conflict with the object's state, 403 for a step the user may not take,
+400 otherwise. DRF's own errors keep
 DRF's status and headers (``WWW-Authenticate`` on 401, ``Retry-After`` on 429). Errors outside
 any view, an unknown path and an unexpected exception, come in the same shape from
 ``config.api_errors``.
@@ -24,19 +25,17 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
+from core.exceptions import DomainError
 from merchants.api.errors import error_body
-from merchants.exceptions import ApiKeyForbidden, MerchantError
+from merchants.exceptions import ApiKeyForbidden
 from programs.exceptions import (
     CriterionError,
     EnrollmentAlreadyOpen,
     EnrollmentCohortFull,
     EnrollmentForbidden,
     EnrollmentStateError,
-    ProgramError,
     RuleSetImmutable,
 )
-
-DomainError = ProgramError | MerchantError
 
 # The first class in the exception's MRO found here decides; a new subclass inherits its
 # family's status until it is listed.
@@ -48,8 +47,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     EnrollmentForbidden: status.HTTP_403_FORBIDDEN,
     ApiKeyForbidden: status.HTTP_403_FORBIDDEN,
     CriterionError: status.HTTP_400_BAD_REQUEST,
-    ProgramError: status.HTTP_400_BAD_REQUEST,
-    MerchantError: status.HTTP_400_BAD_REQUEST,
+    DomainError: status.HTTP_400_BAD_REQUEST,
 }
 
 # Codes of DRF's errors, as this API names them.
@@ -110,7 +108,7 @@ def _validation_response(error: exceptions.ValidationError, response: Response) 
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, ProgramError | MerchantError):
+    if isinstance(exc, DomainError):
         # Like DRF's own handler: roll back an atomic request before answering.
         set_rollback()
         return domain_error_response(exc)

@@ -1,22 +1,10 @@
 """Errors a user can cause in the merchants domain: one family, one clear message each."""
 
+from core.exceptions import DomainError
 
-class MerchantError(Exception):
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "invalid",
-        field: str | None = None,
-        details: list[dict] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
-        # One entry per problem when there are several (e.g. each bad row of a bulk upsert:
-        # {"index", "field", "code", "message"}); the API shows them under "details".
-        self.details = details or []
+
+class MerchantError(DomainError):
+    """Base of the errors a user can cause here."""
 
 
 class MetricError(MerchantError):

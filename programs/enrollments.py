@@ -52,6 +52,7 @@ from .exceptions import (
     EnrollmentForbidden,
     EnrollmentNotEligible,
     EnrollmentOverrideReasonRequired,
+    EnrollmentProgramInactive,
     EnrollmentReasonInvalid,
     EnrollmentReasonRequired,
     EnrollmentStateError,
@@ -59,7 +60,7 @@ from .exceptions import (
 )
 from .models import Cohort, Eligibility, Enrollment, EnrollmentEvent
 from .selectors import cohort_seats_used
-from .workflow import Role
+from .workflow import Role, Step
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as User
@@ -186,6 +187,13 @@ def _require_window_not_closed(cohort: Cohort, now: datetime.datetime) -> None:
         raise EnrollmentWindowClosed(
             _("Applications to %(cohort)s closed on %(closes)s.")
             % {"cohort": cohort, "closes": _when(cohort.application_closes_at)}
+        )
+
+
+def _require_program_active(cohort: Cohort) -> None:
+    if not cohort.program.is_active:
+        raise EnrollmentProgramInactive(
+            _("%(program)s takes no applications at the moment.") % {"program": cohort.program}
         )
 
 
@@ -494,11 +502,12 @@ def enrollment_create_draft(
     Guarantees: only the merchant's owner or operators, staff of a center serving its belt, or a
     superuser may start one; not once the cohort's window has closed; not in a cohort restricted
     to another belt; at most one open enrollment per merchant and program (the database's
-    constraint, reported as ``EnrollmentAlreadyOpen``). Writes the draft, its first event and the
-    merchant's notification in one transaction."""
+    constraint, reported as ``EnrollmentAlreadyOpen``); not in a program that is switched off.
+    Writes the draft, its first event and the merchant's notification in one transaction."""
     reason = _clean_reason(reason)
     now = timezone.now()
-    _require_role(EnrollmentActor(actor).roles(merchant), "create_draft", merchant, actor)
+    _require_role(EnrollmentActor(actor).roles(merchant), Step.CREATE_DRAFT, merchant, actor)
+    _require_program_active(cohort)
     _require_window_not_closed(cohort, now)
     _require_belt(merchant, cohort)
     with transaction.atomic():
@@ -585,6 +594,33 @@ def enrollment_submit(
         )
         _notify_reviewers_of_submission(current, event)
     return current
+
+
+def enrollment_apply(
+    *,
+    merchant: Merchant,
+    cohort: Cohort,
+    actor: User,
+    submit: bool = True,
+    override_reason: str = "",
+) -> Enrollment:
+    """Apply ``merchant`` to ``cohort``: start the application and, with ``submit``, submit it
+    for review, as one step (the portal's "Apply" and the API's ``POST enrollments/``).
+
+    Guarantees: every guard of ``enrollment_create_draft`` and ``enrollment_submit``; one
+    transaction, so a submission refused (not eligible, window not open yet) leaves no draft
+    behind and the merchant may apply again once the reason is gone. ``override_reason`` (staff
+    only) submits despite the eligibility rules, with that written reason."""
+    with transaction.atomic():
+        enrollment = enrollment_create_draft(merchant=merchant, cohort=cohort, actor=actor)
+        if submit:
+            enrollment = enrollment_submit(
+                enrollment=enrollment,
+                actor=actor,
+                reason=override_reason,
+                override_eligibility=bool(override_reason),
+            )
+    return enrollment
 
 
 def _step(

@@ -1,29 +1,10 @@
 """Errors a user can cause in the programs domain: one family, one clear message each."""
 
-from django.core.exceptions import ValidationError
+from core.exceptions import DomainError
 
 
-class ProgramError(Exception):
+class ProgramError(DomainError):
     """Base of the errors a user (staff, merchant, integration) can cause here."""
-
-    default_code: str = "invalid"
-    default_field: str | None = None
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        field: str | None = None,
-        details: list[dict] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code or self.default_code
-        self.field = field or self.default_field
-        # One entry per problem when there are several, as MerchantError has them:
-        # {"index", "field", "code", "message"}; the API shows them under "details".
-        self.details = details or []
 
 
 class CriterionError(ProgramError):
@@ -99,6 +80,12 @@ class EnrollmentOverrideReasonRequired(EnrollmentError):
     default_field = "eligibility_override_reason"
 
 
+class EnrollmentProgramInactive(EnrollmentError):
+    """The cohort's program is switched off: it takes no applications."""
+
+    default_code = "program_inactive"
+
+
 class EnrollmentBeltRestricted(EnrollmentError):
     """The cohort is restricted to another belt than the merchant's."""
 
@@ -128,7 +115,3 @@ class EnrollmentCohortFull(EnrollmentError):
     """Every seat of the cohort is taken (an approval of a waitlisted enrollment must wait)."""
 
     default_code = "cohort_full"
-
-
-def as_validation_error(error: ProgramError) -> ValidationError:
-    return ValidationError(error.message, code=error.code)

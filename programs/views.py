@@ -14,34 +14,30 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from belts.choices import BeltTier
 from core.language import localized_name
-from core.money import format_cny, format_percent
 from merchants import selectors as merchant_selectors
 from merchants.choices import MembershipRole
-from merchants.facts import MerchantFacts, merchant_facts_get
+from merchants.facts import merchant_facts_get
 from merchants.models import MerchantMembership
 
 from . import selectors, workflow
-from .criteria import CRITERIA, explain
+from .criteria import explain
 from .eligibility import eligibility_reasons
 from .enrollments import (
-    enrollment_create_draft,
+    enrollment_apply,
     enrollment_roles,
-    enrollment_submit,
     enrollment_withdraw,
 )
 from .exceptions import ProgramError
 from .models import Cohort, Eligibility, Enrollment, Program, RuleSet
+from .presenters import criterion_label, merchant_fact_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +75,6 @@ class ProgramStanding:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    label: str
-    value: str
-
-
-def _criterion_label(criterion_type: str) -> str:
-    criterion = CRITERIA.get(criterion_type)
-    return str(criterion.label) if criterion else criterion_type
-
-
 def _standing(program: Program) -> ProgramStanding:
     eligibility = program.merchant_eligibilities[0] if program.merchant_eligibilities else None
     reasons = eligibility_reasons(eligibility) if eligibility else []
@@ -101,7 +86,7 @@ def _standing(program: Program) -> ProgramStanding:
         lines=[
             CriterionLine(
                 passed=reason.passed,
-                label=_criterion_label(reason.type),
+                label=criterion_label(reason.type),
                 message=explain(reason),
             )
             for reason in reasons
@@ -109,27 +94,6 @@ def _standing(program: Program) -> ProgramStanding:
         open_cohorts=getattr(program, "open_cohorts", []),
         open_enrollment=(getattr(program, "open_enrollments", None) or [None])[0],
     )
-
-
-def _facts(facts: MerchantFacts) -> list[Fact]:
-    tier = (
-        str(BeltTier(facts.belt_tier).label)
-        if facts.belt_tier in BeltTier.values
-        else _("Not yet classified")
-    )
-    return [
-        Fact(_("Trailing 12-month GMV"), format_cny(facts.gmv_12m)),
-        Fact(_("Year-on-year growth"), format_percent(facts.yoy_growth)),
-        Fact(_("Live-stream share of GMV"), format_percent(facts.live_share)),
-        Fact(_("Live sessions, last 90 days"), str(facts.live_sessions_90d)),
-        Fact(_("Average refund rate"), format_percent(facts.refund_rate)),
-        Fact(
-            _("Store age"),
-            ngettext("%(months)d month", "%(months)d months", facts.store_age_months)
-            % {"months": facts.store_age_months},
-        ),
-        Fact(_("Belt tier"), tier),
-    ]
 
 
 def _memberships_and_selected(
@@ -182,7 +146,7 @@ def merchant_eligibility(request: HttpRequest) -> HttpResponse:
                 )
             ],
             may_apply=_may_apply(selected),
-            facts=_facts(facts) if facts else [],
+            facts=merchant_fact_rows(facts),
             window_first=window_first,
             window_last=window_last,
         )
@@ -202,11 +166,7 @@ def application_apply(request: HttpRequest, cohort_id: int) -> HttpResponse:
     )
     merchant = selected.merchant
     try:
-        # One transaction: a submission refused (not eligible, window not open yet) leaves no
-        # draft behind, so the merchant may apply again once the reason is gone.
-        with transaction.atomic():
-            draft = enrollment_create_draft(merchant=merchant, cohort=cohort, actor=request.user)
-            enrollment_submit(enrollment=draft, actor=request.user)
+        enrollment_apply(merchant=merchant, cohort=cohort, actor=request.user)
     except ProgramError as error:
         messages.error(request, error.message)
     else:

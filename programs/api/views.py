@@ -8,7 +8,6 @@ state (or a full cohort, or an open application) does not allow, 400 otherwise.
 
 from collections.abc import Callable
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -421,18 +420,13 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = EnrollmentCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        # One transaction: a refused submission leaves no draft behind.
-        with transaction.atomic():
-            enrollment = enrollments.enrollment_create_draft(
-                merchant=data["merchant"], cohort=data["cohort"], actor=request.user
-            )
-            if data["submit"]:
-                enrollments.enrollment_submit(
-                    enrollment=enrollment,
-                    actor=request.user,
-                    reason=data["override_reason"],
-                    override_eligibility=bool(data["override_reason"]),
-                )
+        enrollment = enrollments.enrollment_apply(
+            merchant=data["merchant"],
+            cohort=data["cohort"],
+            actor=request.user,
+            submit=data["submit"],
+            override_reason=data["override_reason"],
+        )
         return self._detail(enrollment, status.HTTP_201_CREATED)
 
     submit = _step_action(Step.SUBMIT)

@@ -11,7 +11,7 @@ from merchants.choices import MembershipRole
 from merchants.models import Merchant
 from programs.choices import EnrollmentState
 from programs.enrollments import REASON_NO_SEAT, REASON_PROMOTED
-from programs.models import Enrollment, EnrollmentEvent
+from programs.models import Enrollment, EnrollmentEvent, Program
 from tests.belts.factories import (
     IndustrialBeltFactory,
     OperationCenterFactory,
@@ -269,6 +269,19 @@ class TestCreate:
         assert response.status_code == 201, response.data
         assert response.data["state"] == "draft"
         assert set(response.data["available_steps"]) == {"submit", "withdraw"}
+
+    def test_a_program_switched_off_is_a_400_and_writes_nothing(self, world):
+        Program.objects.filter(pk=world.cohort.program_id).update(is_active=False)
+
+        response = client_for(world.owner).post(
+            list_url(),
+            {"cohort": world.cohort.pk, "merchant": world.merchant.pk, "submit": False},
+            format="json",
+        )
+
+        assert response.status_code == 400, response.data
+        assert response.data["error"]["code"] == "program_inactive"
+        assert not Enrollment.objects.filter(merchant=world.merchant).exists()
 
     def test_not_eligible_is_a_400_and_writes_nothing(self, world):
         merchant = MerchantFactory(belt=world.belt)

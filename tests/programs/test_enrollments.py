@@ -20,6 +20,7 @@ from programs.enrollments import (
     REASON_NO_SEAT,
     REASON_PROMOTED,
     enrollment_activate,
+    enrollment_apply,
     enrollment_approve,
     enrollment_available_steps,
     enrollment_create_draft,
@@ -43,13 +44,14 @@ from programs.exceptions import (
     EnrollmentForbidden,
     EnrollmentNotEligible,
     EnrollmentOverrideReasonRequired,
+    EnrollmentProgramInactive,
     EnrollmentReasonInvalid,
     EnrollmentReasonRequired,
     EnrollmentStateError,
     EnrollmentWindowClosed,
     ProgramError,
 )
-from programs.models import Enrollment, EnrollmentEvent
+from programs.models import Eligibility, Enrollment, EnrollmentEvent
 from programs.workflow import EnrollmentWorkflow, Role
 from tests.belts.factories import (
     IndustrialBeltFactory,
@@ -464,6 +466,40 @@ def test_no_draft_once_the_window_has_closed(world):
     )
     with pytest.raises(EnrollmentWindowClosed):
         enrollment_create_draft(merchant=world.merchant, cohort=closed, actor=world.owner)
+
+
+def test_a_program_switched_off_takes_no_application(world):
+    world.program.is_active = False
+    world.program.save(update_fields=["is_active"])
+    for submit in (False, True):
+        with pytest.raises(EnrollmentProgramInactive) as refused:
+            enrollment_apply(
+                merchant=world.merchant, cohort=world.cohort, actor=world.owner, submit=submit
+            )
+        assert refused.value.code == "program_inactive"
+    assert not Enrollment.objects.filter(merchant=world.merchant).exists()
+
+
+def test_applying_starts_and_submits_in_one_step(world):
+    enrollment = enrollment_apply(merchant=world.merchant, cohort=world.cohort, actor=world.owner)
+
+    assert enrollment.state == S.SUBMITTED
+    assert [(row[0], row[1]) for row in events(enrollment)] == [
+        ("", S.DRAFT),
+        (S.DRAFT, S.SUBMITTED),
+    ]
+
+
+def test_applying_leaves_no_draft_when_the_submission_is_refused(world):
+    Eligibility.objects.filter(merchant=world.merchant).update(is_eligible=False)
+    with pytest.raises(EnrollmentNotEligible):
+        enrollment_apply(merchant=world.merchant, cohort=world.cohort, actor=world.owner)
+    assert not Enrollment.objects.filter(merchant=world.merchant).exists()
+    # With staff's written override, the same application goes through.
+    enrollment = enrollment_apply(
+        merchant=world.merchant, cohort=world.cohort, actor=world.reviewer, override_reason="ok"
+    )
+    assert enrollment.state == S.SUBMITTED
 
 
 def test_a_draft_before_the_window_opens_is_allowed_but_cannot_be_submitted(world):
