@@ -1,4 +1,4 @@
-"""One FilterSet per model, shared by the REST API and, later, the console lists."""
+"""One FilterSet per model of the belts app, for the REST API."""
 
 import django_filters
 from django import forms

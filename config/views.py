@@ -1,5 +1,4 @@
-"""Pages that compose several apps: the portal home (and, later, its dashboard), the console
-home."""
+"""Pages that compose several apps: the portal home and the console home."""
 
 from typing import Any
 

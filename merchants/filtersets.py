@@ -1,4 +1,4 @@
-"""One FilterSet per model of the merchants app, for the REST API and, later, the console lists.
+"""One FilterSet per model of the merchants app, for the REST API.
 
 Filters take plain ids, slugs and codes, not model choices: a filter costs no query of its own,
 and an id outside the caller's scope simply matches nothing.

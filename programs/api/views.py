@@ -27,7 +27,12 @@ from merchants.api.pagination import IdCursorPagination
 from merchants.api.rows import ValuesListMixin
 from merchants.api.serializers import DomainErrorSerializer
 from programs import enrollments, selectors
-from programs.filtersets import ProgramFilterSet
+from programs.filtersets import (
+    EligibilityFilterSet,
+    EnrollmentFilterSet,
+    ProgramFilterSet,
+    RuleSetFilterSet,
+)
 from programs.models import Eligibility, Enrollment, RuleSet
 from programs.services import (
     rule_set_create_draft,
@@ -38,7 +43,6 @@ from programs.services import (
 )
 from programs.workflow import Step
 
-from .filtersets import EligibilityFilterSet, EnrollmentFilterSet, RuleSetFilterSet
 from .rows import ELIGIBILITY_VALUES, eligibility_rows
 from .serializers import (
     EligibilitySerializer,
