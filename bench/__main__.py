@@ -78,7 +78,7 @@ def prepare_database(url: str, merchants: int, as_of: datetime.date, reuse: bool
             *manage,
             "shell",
             "-c",
-            "from merchants.services import belt_year_stats_recompute as r; "
+            "from merchants.services.metrics import belt_year_stats_recompute as r; "
             f"print(r(year={as_of.year - 1}))",
         ],
         env=env,
@@ -162,7 +162,7 @@ def time_naive(as_of: datetime.date, sample: int) -> float:
     from merchants.models import Merchant
     from programs.eligibility import evaluate
     from programs.models import Eligibility
-    from programs.services import published_rule_sets
+    from programs.services.eligibility import published_rule_sets
 
     ids = list(Merchant.objects.order_by("id").values_list("id", flat=True)[:sample])
     started = time.perf_counter()
@@ -194,8 +194,8 @@ def time_incremental(as_of: datetime.date, repeats: int = 15) -> float:
 
     from merchants.facts import FactsWindow, merchant_id_ranges
     from merchants.models import MonthlyMetric
-    from merchants.services import monthly_metrics_upsert
-    from programs.services import eligibility_recompute
+    from merchants.services.metrics import monthly_metrics_upsert
+    from programs.services.eligibility import eligibility_recompute
 
     window = FactsWindow.for_date(as_of)
     # Spread over the id space without loading every id: the first merchant of some chunks.
@@ -226,7 +226,7 @@ def eligibility(args: argparse.Namespace) -> dict:
 
     from merchants.models import Merchant
     from programs.models import Eligibility, Program
-    from programs.services import eligibility_recompute
+    from programs.services.eligibility import eligibility_recompute
 
     merchants = Merchant.objects.count()
     programs = Program.objects.filter(is_active=True).count()

@@ -210,7 +210,7 @@ def api(args) -> dict:
     from merchants.api_keys import api_key_create, api_key_revoke
     from merchants.models import Merchant, MonthlyMetric
     from programs.models import Eligibility
-    from programs.services import eligibility_recompute
+    from programs.services.eligibility import eligibility_recompute
 
     if not Eligibility.objects.exists():
         started = time.perf_counter()

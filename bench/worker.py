@@ -16,7 +16,7 @@ def ready(_index: int) -> int:
 
 
 def chunk(id_range: tuple[int, int | None], as_of: str) -> dict[str, int]:
-    from programs.services import eligibility_recompute_range
+    from programs.services.eligibility import eligibility_recompute_range
 
     stats = eligibility_recompute_range(id_range=id_range, as_of=datetime.date.fromisoformat(as_of))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

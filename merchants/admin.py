@@ -40,7 +40,7 @@ from .models import (
 )
 from .resources import MerchantResource, MonthlyMetricResource
 from .scoping import visible_merchants
-from .services import METRIC_FIELDS, monthly_metrics_upsert
+from .services.metrics import METRIC_FIELDS, monthly_metrics_upsert
 
 
 class ConsoleImportMixin(ImportMixin):

@@ -28,7 +28,7 @@ from belts.scoping import belt_scope
 
 from .exceptions import MetricError
 from .models import Merchant, MonthlyMetric
-from .services import METRIC_FIELDS, monthly_metrics_upsert
+from .services.metrics import METRIC_FIELDS, monthly_metrics_upsert
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 

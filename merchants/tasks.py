@@ -7,8 +7,8 @@ from celery import shared_task
 # themselves there, so a retry beyond it claims nothing.
 @shared_task(bind=True, acks_late=True, max_retries=8)
 def notifications_deliver(self, notification_ids: list[int]) -> dict[str, int]:
-    from .notifications import TransientDeliveryError, retry_delay
-    from .notifications import notifications_deliver as deliver
+    from .services.notifications import TransientDeliveryError, retry_delay
+    from .services.notifications import notifications_deliver as deliver
 
     try:
         return deliver(notification_ids=notification_ids)
@@ -25,7 +25,7 @@ def notifications_deliver(self, notification_ids: list[int]) -> dict[str, int]:
 @shared_task(acks_late=True)
 def notifications_sweep() -> int:
     """Re-queue notifications still pending minutes after they were written."""
-    from .notifications import notifications_queue_rows, notifications_stale
+    from .services.notifications import notifications_queue_rows, notifications_stale
 
     rows = notifications_stale()
     if rows:
@@ -35,6 +35,6 @@ def notifications_sweep() -> int:
 
 @shared_task(acks_late=True)
 def belt_year_stats_recompute(year: int | None = None) -> dict:
-    from .services import belt_year_stats_recompute as recompute
+    from .services.metrics import belt_year_stats_recompute as recompute
 
     return recompute(year=year)

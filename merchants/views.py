@@ -20,7 +20,7 @@ from .api_keys import NAME_MAX_LENGTH, api_key_create, api_key_list, api_key_rev
 from .choices import MembershipRole
 from .exceptions import ApiKeyError
 from .models import MerchantMembership, Notification
-from .notifications import (
+from .services.notifications import (
     notification_mark_read,
     notification_texts,
     notifications_mark_all_read,

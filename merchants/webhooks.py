@@ -45,14 +45,14 @@ from .choices import (
 )
 from .exceptions import WebhookError
 from .models import Merchant, MerchantMembership, Notification, WebhookEndpoint
-from .notifications import (
+from .scoping import centers_serving
+from .services.notifications import (
     NotificationDraft,
     drafts_for_users,
     notification_texts,
     notifications_create,
     register_renderer,
 )
-from .scoping import centers_serving
 from .webhook_http import (
     UnsafeWebhookURL,
     WebhookNetworkError,

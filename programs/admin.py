@@ -45,17 +45,6 @@ from merchants.models import Merchant
 from .choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
 from .criteria import CRITERIA, criteria_validate, explain
 from .eligibility import eligibility_reasons
-from .enrollments import (
-    REASON_MAX_LENGTH,
-    enrollment_activate,
-    enrollment_approve,
-    enrollment_available_steps,
-    enrollment_graduate,
-    enrollment_reject,
-    enrollment_start_review,
-    enrollment_waitlist,
-    enrollments_approve_bulk,
-)
 from .exceptions import CriterionError, ProgramError
 from .models import (
     REVIEW_QUEUE_STATES,
@@ -68,13 +57,24 @@ from .models import (
     RuleSet,
 )
 from .resources import CohortResource, ReviewQueueResource
-from .services import (
+from .services.eligibility import (
     RULE_SET_NOTES_MAX_LENGTH,
     Simulation,
     rule_set_create_draft,
     rule_set_publish,
     rule_set_simulate,
     rule_set_update_draft,
+)
+from .services.enrollments import (
+    REASON_MAX_LENGTH,
+    enrollment_activate,
+    enrollment_approve,
+    enrollment_available_steps,
+    enrollment_graduate,
+    enrollment_reject,
+    enrollment_start_review,
+    enrollment_waitlist,
+    enrollments_approve_bulk,
 )
 
 # Merchants listed per page in each of a draft's simulation lists (gain, lose, keep).

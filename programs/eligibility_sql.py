@@ -21,7 +21,7 @@ from belts.models import BeltYearStat, Category
 from merchants.choices import NotificationChannel, NotificationKind, NotificationStatus
 from merchants.facts import FactsWindow, merchant_facts_queryset
 from merchants.models import MerchantMembership, Notification, NotificationPreference
-from merchants.notifications import notifications_queue
+from merchants.services.notifications import notifications_queue
 
 from .eligibility import CompiledRuleSet
 from .models import Eligibility, Program, RuleSet

@@ -17,9 +17,9 @@ def eligibility_on_metrics_changed(sender, merchant_ids, **kwargs) -> None:
 
 def register_notification_renderers() -> None:
     from merchants.choices import NotificationKind
-    from merchants.notifications import register_renderer
+    from merchants.services.notifications import register_renderer
 
-    from . import messages
+    from . import notices
 
-    register_renderer(NotificationKind.ELIGIBILITY_GAINED, messages.eligibility_gained)
-    register_renderer(NotificationKind.ELIGIBILITY_LOST, messages.eligibility_lost)
+    register_renderer(NotificationKind.ELIGIBILITY_GAINED, notices.eligibility_gained)
+    register_renderer(NotificationKind.ELIGIBILITY_LOST, notices.eligibility_lost)

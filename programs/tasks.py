@@ -21,7 +21,7 @@ def _date(value: str | None) -> datetime.date | None:
 def eligibility_recompute_merchants(
     merchant_ids: list[int], program_ids: list[int] | None = None, as_of: str | None = None
 ) -> dict:
-    from .services import eligibility_recompute
+    from .services.eligibility import eligibility_recompute
 
     stats = eligibility_recompute(
         merchant_ids=merchant_ids, program_ids=program_ids, as_of=_date(as_of)
@@ -33,7 +33,7 @@ def eligibility_recompute_merchants(
 def eligibility_recompute_chunk(
     low: int, high: int | None, program_ids: list[int] | None = None, as_of: str | None = None
 ) -> dict:
-    from .services import eligibility_recompute_range
+    from .services.eligibility import eligibility_recompute_range
 
     stats = eligibility_recompute_range(
         id_range=(low, high), program_ids=program_ids, as_of=_date(as_of)
@@ -97,7 +97,7 @@ def eligibility_recompute_all(
 @shared_task(acks_late=True)
 def nightly_recompute() -> None:
     """Belt figures and tiers for last year first (facts read the tiers), then eligibility."""
-    from merchants.services import belt_year_stats_recompute
+    from merchants.services.metrics import belt_year_stats_recompute
 
     belt_year_stats_recompute()
     eligibility_recompute_all.delay()
@@ -106,7 +106,7 @@ def nightly_recompute() -> None:
 @shared_task(acks_late=True)
 def enrollment_drafts_expire() -> int:
     """Expire the drafts left when their cohort's application window closed."""
-    from .enrollments import enrollment_drafts_expire as expire
+    from .services.enrollments import enrollment_drafts_expire as expire
 
     return expire()
 
@@ -114,6 +114,6 @@ def enrollment_drafts_expire() -> int:
 @shared_task(acks_late=True)
 def enrollment_graduation_propose_due() -> int:
     """Propose graduation for active enrollments that meet their cohort's criteria."""
-    from .enrollments import enrollment_graduation_propose_due as propose
+    from .services.enrollments import enrollment_graduation_propose_due as propose
 
     return propose()

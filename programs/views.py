@@ -30,14 +30,14 @@ from merchants.models import MerchantMembership
 from . import selectors, workflow
 from .criteria import explain
 from .eligibility import eligibility_reasons
-from .enrollments import (
+from .exceptions import ProgramError
+from .models import Cohort, Eligibility, Enrollment, Program, RuleSet
+from .presenters import criterion_label, merchant_fact_rows
+from .services.enrollments import (
     enrollment_apply,
     enrollment_roles,
     enrollment_withdraw,
 )
-from .exceptions import ProgramError
-from .models import Cohort, Eligibility, Enrollment, Program, RuleSet
-from .presenters import criterion_label, merchant_fact_rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
 """The enrollment workflow: which state may follow which, and who may take each step.
 
 The graph is a ``python-statemachine`` machine bound to an enrollment's ``state`` field; it holds
-no business rule beyond the graph itself. The guards that need the database (window, eligibility,
-belt, seats) and the writes (events, notifications) live in ``programs.enrollments``, which drives
-the machine inside its transactions::
+no business rule beyond the graph itself. The guards that need the database (window,
+eligibility, belt, seats) and the writes (events, notifications) live in
+``programs.services.enrollments``, which drives the machine inside its transactions::
 
     draft -> submitted -> in_review -> approved | waitlisted | rejected
     waitlisted -> approved (a reviewer, or a freed seat) | rejected

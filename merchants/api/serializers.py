@@ -25,8 +25,8 @@ from merchants.choices import (
     WebhookEvent,
 )
 from merchants.models import Merchant, MonthlyMetric, Notification, WebhookEndpoint
-from merchants.notifications import notification_texts
-from merchants.services import MAX_METRIC_ROWS, METRIC_FIELDS
+from merchants.services.metrics import MAX_METRIC_ROWS, METRIC_FIELDS
+from merchants.services.notifications import notification_texts
 from merchants.webhooks import DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH
 
 

@@ -38,8 +38,8 @@ from merchants.exceptions import MetricError
 from merchants.facts import merchant_facts_get
 from merchants.filtersets import MerchantFilterSet, MonthlyMetricFilterSet, NotificationFilterSet
 from merchants.models import Merchant, MonthlyMetric, Notification, WebhookEndpoint
-from merchants.notifications import notification_mark_read, notifications_mark_all_read
-from merchants.services import monthly_metrics_upsert, notification_preferences_update
+from merchants.services.metrics import monthly_metrics_upsert, notification_preferences_update
+from merchants.services.notifications import notification_mark_read, notifications_mark_all_read
 
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import error_response, idempotent

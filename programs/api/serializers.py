@@ -13,9 +13,9 @@ from merchants.scoping import visible_merchants
 from programs import workflow
 from programs.criteria import CRITERIA, MAX_CRITERIA, MAX_LIST_VALUES, MAX_TEXT_LENGTH, explain
 from programs.eligibility import eligibility_reasons
-from programs.enrollments import REASON_MAX_LENGTH
 from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
-from programs.services import RULE_SET_NOTES_MAX_LENGTH
+from programs.services.eligibility import RULE_SET_NOTES_MAX_LENGTH
+from programs.services.enrollments import REASON_MAX_LENGTH
 from programs.workflow import USER_STEPS, Role
 
 

@@ -26,7 +26,7 @@ from merchants import selectors as merchant_selectors
 from merchants.api.pagination import IdCursorPagination
 from merchants.api.rows import ValuesListMixin
 from merchants.api.serializers import DomainErrorSerializer
-from programs import enrollments, selectors
+from programs import selectors
 from programs.filtersets import (
     EligibilityFilterSet,
     EnrollmentFilterSet,
@@ -34,7 +34,8 @@ from programs.filtersets import (
     RuleSetFilterSet,
 )
 from programs.models import Eligibility, Enrollment, RuleSet
-from programs.services import (
+from programs.services import enrollments
+from programs.services.eligibility import (
     rule_set_create_draft,
     rule_set_delete_draft,
     rule_set_publish,

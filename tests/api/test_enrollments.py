@@ -10,8 +10,8 @@ from belts.choices import CenterRole
 from merchants.choices import MembershipRole
 from merchants.models import Merchant
 from programs.choices import EnrollmentState
-from programs.enrollments import REASON_NO_SEAT, REASON_PROMOTED
 from programs.models import Enrollment, EnrollmentEvent, Program
+from programs.services.enrollments import REASON_NO_SEAT, REASON_PROMOTED
 from tests.belts.factories import (
     IndustrialBeltFactory,
     OperationCenterFactory,

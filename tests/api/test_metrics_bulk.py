@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from merchants.api import idempotency
 from merchants.choices import MembershipRole
 from merchants.models import MerchantMembership, MonthlyMetric
-from merchants.services import MAX_METRIC_ROWS
+from merchants.services.metrics import MAX_METRIC_ROWS
 from merchants.signals import metrics_changed
 from tests.belts.factories import (
     OperationCenterFactory,

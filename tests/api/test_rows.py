@@ -20,7 +20,7 @@ from programs.api.rows import ELIGIBILITY_VALUES, eligibility_rows
 from programs.api.serializers import EligibilitySerializer
 from programs.criteria import CRITERIA
 from programs.models import Eligibility, Program
-from programs.services import eligibility_recompute, rule_set_publish
+from programs.services.eligibility import eligibility_recompute, rule_set_publish
 from tests.belts.factories import SuperUserFactory
 from tests.programs.factories import RuleSetFactory
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from programs.choices import RuleSetStatus
 from programs.models import Eligibility, RuleSet
-from programs.services import eligibility_recompute
+from programs.services.eligibility import eligibility_recompute
 from tests.belts.factories import (
     CategoryFactory,
     OperationCenterFactory,

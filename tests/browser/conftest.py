@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from merchants.models import Merchant, Notification
 from merchants.selectors import complete_months_window
-from programs.services import eligibility_recompute
+from programs.services.eligibility import eligibility_recompute
 from tests.browser.threaded import PlaywrightThread, Remote
 from tests.merchants.factories import NotificationFactory
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from merchants.models import Merchant, MonthlyMetric
-from merchants.services import monthly_metrics_upsert
+from merchants.services.metrics import monthly_metrics_upsert
 from tests.belts.factories import (
     CategoryFactory,
     IndustrialBeltFactory,

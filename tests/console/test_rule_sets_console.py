@@ -19,7 +19,7 @@ from programs import admin as programs_admin
 from programs.choices import RuleSetStatus
 from programs.criteria import criteria_from_json, evaluate_all, explain
 from programs.models import Eligibility, RuleSet
-from programs.services import rule_set_simulate, rule_set_update_draft
+from programs.services.eligibility import rule_set_simulate, rule_set_update_draft
 from tests.belts.factories import IndustrialBeltFactory, StaffUserFactory
 from tests.merchants.factories import MerchantFactory
 from tests.programs.factories import (

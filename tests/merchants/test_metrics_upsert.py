@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from merchants.exceptions import MetricError
 from merchants.models import MonthlyMetric
-from merchants.services import MAX_ERROR_DETAILS, MAX_METRIC_ROWS, monthly_metrics_upsert
+from merchants.services.metrics import MAX_ERROR_DETAILS, MAX_METRIC_ROWS, monthly_metrics_upsert
 from merchants.signals import metrics_changed
 from tests.api.base import assert_num_queries
 from tests.api.helpers import months_back

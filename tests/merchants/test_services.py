@@ -12,14 +12,14 @@ from belts.choices import BeltTier
 from belts.models import BeltTierChange, BeltYearStat, TierPolicy
 from merchants.choices import NotificationChannel, NotificationKind, NotificationStatus
 from merchants.models import MonthlyMetric, Notification
-from merchants.notifications import (
+from merchants.services.metrics import belt_year_stats_recompute, classify_belts
+from merchants.services.notifications import (
     TransientDeliveryError,
     claim_timeout,
     notifications_deliver,
     notifications_stale_ids,
     sweep_after,
 )
-from merchants.services import belt_year_stats_recompute, classify_belts
 from tests.belts.factories import (
     IndustrialBeltFactory,
     OperationCenterFactory,
@@ -149,7 +149,7 @@ def test_transient_failure_is_recorded_and_left_for_a_retry(monkeypatch):
     def down(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
 
-    monkeypatch.setattr("merchants.notifications.send_mail", down)
+    monkeypatch.setattr("merchants.services.notifications.send_mail", down)
     with pytest.raises(TransientDeliveryError):
         notifications_deliver(notification_ids=[notification.pk])
     notification.refresh_from_db()

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from merchants.choices import NotificationStatus
-from merchants.notifications import notifications_deliver
+from merchants.services.notifications import notifications_deliver
 from merchants.webhook_http import signature
 from merchants.webhooks import webhook_ping
 from tests.merchants.factories import WebhookEndpointFactory

@@ -23,7 +23,7 @@ from merchants.choices import (
 )
 from merchants.exceptions import WebhookError
 from merchants.models import Notification, WebhookEndpoint
-from merchants.notifications import (
+from merchants.services.notifications import (
     MAX_ATTEMPTS,
     TransientDeliveryError,
     bilingual,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from merchants.choices import MembershipRole
-from programs.services import eligibility_recompute
+from programs.services.eligibility import eligibility_recompute
 from tests.api.base import assert_num_queries
 from tests.api.helpers import add_trailing_gmv
 from tests.belts.factories import UserFactory

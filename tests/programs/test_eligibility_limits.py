@@ -26,7 +26,7 @@ from programs import eligibility_sql
 from programs.criteria import MAX_CRITERIA, MAX_LIST_VALUES, criterion_from_json
 from programs.eligibility import CompiledRuleSet, eligibility_reasons, evaluate
 from programs.models import Eligibility, RuleSet
-from programs.services import (
+from programs.services.eligibility import (
     eligibility_recompute,
     eligibility_recompute_range,
     rule_set_create_draft,

@@ -16,15 +16,15 @@ from django.utils import timezone
 
 from belts.choices import CenterRole
 from programs.choices import SEAT_HOLDING_STATES, EnrollmentState
-from programs.enrollments import (
+from programs.exceptions import EnrollmentCohortFull, EnrollmentStateError
+from programs.models import Enrollment, EnrollmentEvent
+from programs.services.enrollments import (
     REASON_NO_SEAT,
     REASON_PROMOTED,
     enrollment_approve,
     enrollment_withdraw,
     enrollments_approve_bulk,
 )
-from programs.exceptions import EnrollmentCohortFull, EnrollmentStateError
-from programs.models import Enrollment, EnrollmentEvent
 from tests.belts.factories import (
     IndustrialBeltFactory,
     OperationCenterFactory,

@@ -11,10 +11,26 @@ from django.utils import timezone
 from belts.choices import CenterRole
 from merchants.choices import MembershipRole, NotificationChannel, NotificationKind
 from merchants.models import Notification
-from programs import enrollments as services
 from programs import tasks
 from programs.choices import OPEN_ENROLLMENT_STATES, EnrollmentState
-from programs.enrollments import (
+from programs.exceptions import (
+    EnrollmentAlreadyOpen,
+    EnrollmentBeltRestricted,
+    EnrollmentCohortFull,
+    EnrollmentError,
+    EnrollmentForbidden,
+    EnrollmentNotEligible,
+    EnrollmentOverrideReasonRequired,
+    EnrollmentProgramInactive,
+    EnrollmentReasonInvalid,
+    EnrollmentReasonRequired,
+    EnrollmentStateError,
+    EnrollmentWindowClosed,
+    ProgramError,
+)
+from programs.models import Eligibility, Enrollment, EnrollmentEvent
+from programs.services import enrollments as services
+from programs.services.enrollments import (
     REASON_EXPIRED,
     REASON_GRADUATION_PROPOSED,
     REASON_NO_SEAT,
@@ -36,22 +52,6 @@ from programs.enrollments import (
     enrollment_withdraw,
     enrollments_approve_bulk,
 )
-from programs.exceptions import (
-    EnrollmentAlreadyOpen,
-    EnrollmentBeltRestricted,
-    EnrollmentCohortFull,
-    EnrollmentError,
-    EnrollmentForbidden,
-    EnrollmentNotEligible,
-    EnrollmentOverrideReasonRequired,
-    EnrollmentProgramInactive,
-    EnrollmentReasonInvalid,
-    EnrollmentReasonRequired,
-    EnrollmentStateError,
-    EnrollmentWindowClosed,
-    ProgramError,
-)
-from programs.models import Eligibility, Enrollment, EnrollmentEvent
 from programs.workflow import EnrollmentWorkflow, Role
 from tests.belts.factories import (
     IndustrialBeltFactory,

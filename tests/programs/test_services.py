@@ -15,8 +15,8 @@ from bench.naive import merchant_facts_naive
 from merchants.choices import NotificationChannel, NotificationKind
 from merchants.facts import merchant_facts_list
 from merchants.models import Merchant, MonthlyMetric, Notification
-from merchants.notifications import notification_texts
-from merchants.services import monthly_metrics_upsert
+from merchants.services.metrics import monthly_metrics_upsert
+from merchants.services.notifications import notification_texts
 from programs import eligibility_sql
 from programs.choices import RuleSetStatus
 from programs.criteria import CRITERIA, Criterion, criteria_from_json
@@ -28,7 +28,7 @@ from programs.exceptions import (
     RuleSetNotEvaluable,
 )
 from programs.models import Eligibility, RuleSet
-from programs.services import (
+from programs.services.eligibility import (
     eligibility_recompute,
     rule_set_create_draft,
     rule_set_publish,

@@ -2,9 +2,9 @@
 a step, every step has its permission and its words, and every step a user takes has its
 service, its API action and its console button."""
 
-from programs import enrollments
 from programs.api.serializers import ENROLLMENT_STEPS
 from programs.api.views import EnrollmentViewSet
+from programs.services import enrollments
 from programs.workflow import PERMISSIONS, STEP_LABELS, USER_STEPS, EnrollmentWorkflow, Step
 
 # Steps that are not a move of the graph: creating the draft, and the right to override.

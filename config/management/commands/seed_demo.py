@@ -120,8 +120,8 @@ class Command(BaseCommand):
 
     def _derive(self, as_of: datetime.date) -> None:
         """What the nightly recompute would do: last year's belt tiers, then eligibility."""
-        from merchants.services import belt_year_stats_recompute
-        from programs.services import eligibility_recompute
+        from merchants.services.metrics import belt_year_stats_recompute
+        from programs.services.eligibility import eligibility_recompute
 
         tiers = belt_year_stats_recompute(year=as_of.year - 1)
         self.stdout.write(

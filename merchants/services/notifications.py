@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from .choices import NotificationChannel, NotificationStatus
-from .models import MerchantMembership, Notification, NotificationPreference
+from ..choices import NotificationChannel, NotificationStatus
+from ..models import MerchantMembership, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
 
 
 def notifications_queue(ids: list[int], batch: int = 500) -> None:
-    from .tasks import notifications_deliver
+    from ..tasks import notifications_deliver
 
     for start in range(0, len(ids), batch):
         notifications_deliver.delay(ids[start : start + batch])
@@ -172,7 +172,7 @@ def notifications_queue(ids: list[int], batch: int = 500) -> None:
 def notifications_queue_each(ids: Sequence[int]) -> None:
     """One task per notification: for webhooks, where a receiver may take its whole timeout
     and each delivery retries on its own schedule."""
-    from .tasks import notifications_deliver
+    from ..tasks import notifications_deliver
 
     for notification_id in ids:
         notifications_deliver.delay([notification_id])
@@ -368,7 +368,7 @@ def _finish(
 def _deliver_in_app(claimed: Sequence[Notification], now: datetime.datetime) -> int:
     """Mark the in-app ones delivered (the inbox shows them) and, in the same transaction, fan
     the merchants' ones out to the webhook endpoints that want them."""
-    from .webhooks import webhook_fan_out
+    from ..webhooks import webhook_fan_out
 
     with transaction.atomic():
         delivered = Notification.objects.filter(
@@ -392,7 +392,7 @@ def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
     Raises TransientDeliveryError (after recording it) when at least one e-mail or webhook could
     not be sent for a reason that may pass, so the task retries the remaining ones with
     backoff."""
-    from .webhooks import webhook_attempt_record, webhook_send
+    from ..webhooks import webhook_attempt_record, webhook_send
 
     now = timezone.now()
     claimed = _claim(notification_ids, now)

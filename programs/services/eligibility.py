@@ -20,20 +20,20 @@ from merchants.facts import (
     merchant_id_ranges,
 )
 from merchants.models import Merchant
-from merchants.notifications import (
+from merchants.scoping import merchant_scope
+from merchants.services.notifications import (
     NotificationDraft,
     drafts_for_merchant,
     merchant_audience,
     notifications_create,
 )
-from merchants.scoping import merchant_scope
 
-from . import eligibility_sql
-from .choices import RuleSetStatus
-from .criteria import criteria_validate
-from .eligibility import CompiledRuleSet, Outcome, evaluate, evaluate_many
-from .exceptions import CriterionError, RuleSetImmutable, RuleSetInvalid, RuleSetNotEvaluable
-from .models import Eligibility, Program, RuleSet
+from .. import eligibility_sql
+from ..choices import RuleSetStatus
+from ..criteria import criteria_validate
+from ..eligibility import CompiledRuleSet, Outcome, evaluate, evaluate_many
+from ..exceptions import CriterionError, RuleSetImmutable, RuleSetInvalid, RuleSetNotEvaluable
+from ..models import Eligibility, Program, RuleSet
 
 logger = logging.getLogger(__name__)
 
@@ -559,7 +559,7 @@ def _require_evaluable(compiled: CompiledRuleSet) -> None:
 
 
 def _queue_full_recompute(program_ids: list[int]) -> None:
-    from .tasks import eligibility_recompute_all
+    from ..tasks import eligibility_recompute_all
 
     eligibility_recompute_all.delay(program_ids=program_ids)
 

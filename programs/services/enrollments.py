@@ -31,7 +31,8 @@ from core.language import localized_name
 from merchants.choices import NotificationKind
 from merchants.facts import DEFAULT_CHUNK_SIZE, merchant_facts_list
 from merchants.models import Merchant, MerchantMembership
-from merchants.notifications import (
+from merchants.scoping import visible_merchants
+from merchants.services.notifications import (
     NotificationDraft,
     bilingual,
     drafts_for_merchant,
@@ -39,12 +40,11 @@ from merchants.notifications import (
     merchant_audience,
     notifications_create,
 )
-from merchants.scoping import visible_merchants
 
-from . import workflow
-from .choices import OPEN_ENROLLMENT_STATES, SEAT_HOLDING_STATES, EnrollmentState
-from .criteria import criteria_from_json, evaluate_all
-from .exceptions import (
+from .. import workflow
+from ..choices import OPEN_ENROLLMENT_STATES, SEAT_HOLDING_STATES, EnrollmentState
+from ..criteria import criteria_from_json, evaluate_all
+from ..exceptions import (
     CriterionError,
     EnrollmentAlreadyOpen,
     EnrollmentBeltRestricted,
@@ -58,9 +58,9 @@ from .exceptions import (
     EnrollmentStateError,
     EnrollmentWindowClosed,
 )
-from .models import Cohort, Eligibility, Enrollment, EnrollmentEvent
-from .selectors import cohort_seats_used
-from .workflow import Role, Step
+from ..models import Cohort, Eligibility, Enrollment, EnrollmentEvent
+from ..selectors import cohort_seats_used
+from ..workflow import Role, Step
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as User

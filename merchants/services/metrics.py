@@ -28,12 +28,12 @@ from belts.models import (
     TierPolicy,
 )
 
-from .choices import NotificationKind
-from .exceptions import MerchantError, MetricError
-from .models import Merchant, MonthlyMetric, NotificationPreference
+from ..choices import NotificationKind
+from ..exceptions import MerchantError, MetricError
+from ..models import Merchant, MonthlyMetric, NotificationPreference
+from ..scoping import visible_merchants
+from ..signals import metrics_changed
 from .notifications import bilingual, drafts_for_users, notifications_create
-from .scoping import visible_merchants
-from .signals import metrics_changed
 
 logger = logging.getLogger(__name__)
 
