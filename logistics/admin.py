@@ -3,13 +3,13 @@ incidents. Shipments and legs are big tables: no unfiltered total count, filters
 on small related tables (providers, belts) only."""
 
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from belts.admin_scoping import CenterScopedAdminMixin
 from core.money import format_cny_exact as format_cny
 
 from .models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
+from .selectors import leg_is_overdue
 
 
 @admin.register(ServiceProvider)
@@ -106,7 +106,7 @@ class LegAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("overdue"), boolean=True)
     def is_overdue(self, obj):
-        return obj.completed_at is None and obj.sla_due_at < timezone.now()
+        return leg_is_overdue(obj)
 
 
 @admin.register(ConditionCheck)
