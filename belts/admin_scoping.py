@@ -28,7 +28,9 @@ from .scoping import belt_scope, center_scope
 
 
 def _scoped_admin_for(admin_site, model) -> "CenterScopedAdminMixin | None":
-    model_admin = admin_site._registry.get(model)
+    if not admin_site.is_registered(model):
+        return None
+    model_admin = admin_site.get_model_admin(model)
     return model_admin if isinstance(model_admin, CenterScopedAdminMixin) else None
 
 

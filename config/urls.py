@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from config import views
 from config.api_errors import bad_request, server_error
@@ -12,14 +11,8 @@ from config.health import health
 handler400 = bad_request
 handler500 = server_error
 
-admin.site.site_header = _("Belt Ops console")
-admin.site.site_title = _("Belt Ops")
-admin.site.index_title = _("Merchant operations")
-# The console home: the admin index with the dashboard (funnels, tiers, waiting applications).
-# Set before admin.site.urls is read below: get_urls() wraps whatever self.index is then.
-admin.site.index = views.console_home
-
 urlpatterns = [
+    # The console: admin.site is config.console.ConsoleSite (config.apps.ConsoleAdminConfig).
     path("console/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Load balancers and monitors; exempt from the HTTPS redirect in production settings.

@@ -26,7 +26,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # Apps -------------------------------------------------------------------------------------------
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "config.apps.ConsoleAdminConfig",  # django.contrib.admin with the console site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

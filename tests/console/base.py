@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,12 @@ CONSOLE_APPS = ("belts", "merchants", "programs", "logistics")
 def console_models() -> list[type[models.Model]]:
     """The models of the four apps registered in the console, in a stable order."""
     return sorted(
-        (model for model in admin.site._registry if model._meta.app_label in CONSOLE_APPS),
+        (
+            model
+            for label in CONSOLE_APPS
+            for model in apps.get_app_config(label).get_models()
+            if admin.site.is_registered(model)
+        ),
         key=lambda model: model._meta.label,
     )
 

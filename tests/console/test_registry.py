@@ -52,7 +52,7 @@ CHANGELIST_QUERIES = {
 
 
 def _model_admin(model):
-    return admin.site._registry[model]
+    return admin.site.get_model_admin(model)
 
 
 def _request_as(user):

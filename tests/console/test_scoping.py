@@ -125,7 +125,7 @@ PERMISSION_QUERIES = 2
 
 
 def _model_admin(model):
-    return admin.site._registry[model]
+    return admin.site.get_model_admin(model)
 
 
 def _pks(objects) -> set:

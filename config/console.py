@@ -1,0 +1,29 @@
+"""The staff console: Django's admin site with the project's titles and its home page.
+
+``config.apps.ConsoleAdminConfig`` installs ``ConsoleSite`` as the default admin site, so every
+app's ``@admin.register`` registers with it and ``config/urls.py`` mounts ``admin.site.urls``.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from config.dashboard import console_dashboard
+
+
+class ConsoleSite(admin.AdminSite):
+    site_header = _("Belt Ops console")
+    site_title = _("Belt Ops")
+    index_title = _("Merchant operations")
+
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The console's home: the admin index (its app list and recent actions) with the
+        dashboard above them (funnels, tiers, waiting applications), drawn by
+        ``templates/admin/index.html``. Wrapped by the site as its own index is: staff only,
+        never cached, and every link to "admin:index" lands here."""
+        context = {"dashboard": console_dashboard(user=request.user), **(extra_context or {})}
+        return super().index(request, extra_context=context)
