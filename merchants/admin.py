@@ -12,17 +12,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.forms.models import construct_instance
 from django.http import Http404, HttpResponseRedirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportMixin
-from import_export.formats.base_formats import CSV
 
 from belts.admin_scoping import CenterScopedAdminMixin
 from belts.selectors import center_list_for
+from core.admin import ConsoleImportMixin
 from core.money import format_cny_exact as format_cny
 from core.money import format_ratio
 
@@ -40,38 +37,7 @@ from .models import (
 )
 from .resources import MerchantResource, MonthlyMetricResource
 from .scoping import visible_merchants
-from .services.metrics import METRIC_FIELDS, monthly_metrics_upsert
-
-
-class ConsoleImportMixin(ImportMixin):
-    """A CSV import with a preview: the file is read and every row checked in a dry run that
-    is rolled back; the confirmation imports it in one transaction that an invalid row rolls
-    back entirely. Allowed to whoever may add and change the model."""
-
-    import_formats = [CSV]
-
-    def has_import_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            # The rows changed between the preview and the confirmation: nothing was written.
-            numbers = sorted(
-                {row.number for row in result.invalid_rows}
-                | {number for number, _errors in result.row_errors()}
-            )
-            self.message_user(
-                request,
-                gettext("Nothing was imported: rows %(rows)s are not valid any more.")
-                % {"rows": ", ".join(map(str, numbers))},
-                messages.ERROR,
-            )
-            info = self.opts.app_label, self.opts.model_name
-            return HttpResponseRedirect(
-                reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
-            )
-        return super().process_result(result, request)
-
+from .services.metrics import METRIC_FIELDS, monthly_metrics_check, monthly_metrics_upsert
 
 # Shop addresses typed without a scheme are https (Django 6's default, chosen now).
 URL_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -197,67 +163,53 @@ class RecentMonthFilter(admin.SimpleListFilter):
 
 
 class MonthlyMetricForm(forms.ModelForm):
-    """One merchant's figures for one month, checked and written by ``monthly_metrics_upsert``.
+    """One merchant's figures for one month, judged by the rules of ``monthly_metrics_upsert``.
 
     The service is the only writer of metrics (after its commit the merchant's eligibility is
-    recomputed) and the judge of a valid row. Its MetricError can become a form error only while
-    the form validates, so the write is validation's last step, after every other check passed,
-    inside the transaction the admin holds for the request. The admin's ``save_model`` then has
-    nothing left to save.
+    recomputed) and the judge of a valid row: ``clean()`` asks it (``monthly_metrics_check``,
+    which writes nothing) so that its refusals are this form's errors, each under its figure;
+    the admin's ``save_model`` then writes the row through it. A field the service refused is
+    left out of the model's constraint checks, which would only repeat it by a constraint's name.
     """
 
     class Meta:
         model = MonthlyMetric
         fields = ("merchant", "month", *METRIC_FIELDS)
 
-    def _post_clean(self):
-        # ModelForm's step for model validation (after the fields' and clean()), replaced here:
-        # the same instance building and field checks, then the service instead of constraints.
-        self.instance = construct_instance(
-            self, self.instance, self._meta.fields, self._meta.exclude
-        )
+    def clean(self):
+        data = super().clean()
         if self.errors:
-            return
-        try:
-            # Django's model checks less the table's constraints: those would answer with a
-            # constraint's name, where the service checks the same rules and names the figure.
-            self.instance.full_clean(validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            self.add_error(None, error)
-            return
-        metric = self.instance
-        if metric.pk is None and self._month_taken(metric):
+            return data
+        merchant = data.get("merchant", self.instance.merchant if self.instance.pk else None)
+        month = data.get("month", self.instance.month if self.instance.pk else None)
+        if self.instance.pk is None and self._month_taken(merchant, month):
             self.add_error(
                 "month",
                 ValidationError(
                     _("%(merchant)s already has figures for %(month)s: change those instead."),
                     code="unique",
-                    params={"merchant": metric.merchant, "month": metric.month.strftime("%Y-%m")},
+                    params={"merchant": merchant, "month": month.strftime("%Y-%m")},
                 ),
             )
-            return
-        row = {name: getattr(metric, name) for name in METRIC_FIELDS}
+            return data
         try:
-            monthly_metrics_upsert(
-                rows=[{"merchant_id": metric.merchant_id, "month": metric.month, **row}]
-            )
+            monthly_metrics_check(rows=[self.metric_row(merchant, month)])
         except MetricError as error:
             # Each problem under its own field; one row, so no row number in the words.
             for problem in error.details or [{"field": error.field, "message": error.message}]:
                 field = "merchant" if problem["field"] == "merchant_id" else problem["field"]
                 self.add_error(field if field in self.fields else None, problem["message"])
-            return
-        # The row as written (its id, for the admin's log entry and redirect).
-        self.instance = MonthlyMetric.objects.get(
-            merchant_id=metric.merchant_id, month=metric.month
-        )
+        return data
+
+    def metric_row(self, merchant, month) -> dict:
+        """The row the service takes: the key and the figures as typed."""
+        figures = {name: self.cleaned_data.get(name) for name in METRIC_FIELDS}
+        return {"merchant_id": merchant.pk, "month": month, **figures}
 
     @staticmethod
-    def _month_taken(metric: MonthlyMetric) -> bool:
+    def _month_taken(merchant, month) -> bool:
         # The upsert would overwrite that month: adding must not replace figures unseen.
-        return MonthlyMetric.objects.filter(
-            merchant_id=metric.merchant_id, month=metric.month
-        ).exists()
+        return MonthlyMetric.objects.filter(merchant=merchant, month=month).exists()
 
 
 @admin.register(MonthlyMetric)
@@ -291,7 +243,21 @@ class MonthlyMetricAdmin(CenterScopedAdminMixin, ConsoleImportMixin, admin.Model
         return ("updated_at",)
 
     def save_model(self, request, obj, form, change):
-        """Nothing to save: the form wrote the row through ``monthly_metrics_upsert``."""
+        """Write through ``monthly_metrics_upsert``, never a plain save: the form checked the
+        row by its rules; ``obj`` becomes the row written (its id, for the log and redirect)."""
+        monthly_metrics_upsert(rows=[form.metric_row(obj.merchant, obj.month)])
+        obj.pk = MonthlyMetric.objects.values_list("pk", flat=True).get(
+            merchant_id=obj.merchant_id, month=obj.month
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except MetricError as error:
+            # The month's figures changed between the form's check and the write: the
+            # service refused, and the admin's transaction rolled back.
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(description=_("month"), ordering="month")
     def month_label(self, obj):

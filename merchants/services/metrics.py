@@ -295,6 +295,28 @@ def monthly_metrics_upsert(
     counts rows created, updated and unchanged. A constant number of queries, not one per row.
     After the commit, and only if it commits, ``metrics_changed`` is sent with the merchants
     whose figures were created or changed (none for a batch that changed nothing)."""
+    return _metrics_upsert(rows=rows, user=user, merchant_key=merchant_key, write=True)
+
+
+def monthly_metrics_check(
+    *,
+    rows: Sequence[Mapping],
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    merchant_key: str = "merchant_id",
+) -> MetricsUpsertCounts:
+    """What ``monthly_metrics_upsert`` would answer for ``rows``, writing nothing: the same
+    checks and the same ``MetricError``, the counts it would return. For a form that shows the
+    service's refusals as its errors before it writes."""
+    return _metrics_upsert(rows=rows, user=user, merchant_key=merchant_key, write=False)
+
+
+def _metrics_upsert(
+    *,
+    rows: Sequence[Mapping],
+    user: AbstractBaseUser | AnonymousUser | None,
+    merchant_key: str,
+    write: bool,
+) -> MetricsUpsertCounts:
     if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Sequence):
         raise MetricError(_("The rows must be a list."), code="invalid", field="rows")
     if not rows:
@@ -329,7 +351,9 @@ def monthly_metrics_upsert(
 
     try:
         with transaction.atomic():
-            counts = _metrics_write(metrics, problems, user=user, merchant_key=merchant_key)
+            counts = _metrics_write(
+                metrics, problems, user=user, merchant_key=merchant_key, write=write
+            )
     except IntegrityError:
         # Only a concurrent writer of the same months gets here: our checks passed against the
         # rows we read, the database's constraints refused the rows as they were meanwhile.
@@ -439,8 +463,10 @@ def _metrics_write(
     *,
     user: AbstractBaseUser | AnonymousUser | None,
     merchant_key: str,
+    write: bool = True,
 ) -> MetricsUpsertCounts:
-    """The checks that need the database, then the writes: inside the caller's transaction."""
+    """The checks that need the database, then (``write``) the writes: inside the caller's
+    transaction."""
     merchant_ids = {metric.merchant_id for metric in metrics}
     merchants = Merchant.objects.all() if user is None else visible_merchants(user)
     writable = (
@@ -488,6 +514,13 @@ def _metrics_write(
             unchanged += 1
     if problems.entries:
         raise problems.refusal()
+    counts: MetricsUpsertCounts = {
+        "created": len(created),
+        "updated": len(updated),
+        "unchanged": unchanged,
+    }
+    if not write:
+        return counts
 
     # One statement per set of figures sent (usually one): a conflict updates only those, so a
     # figure the row omits keeps whatever the month holds.
@@ -503,7 +536,7 @@ def _metrics_write(
         transaction.on_commit(
             lambda: metrics_changed.send(sender=MonthlyMetric, merchant_ids=changed)
         )
-    return {"created": len(created), "updated": len(updated), "unchanged": unchanged}
+    return counts
 
 
 # Notification preferences ----------------------------------------------------------------------
