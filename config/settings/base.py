@@ -119,6 +119,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a rule set's simulation (every merchant evaluated) is reused by the console's pages
+# and the API's: an edit of the criteria simulates afresh at once, new data after this long.
+SIMULATION_CACHE_SECONDS = env.int("SIMULATION_CACHE_SECONDS", default=600)
 
 # Auth -------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -39,7 +39,7 @@ from programs.services.eligibility import (
     rule_set_create_draft,
     rule_set_delete_draft,
     rule_set_publish,
-    rule_set_simulate,
+    rule_set_simulation_get,
     rule_set_update_draft,
 )
 from programs.workflow import Step
@@ -247,7 +247,7 @@ class RuleSetViewSet(viewsets.ModelViewSet):
         query.is_valid(raise_exception=True)
         page, size = query.validated_data["page"], query.validated_data["page_size"]
 
-        simulation = rule_set_simulate(rule_set=rule_set, user=request.user)
+        simulation = rule_set_simulation_get(rule_set=rule_set, user=request.user)
         start = (page - 1) * size
         lists = {
             "gain": simulation.gained[start : start + size],

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -597,6 +601,39 @@ def rule_set_simulate(
     With ``user``, the lists and counts hold only the merchants that user may see (the one
     merchant scope): a reviewer learns nothing about another center's merchants."""
     simulation = _simulate_all(rule_set=rule_set, as_of=as_of, chunk_size=chunk_size)
+    return _simulation_for(simulation, user)
+
+
+def rule_set_simulation_get(*, rule_set: RuleSet, user=None) -> Simulation:
+    """``rule_set_simulate`` as of today, computed at most once per version of the rule set's
+    criteria and kept in the cache for ``SIMULATION_CACHE_SECONDS``: the pages of a draft, its
+    publish confirmation and the API's pages of one simulation share one evaluation of every
+    merchant. An edit of the criteria changes the key, so it is simulated afresh; data that
+    changed meanwhile shows once the entry expires. Scoped to ``user`` as ``rule_set_simulate``
+    is, after the cache (which holds the simulation of every merchant)."""
+    as_of = timezone.localdate()
+    key = _simulation_cache_key(rule_set, as_of)
+    simulation = cache.get(key)
+    if simulation is None:
+        simulation = _simulate_all(rule_set=rule_set, as_of=as_of, chunk_size=DEFAULT_CHUNK_SIZE)
+        cache.set(key, simulation, timeout=settings.SIMULATION_CACHE_SECONDS)
+    return _simulation_for(simulation, user)
+
+
+def _simulation_cache_key(rule_set: RuleSet, as_of: datetime.date) -> str:
+    # What the outcome depends on in the rule set; the day, because facts count by it.
+    digest = hashlib.sha256(
+        json.dumps(
+            [rule_set.program_id, rule_set.version, rule_set.criteria],
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()
+    return f"programs:simulation:{rule_set.pk}:{as_of.isoformat()}:{digest}"
+
+
+def _simulation_for(simulation: Simulation, user) -> Simulation:
+    """``simulation`` reduced to the merchants ``user`` may see (all of them without a user)."""
     scope = None if user is None else merchant_scope(user)
     if scope is None:
         return simulation

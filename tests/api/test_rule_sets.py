@@ -3,6 +3,7 @@ retired ones refuse change with 409, bad criteria are a 400 that writes nothing,
 writes nothing and predicts what publishing then does."""
 
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -12,7 +13,8 @@ from django.utils import timezone
 
 from programs.choices import RuleSetStatus
 from programs.models import Eligibility, RuleSet
-from programs.services.eligibility import eligibility_recompute
+from programs.services import eligibility as eligibility_service
+from programs.services.eligibility import eligibility_recompute, rule_set_update_draft
 from tests.belts.factories import (
     CategoryFactory,
     OperationCenterFactory,
@@ -329,6 +331,27 @@ class TestSimulate:
         assert self.names(second["gain"]) == ["gains too"]
         assert (self.names(second["lose"]), self.names(second["keep"])) == ([], [])
         assert second["counts"] == first["counts"]
+
+    def test_the_next_page_does_not_simulate_again(self, superuser_api_client, draft):
+        url = action_url(draft, "simulate")
+        first = superuser_api_client.post(f"{url}?page=1&page_size=1")
+        with mock.patch.object(
+            eligibility_service, "_simulate_all", wraps=eligibility_service._simulate_all
+        ) as simulate:
+            second = superuser_api_client.post(f"{url}?page=2&page_size=1")
+        simulate.assert_not_called()
+        assert second.data["counts"] == first.data["counts"]
+
+    def test_an_edit_of_the_criteria_simulates_afresh(self, superuser_api_client, draft):
+        url = action_url(draft, "simulate")
+        assert superuser_api_client.post(url).data["counts"]["gain"] == 2
+        rule_set_update_draft(rule_set=draft, criteria=[])
+        with mock.patch.object(
+            eligibility_service, "_simulate_all", wraps=eligibility_service._simulate_all
+        ) as simulate:
+            counts = superuser_api_client.post(url).data["counts"]
+        simulate.assert_called_once()
+        assert counts["lose"] == 0  # everyone is admitted now
 
     def test_a_reviewer_sees_only_the_merchants_of_their_centers(self, api_client, draft):
         # Found from outside: simulating listed every center's merchants to a reviewer.

@@ -292,7 +292,7 @@ def test_detail_shows_facts_reasons_and_history(center_a):
     )
     response = client.get(admin_url(QUEUE, "change", item.pk))
     content = response.content.decode()
-    assert "GMV, last 12 months" in content
+    assert "Trailing 12-month GMV" in content
     assert "CNY" in content
     assert "applied in portal" in content
     assert response.context["reasons"][0]["passed"] is True

@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from merchants.facts import merchant_facts_get
-from programs import admin as programs_admin
+from programs.admin import rule_sets as rule_set_admin
 from programs.choices import RuleSetStatus
 from programs.criteria import criteria_from_json, evaluate_all, explain
 from programs.models import Eligibility, RuleSet
+from programs.services import eligibility as eligibility_service
 from programs.services.eligibility import rule_set_simulate, rule_set_update_draft
 from tests.belts.factories import IndustrialBeltFactory, StaffUserFactory
 from tests.merchants.factories import MerchantFactory
@@ -80,7 +82,7 @@ class TestDraftPage:
         assert expected.counts == {"evaluated": 10, "gain": 3, "lose": 2, "keep": 4}
 
         with mock.patch.object(
-            programs_admin, "rule_set_simulate", wraps=rule_set_simulate
+            eligibility_service, "_simulate_all", wraps=eligibility_service._simulate_all
         ) as simulate:
             response = console_client.get(admin_url(RuleSet, "change", draft.pk))
 
@@ -98,6 +100,38 @@ class TestDraftPage:
         assert admin_url(merchant._meta.model, "change", merchant.pk) in content
         assert f'href="{_publish_url(draft)}"' in content
         assert f'action="{_new_draft_url(draft)}"' in content
+
+    def test_the_next_page_and_the_confirmation_do_not_simulate_again(
+        self, console_client, published, draft
+    ):
+        _population(published, gain=55, keep=2)
+        url = admin_url(RuleSet, "change", draft.pk)
+        with mock.patch.object(
+            eligibility_service, "_simulate_all", wraps=eligibility_service._simulate_all
+        ) as simulate:
+            console_client.get(url)
+            console_client.get(f"{url}?gain_page=2")
+            response = console_client.get(_publish_url(draft))
+        simulate.assert_called_once()  # every merchant evaluated once for the draft's version
+        assert response.context["simulation"].counts["gain"] == 55
+
+    def test_an_edit_simulates_afresh(self, console_client, published, draft):
+        _population(published, gain=3, keep=2)
+        url = admin_url(RuleSet, "change", draft.pk)
+        assert console_client.get(url).context["simulation"].counts["gain"] == 3
+
+        rule_set_update_draft(rule_set=draft, criteria=ANYONE)
+        with mock.patch.object(
+            eligibility_service, "_simulate_all", wraps=eligibility_service._simulate_all
+        ) as simulate:
+            response = console_client.get(url)
+        simulate.assert_called_once()
+        assert response.context["simulation"].counts == {
+            "evaluated": 5,
+            "gain": 3,
+            "lose": 0,
+            "keep": 2,
+        }
 
     def test_lists_are_paged_each_on_its_own(self, console_client, published, draft):
         _population(published, gain=55, keep=2)
@@ -130,6 +164,7 @@ class TestDraftPage:
     ):
         url = admin_url(RuleSet, "change", draft.pk)
         console_client.get(url)  # warm up caches that only the first request fills
+        cache.clear()  # but not the simulation of no merchant
 
         _population(published, gain=3, lose=3, keep=3)
         with CaptureQueriesContext(connection) as simulating:
@@ -139,6 +174,7 @@ class TestDraftPage:
         assert response.context["simulation"].counts["evaluated"] == 9
 
         _population(published, gain=27, lose=27, keep=27)
+        cache.clear()  # the simulation of 9 merchants is cached: count the queries of 90
         with CaptureQueriesContext(connection) as many:
             response = console_client.get(url)
         assert response.context["simulation"].counts["evaluated"] == 90
@@ -182,9 +218,9 @@ class TestDraftPage:
     def test_a_valid_edit_goes_through_the_service(self, console_client, draft):
         criteria = [{"type": "refund_rate_at_most", "params": {"max": "0.05"}}]
         with mock.patch.object(
-            programs_admin,
+            rule_set_admin,
             "rule_set_update_draft",
-            wraps=programs_admin.rule_set_update_draft,
+            wraps=rule_set_admin.rule_set_update_draft,
         ) as update:
             response = console_client.post(
                 admin_url(RuleSet, "change", draft.pk),
@@ -207,7 +243,7 @@ class TestDraftPage:
             return rule_set_update_draft(**kwargs)
 
         with mock.patch.object(
-            programs_admin, "rule_set_update_draft", side_effect=published_first
+            rule_set_admin, "rule_set_update_draft", side_effect=published_first
         ):
             response = console_client.post(url, {"criteria": "[]", "notes": "too late"})
 
@@ -240,7 +276,7 @@ class TestFrozenRuleSetPage:
             status=status,
             retired_at=timezone.now() if status == RuleSetStatus.RETIRED else None,
         )
-        with mock.patch.object(programs_admin, "rule_set_simulate") as simulate:
+        with mock.patch.object(eligibility_service, "_simulate_all") as simulate:
             response = console_client.get(admin_url(RuleSet, "change", rule_set.pk))
         assert response.status_code == 200
         simulate.assert_not_called()
@@ -279,14 +315,19 @@ class TestPublish:
         published.refresh_from_db()
         assert (draft.status, published.status) == (RuleSetStatus.DRAFT, RuleSetStatus.PUBLISHED)
 
-    def test_post_publishes_and_reports_the_simulated_counts(
+    def test_post_publishes_at_once_and_queues_the_recompute(
         self, console_client, published, draft, django_capture_on_commit_callbacks
     ):
         _population(published, gain=3, lose=2, keep=4, neither=1)
         expected = rule_set_simulate(rule_set=draft)
 
-        with django_capture_on_commit_callbacks(execute=True):
+        with (
+            mock.patch.object(eligibility_service, "_simulate_all") as simulate,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             response = console_client.post(_publish_url(draft))
+
+        simulate.assert_not_called()  # publishing does not simulate: the recompute is the record
 
         assert response.status_code == 302
         assert response["Location"] == admin_url(RuleSet, "change", draft.pk)
@@ -297,9 +338,7 @@ class TestPublish:
         assert published.status == RuleSetStatus.RETIRED
         assert published.retired_at is not None
         (message,) = _messages(response)
-        assert programs_admin.simulation_summary(expected.counts) in message
-        assert "3 merchants would gain eligibility, 2 would lose it, 4 would keep it." in message
-        assert "v1 retired" in message
+        assert message == (f"{draft} is published and v1 retired. Eligibility is being recomputed.")
         # The recompute queued after the commit made the simulation the record.
         eligible = set(
             Eligibility.objects.filter(program=draft.program, is_eligible=True).values_list(

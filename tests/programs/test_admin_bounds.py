@@ -8,7 +8,8 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from programs.admin import CohortForm, RuleSetForm
+from programs.admin.cohorts import CohortForm
+from programs.admin.rule_sets import RuleSetForm
 from programs.choices import RuleSetStatus
 from programs.models import Cohort, RuleSet
 from tests.belts.factories import SuperUserFactory
@@ -98,7 +99,8 @@ def test_a_draft_stored_out_of_bounds_shows_why_instead_of_failing(console_clien
 
 @pytest.mark.django_db
 def test_the_console_bounds_the_override_reason_and_decision_reasons():
-    from programs.admin import DecisionForm, EnrollmentForm
+    from programs.admin.enrollments import EnrollmentForm
+    from programs.admin.review_queue import DecisionForm
     from tests.programs.factories import EnrollmentFactory
 
     enrollment = EnrollmentFactory()
@@ -114,7 +116,7 @@ def test_the_console_bounds_the_override_reason_and_decision_reasons():
 
 @pytest.mark.django_db
 def test_the_program_form_bounds_the_description():
-    from programs.admin import ProgramForm
+    from programs.admin.programs import ProgramForm
 
     data = {"name": "Blue Star", "code": "blue-star", "name_zh": "", "is_active": True}
     assert ProgramForm(data={**data, "description": "x" * 5000}).is_valid()
