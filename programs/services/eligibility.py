@@ -38,6 +38,7 @@ from ..criteria import criteria_validate
 from ..eligibility import CompiledRuleSet, Outcome, evaluate, evaluate_many
 from ..exceptions import CriterionError, RuleSetImmutable, RuleSetInvalid, RuleSetNotEvaluable
 from ..models import Eligibility, Program, RuleSet
+from ..tasks import eligibility_recompute_all
 
 logger = logging.getLogger(__name__)
 
@@ -563,8 +564,6 @@ def _require_evaluable(compiled: CompiledRuleSet) -> None:
 
 
 def _queue_full_recompute(program_ids: list[int]) -> None:
-    from ..tasks import eligibility_recompute_all
-
     eligibility_recompute_all.delay(program_ids=program_ids)
 
 
