@@ -100,8 +100,8 @@ class NotificationDraft:
 
 
 # Texts of a notification kind, rendered from its payload in the active language. Apps further up
-# the stack register theirs (this app cannot import them); rows written in bulk by SQL carry only
-# a payload and are rendered when shown or sent.
+# the stack register theirs (this app cannot import them). A row stores the English as its
+# fallback (rendered when written); pages and e-mails render the reader's language.
 Renderer = Callable[[dict[str, Any]], tuple[str, str]]
 RENDERERS: dict[str, Renderer] = {}
 
