@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -267,3 +268,38 @@ class TestBothEnginesWriteTheSame(TestCase):
             for key, notification in sql_notifications.items():
                 assert notification == py_notifications[key], key
             assert sql_stats == py_stats, round_
+
+
+# Durability: only a transaction of the recompute's own that writes no notification is async. -----
+@pytest.fixture
+def postgresql(transactional_db) -> None:
+    if connection.vendor != "postgresql":
+        reason = "needs DATABASE_URL pointing at PostgreSQL: synchronous_commit is PostgreSQL's"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+
+
+def _asynchronous_commits(queries) -> int:
+    return sum("synchronous_commit" in query["sql"] for query in queries)
+
+
+def test_only_a_chunk_without_notifications_skips_the_wal_flush(postgresql):
+    PublishedRuleSetFactory(criteria=[{"type": "gmv_between", "params": {"min": "1"}}])
+    merchant = MerchantFactory()
+    MonthlyMetric.objects.create(merchant=merchant, month=MONTHS[20], gmv=Decimal(100))
+
+    with CaptureQueriesContext(connection) as queries:  # a flip: rows and notifications
+        assert eligibility_recompute(as_of=AS_OF, engine="sql").notifications == 1
+    assert _asynchronous_commits(queries) == 0
+
+    Eligibility.objects.update(fingerprint="stale")  # rows to write again, nothing to notify
+    with CaptureQueriesContext(connection) as queries:
+        stats = eligibility_recompute(as_of=AS_OF, engine="sql")
+    assert (stats.written, stats.notifications) == (1, 0)
+    assert _asynchronous_commits(queries) == 1
+
+    Eligibility.objects.update(fingerprint="stale")  # inside a caller's transaction: never
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        assert eligibility_recompute(as_of=AS_OF, engine="sql").written == 1
+    assert _asynchronous_commits(queries) == 0
