@@ -122,6 +122,7 @@ class Criterion:
     fact: ClassVar[str]
     params_allowed: ClassVar[tuple[str, ...]] = ()
     decimal: ClassVar[bool] = False  # the actual value is a Decimal, stored as a JSON string
+    textual: ClassVar[bool] = False  # the actual value is a code (text): the fingerprint escapes it
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, bounded: bool = True) -> None:
         # Unbounded: reading what was stored under older rules (the reasons of a stored outcome,
@@ -879,6 +880,7 @@ class _In(Criterion):
     fact: ClassVar[str]
     param: ClassVar[str]
     choices: ClassVar[type[models.TextChoices]]
+    textual = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -1,12 +1,11 @@
-"""Evaluating published rule sets on merchant facts, and the fingerprint that makes reruns free.
+"""Evaluating published rule sets on merchant facts, in Python.
 
 An outcome is stored as the actual value each criterion saw (``Eligibility.actuals``); its
-reasons follow from those and the rule set, which never changes once published."""
+reasons follow from those and the rule set, which never changes once published. Its fingerprint
+(``programs.fingerprint``) is the one the set-based evaluation on PostgreSQL computes too."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from merchants.facts import MerchantFacts
 
 from .criteria import Criterion, Reason, criteria_from_json, reasons_from_actuals
+from .fingerprint import fingerprint
 from .models import Eligibility, RuleSet
 
 
@@ -50,11 +50,19 @@ class Outcome:
         return [reason.as_json() for reason in self.reasons]
 
 
-def fingerprint(rule_set_id: int, actuals: Sequence[Any]) -> str:
-    """A stable 64-bit digest of an outcome: the rule set and what each criterion saw decide
-    everything else, so equal digests mean nothing to write."""
-    text = f"{rule_set_id}|{json.dumps(list(actuals), separators=(',', ':'))}"
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+@dataclass(frozen=True, slots=True)
+class Flip:
+    """A merchant whose status under a program flipped in a recompute (a first evaluation that
+    finds it eligible counts): what its notifications are made of, whichever engine found it.
+    ``status_changes`` is the row's count after the flip; ``actuals`` are needed only for a
+    loss (the payload says what each criterion saw)."""
+
+    merchant_id: int
+    program_id: int
+    rule_set_id: int
+    is_eligible: bool
+    status_changes: int
+    actuals: tuple[Any, ...] | None = None
 
 
 def evaluate(rule_set: CompiledRuleSet, facts: MerchantFacts) -> Outcome:

@@ -1,30 +1,29 @@
 """The set-based recompute on PostgreSQL: facts, rules, comparison and writes in one statement.
 
 For a chunk of merchants, one statement aggregates their facts, evaluates every published rule
-set (each criterion's ``passed_sql()``), compares a fingerprint of the values the criteria saw
-with the stored row's, upserts only the rows that moved and writes the notifications of the
-merchants whose status flipped, all inside the database. Python sees only the counts and the
-new notifications' ids. The Python evaluation (``programs.eligibility``) computes exactly the
-same outcomes and values: a property test holds the two together.
+set (each criterion's ``passed_sql()``), compares the fingerprint of the values the criteria saw
+(``programs.fingerprint``, computed in SQL) with the stored row's and upserts only the rows that
+moved, all inside the database. Python sees the counts and the merchants whose status flipped,
+and writes their notifications in the same transaction through the same code as the Python
+evaluation (``programs.eligibility``), which computes exactly the same outcomes, values and
+fingerprints: a property test runs both engines on the same worlds.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from belts.models import BeltYearStat, Category
-from merchants.choices import NotificationChannel, NotificationKind, NotificationStatus
 from merchants.facts import FactsWindow, merchant_facts_queryset
-from merchants.models import MerchantMembership, Notification, NotificationPreference
-from merchants.services.notifications import notifications_queue
 
-from .eligibility import CompiledRuleSet
-from .models import Eligibility, Program, RuleSet
+from .eligibility import CompiledRuleSet, Flip
+from .fingerprint import fingerprint_sql
+from .models import Eligibility
 
 
 def supported() -> bool:
@@ -104,30 +103,25 @@ def _facts_used(rule_set: CompiledRuleSet) -> list[str]:
 
 def _evaluated_sql(index: int, rule_set: CompiledRuleSet) -> tuple[str, list]:
     """CTE ``c<index>``: per merchant of ``f``, the outcome of every criterion ANDed, the facts
-    the criteria read (``fact_<name>``, each once) and a fingerprint of the values each criterion
-    saw (no JSON is built here, so a rerun that changes nothing builds none).
+    the criteria read (``fact_<name>``, each once) and the fingerprint of the values each
+    criterion saw (``fingerprint_sql``; no JSON is built here, so a rerun that changes nothing
+    builds none).
 
     Its width is bounded by the facts, not by the criteria: a rule set of any length is one
     boolean expression, one array of texts and at most one column per fact, never near
     PostgreSQL's limits on columns (1664) or on a function's arguments (100)."""
-    passes, seen, params = [], [], []
+    passes, params = [], []
     for criterion in rule_set.criteria:
         passed, passed_params = criterion.passed_sql()
         passes.append(f"({passed})")
         params.extend(passed_params)
-        seen.append(f"{criterion.column}::text")
     eligible = " AND ".join(passes) or "TRUE"
-    # The same digest the former one-column-per-criterion statement wrote: the rule set's id,
-    # then each value seen as text ('~' for none), joined by '|'.
-    signature = f"'{rule_set.id:d}'"
-    if seen:
-        signature += f" || '|' || array_to_string(ARRAY[{', '.join(seen)}]::text[], '|', '~')"
     facts = "".join(f", f.{fact} AS fact_{fact}" for fact in _facts_used(rule_set))
     sql = f"""
     c{index} AS (
         SELECT f.merchant_id{facts}, {rule_set.program_id:d} AS program_id,
                {rule_set.id:d} AS rule_set_id, ({eligible}) AS is_eligible,
-               left(md5({signature}), 16) AS fingerprint
+               {fingerprint_sql(rule_set.id, rule_set.criteria)} AS fingerprint
         FROM f
     )"""
     return sql, params
@@ -160,7 +154,7 @@ class ChunkResult:
     written: int
     gained: int
     lost: int
-    notification_ids: list[int]
+    notifications: int
 
 
 def _recompute_sql(
@@ -174,8 +168,6 @@ def _recompute_sql(
     facts, facts_params = facts_sql(window, id_range=id_range, merchant_ids=merchant_ids)
     evaluated, evaluated_params = _evaluated_all(rule_sets)
     eligibility = _table(Eligibility)
-    notification = _table(Notification)
-    user_table = _table(get_user_model())
     prior_filter = ""
     prior_params: list = []
     if id_range is not None:
@@ -201,7 +193,8 @@ def _recompute_sql(
               AND prior.program_id = c.program_id{prior_filter}
         WHERE prior.fingerprint IS DISTINCT FROM c.fingerprint""")
         changed_params += prior_params
-    gained, lost = NotificationKind.ELIGIBILITY_GAINED, NotificationKind.ELIGIBILITY_LOST
+    # The flips, as ``Flip`` holds them: one JSON array each, the values seen only for a loss,
+    # as text (the JSON is decoded here, not by a loader of the driver).
     sql = f"""
     WITH {facts},
     {evaluated},
@@ -222,83 +215,61 @@ def _recompute_sql(
         RETURNING 1
     ),
     flips AS (
-        SELECT changed.*, program.code, program.name, program.name_zh,
-               rule_set.criteria,
-               CASE WHEN changed.is_eligible THEN '{gained}' ELSE '{lost}' END AS kind,
-               'eligibility:' || changed.merchant_id || ':' || changed.program_id || ':'
-                   || changed.status_changes AS dedupe_base
+        SELECT jsonb_build_array(
+                   merchant_id, program_id, rule_set_id, is_eligible, status_changes,
+                   CASE WHEN NOT is_eligible THEN actuals END) AS flip
         FROM changed
-        JOIN {_table(Program)} program ON program.id = changed.program_id
-        JOIN {_table(RuleSet)} rule_set ON rule_set.id = changed.rule_set_id
-        WHERE (changed.was_eligible IS NULL AND changed.is_eligible)
-           OR changed.was_eligible <> changed.is_eligible
-    ),
-    audience AS (
-        SELECT flips.*, NULL::bigint AS recipient_id, '{NotificationChannel.IN_APP}' AS channel,
-               flips.dedupe_base || ':in_app' AS dedupe_key
-        FROM flips
-        UNION ALL
-        SELECT flips.*, member.user_id, '{NotificationChannel.EMAIL}',
-               flips.dedupe_base || ':email:' || member.user_id
-        FROM flips
-        JOIN {_table(MerchantMembership)} member ON member.merchant_id = flips.merchant_id
-        JOIN {user_table} person
-             ON person.id = member.user_id AND person.is_active AND person.email <> ''
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {_table(NotificationPreference)} preference
-            WHERE preference.user_id = member.user_id AND preference.kind = flips.kind
-              AND NOT preference.email_enabled
-        )
-    ),
-    notified AS (
-        INSERT INTO {notification}
-            (recipient_id, merchant_id, channel, kind, subject, body, payload, dedupe_key,
-             status, attempts, last_error, created_at)
-        SELECT recipient_id, merchant_id, channel, kind,
-               left(CASE WHEN is_eligible THEN 'You are eligible for ' || name
-                         ELSE 'You are no longer eligible for ' || name END, 200),
-               '',
-               CASE WHEN is_eligible THEN jsonb_build_object(
-                        'program', code, 'program_name', name, 'program_name_zh', name_zh,
-                        'eligible', true)
-                    ELSE jsonb_build_object(
-                        'program', code, 'program_name', name, 'program_name_zh', name_zh,
-                        'eligible', false, 'criteria', criteria, 'actuals', actuals) END,
-               dedupe_key, '{NotificationStatus.PENDING}', 0, '', now()
-        FROM audience
-        ON CONFLICT (dedupe_key) DO NOTHING
-        RETURNING id
+        WHERE (was_eligible IS NULL AND is_eligible) OR was_eligible <> is_eligible
     )
     SELECT (SELECT count(*) FROM facts),
            (SELECT count(*) FROM upserted),
-           (SELECT count(*) FROM flips WHERE is_eligible),
-           (SELECT count(*) FROM flips WHERE NOT is_eligible),
-           (SELECT COALESCE(array_agg(id), '{{}}') FROM notified)
+           (SELECT COALESCE(jsonb_agg(flip), '[]'::jsonb)::text FROM flips)
     """
     return sql, [*facts_params, *evaluated_params, *changed_params]
+
+
+def _flip(row: list) -> Flip:
+    merchant_id, program_id, rule_set_id, is_eligible, status_changes, actuals = row
+    return Flip(
+        merchant_id=merchant_id,
+        program_id=program_id,
+        rule_set_id=rule_set_id,
+        is_eligible=is_eligible,
+        status_changes=status_changes,
+        actuals=None if actuals is None else tuple(actuals),
+    )
 
 
 def recompute(
     *,
     rule_sets: Sequence[CompiledRuleSet],
     as_of: datetime.date,
+    notify: Callable[[Sequence[Flip]], int],
     id_range: tuple[int, int | None] | None = None,
     merchant_ids: Sequence[int] | None = None,
 ) -> ChunkResult:
-    """Recompute one chunk in one statement; queue the new notifications' delivery on commit."""
+    """Recompute one chunk in one statement and, in the same transaction, have ``notify`` write
+    the notifications of the merchants whose status flipped (it answers how many it wrote).
+
+    Durability: the transaction commits without waiting for the WAL flush
+    (``synchronous_commit`` off) only when it is the recompute's own and wrote eligibility rows
+    but no flip: rows derived from the metrics, which the next run restores if a crash loses
+    the commit. A transaction that writes notifications (whose delivery is queued on commit and
+    must find them), or that belongs to a caller, commits with the server's full durability."""
     sql, params = _recompute_sql(
         rule_sets=rule_sets, as_of=as_of, id_range=id_range, merchant_ids=merchant_ids
     )
+    owned = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        # The recompute is idempotent: a commit lost in a crash is redone by the next run, so
-        # it need not wait for the WAL flush (the rest of the database keeps full durability).
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(sql, params)
-        merchants, written, gained_count, lost_count, notification_ids = cursor.fetchone()
-        notification_ids = list(notification_ids or [])
-        if notification_ids:
-            transaction.on_commit(lambda: notifications_queue(notification_ids))
-    return ChunkResult(merchants, written, gained_count, lost_count, notification_ids)
+        merchants, written, flip_rows = cursor.fetchone()
+        flips = [_flip(row) for row in json.loads(flip_rows)]
+        notifications = notify(flips) if flips else 0
+        if owned and written and not flips:
+            # Applies at the commit, which is what it governs (the setting in force then).
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    gained = sum(1 for flip in flips if flip.is_eligible)
+    return ChunkResult(merchants, written, gained, len(flips) - gained, notifications)
 
 
 def prepare(*, rule_set: CompiledRuleSet, as_of: datetime.date) -> None:

@@ -8,11 +8,20 @@ and a periodic sweep re-queues whatever a lost task message left pending.
 Delivering a merchant's in-app message fans it out to the webhook endpoints that subscribed to
 its kind (``merchants.webhooks``), in the transaction that marks it delivered; each webhook is a
 notification of its own, delivered by its own task so that a slow receiver holds up no other.
+
+This module owns the format of a notification, whoever writes it: the envelope
+(:class:`NotificationDraft`: kind, channel, addressee, payload), the dedupe key
+(:func:`notification_dedupe_key`), the stored English subject and body (rendered from the
+payload by the kind's registered renderer) and the rows themselves. Other apps build drafts
+(``drafts_for_merchant``, ``drafts_for_users``) and write them through
+:func:`notifications_create` or, for a recompute's thousands at once,
+:func:`notifications_insert_bulk`; none writes the table itself.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import random
 import uuid
@@ -23,10 +32,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from .. import tasks
 from ..choices import NotificationChannel, NotificationStatus
 from ..models import MerchantMembership, Notification, NotificationPreference
 
@@ -63,6 +73,17 @@ class TransientDeliveryError(Exception):
         self.retry_after = retry_after
 
 
+def notification_dedupe_key(event: str, *, channel: str, recipient_id: int | None = None) -> str:
+    """The one format of a dedupe key: ``<event>:<channel>`` for the message a merchant's
+    members share (its in-app inbox), ``<event>:<channel>:<user id>`` for one person's.
+
+    ``event`` names what happened, once, by its writer (``eligibility:<merchant>:<program>:<n>``,
+    ``tier:<belt>:<year>:...``): the same event always yields the same keys, so writing it again
+    adds nothing."""
+    key = f"{event}:{channel}"
+    return key if recipient_id is None else f"{key}:{recipient_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class NotificationDraft:
     """A message before it is written. ``texts`` holds subject and body per language; without
@@ -79,8 +100,8 @@ class NotificationDraft:
 
 
 # Texts of a notification kind, rendered from its payload in the active language. Apps further up
-# the stack register theirs (this app cannot import them); rows written in bulk by SQL carry only
-# a payload and are rendered when shown or sent.
+# the stack register theirs (this app cannot import them). A row stores the English as its
+# fallback (rendered when written); pages and e-mails render the reader's language.
 Renderer = Callable[[dict[str, Any]], tuple[str, str]]
 RENDERERS: dict[str, Renderer] = {}
 
@@ -124,25 +145,7 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
     notifications the database holds for these keys (new or earlier)."""
     if not drafts:
         return 0
-    rows = []
-    for draft in drafts:
-        payload = {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
-        notification = Notification(
-            dedupe_key=draft.dedupe_key,
-            kind=draft.kind,
-            channel=draft.channel,
-            merchant_id=draft.merchant_id,
-            recipient_id=draft.recipient_id,
-            payload=payload,
-            webhook_endpoint_id=draft.webhook_endpoint_id,
-            # Receivers deduplicate by it: one per delivery, the same on every attempt.
-            delivery_id=uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None,
-        )
-        # The stored subject and body are the English fallback; pages render the active language.
-        english = notification_texts(notification, settings.LANGUAGE_CODE)
-        notification.subject = english["subject"][:200]
-        notification.body = english["body"]
-        rows.append(notification)
+    rows = [_notification(draft) for draft in drafts]
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     keys = [draft.dedupe_key for draft in drafts]
     rows = list(
@@ -150,6 +153,113 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
             dedupe_key__in=keys, status=NotificationStatus.PENDING
         ).values_list("id", "channel")
     )
+    _queue_on_commit(rows)
+    return len(rows)
+
+
+# The columns a new notification is written with; the others start empty (NULL).
+_INSERTED_FIELDS = (
+    "recipient",
+    "merchant",
+    "channel",
+    "kind",
+    "subject",
+    "body",
+    "payload",
+    "dedupe_key",
+    "status",
+    "attempts",
+    "last_error",
+    "created_at",
+    "webhook_endpoint",
+    "delivery_id",
+)
+# Rows per INSERT: 14 parameters each stay far below SQLite's (32,766) and PostgreSQL's
+# (65,535) limits on a statement's parameters.
+BULK_INSERT_BATCH = 1000
+
+
+def notifications_insert_bulk(drafts: Sequence[NotificationDraft]) -> list[int]:
+    """Write many drafts (a recompute's, thousands at once) in the current transaction, a
+    thousand rows a statement (``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING``),
+    and queue the delivery of those written on commit. Returns their ids.
+
+    Guarantees: the rows are exactly those :func:`notifications_create` writes for the same
+    drafts (same columns, the English subject and body rendered from the payload, each distinct
+    payload once); a draft whose dedupe key exists already, or repeats one before it, writes
+    nothing; all or nothing. Unlike :func:`notifications_create` it answers only what it wrote,
+    and re-queues nothing written before."""
+    if not drafts:
+        return []
+    fields = [Notification._meta.get_field(name) for name in _INSERTED_FIELDS]
+    quote = connection.ops.quote_name
+    table = quote(Notification._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning = f"{quote('id')}, {quote(Notification._meta.get_field('channel').column)}"
+    dedupe_column = quote(Notification._meta.get_field("dedupe_key").column)
+    now = timezone.now()
+    rendered: dict[tuple[str, str], dict[str, str]] = {}
+    written: list[tuple[int, str]] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(drafts), BULK_INSERT_BATCH):
+            batch = [
+                _notification(draft, rendered=rendered, created_at=now)
+                for draft in drafts[start : start + BULK_INSERT_BATCH]
+            ]
+            params = [
+                field.get_db_prep_save(getattr(row, field.attname), connection)
+                for row in batch
+                for field in fields
+            ]
+            values = ", ".join([row_sql] * len(batch))
+            cursor.execute(
+                # Quoted names and placeholders only: every value is a parameter.
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({dedupe_column}) DO NOTHING RETURNING {returning}",
+                params,
+            )
+            written += [(pk, channel) for pk, channel in cursor.fetchall()]
+        _queue_on_commit(written)
+    return [pk for pk, _channel in written]
+
+
+def _notification(
+    draft: NotificationDraft,
+    *,
+    rendered: dict[tuple[str, str], dict[str, str]] | None = None,
+    created_at: datetime.datetime | None = None,
+) -> Notification:
+    """The row a draft becomes. ``rendered`` (a dict the caller keeps for one batch) renders
+    each distinct kind and payload once: a recompute's gains of one program share theirs."""
+    payload = {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
+    notification = Notification(
+        dedupe_key=draft.dedupe_key,
+        kind=draft.kind,
+        channel=draft.channel,
+        merchant_id=draft.merchant_id,
+        recipient_id=draft.recipient_id,
+        payload=payload,
+        webhook_endpoint_id=draft.webhook_endpoint_id,
+        # Receivers deduplicate by it: one per delivery, the same on every attempt.
+        delivery_id=uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None,
+        created_at=created_at,
+    )
+    # The stored subject and body are the English fallback; pages render the active language.
+    if rendered is None:
+        english = notification_texts(notification, settings.LANGUAGE_CODE)
+    else:
+        key = (draft.kind, json.dumps(payload, sort_keys=True, default=str))
+        english = rendered.get(key)
+        if english is None:
+            english = rendered[key] = notification_texts(notification, settings.LANGUAGE_CODE)
+    notification.subject = english["subject"][:200]
+    notification.body = english["body"]
+    return notification
+
+
+def _queue_on_commit(rows: Sequence[tuple[int, str]]) -> None:
+    """Queue the delivery of ``(id, channel)`` rows once the transaction commits."""
     webhooks = [pk for pk, channel in rows if channel == NotificationChannel.WEBHOOK]
     others = [pk for pk, channel in rows if channel != NotificationChannel.WEBHOOK]
     if others:
@@ -159,23 +269,18 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
         # stop the delivery that fanned it out; a broker that is down only delays them until
         # the sweeper re-queues them.
         transaction.on_commit(lambda: notifications_queue_each(webhooks), robust=True)
-    return len(rows)
 
 
 def notifications_queue(ids: list[int], batch: int = 500) -> None:
-    from ..tasks import notifications_deliver
-
     for start in range(0, len(ids), batch):
-        notifications_deliver.delay(ids[start : start + batch])
+        tasks.notifications_deliver.delay(ids[start : start + batch])
 
 
 def notifications_queue_each(ids: Sequence[int]) -> None:
     """One task per notification: for webhooks, where a receiver may take its whole timeout
     and each delivery retries on its own schedule."""
-    from ..tasks import notifications_deliver
-
     for notification_id in ids:
-        notifications_deliver.delay([notification_id])
+        tasks.notifications_deliver.delay([notification_id])
 
 
 def notifications_queue_rows(rows: Sequence[tuple[int, str]]) -> None:
@@ -217,7 +322,7 @@ def drafts_for_merchant(
     payload = payload or {}
     drafts = [
         NotificationDraft(
-            dedupe_key=f"{key}:in_app",
+            dedupe_key=notification_dedupe_key(key, channel=NotificationChannel.IN_APP),
             kind=kind,
             texts=texts,
             merchant_id=merchant_id,
@@ -226,7 +331,9 @@ def drafts_for_merchant(
     ]
     drafts += [
         NotificationDraft(
-            dedupe_key=f"{key}:email:{user_id}",
+            dedupe_key=notification_dedupe_key(
+                key, channel=NotificationChannel.EMAIL, recipient_id=user_id
+            ),
             kind=kind,
             texts=texts,
             merchant_id=merchant_id,
@@ -265,7 +372,9 @@ def drafts_for_users(
     for user_id in user_ids:
         drafts.append(
             NotificationDraft(
-                dedupe_key=f"{key}:in_app:{user_id}",
+                dedupe_key=notification_dedupe_key(
+                    key, channel=NotificationChannel.IN_APP, recipient_id=user_id
+                ),
                 kind=kind,
                 texts=texts,
                 recipient_id=user_id,
@@ -275,7 +384,9 @@ def drafts_for_users(
         if user_id in with_email and user_id not in opted_out:
             drafts.append(
                 NotificationDraft(
-                    dedupe_key=f"{key}:email:{user_id}",
+                    dedupe_key=notification_dedupe_key(
+                        key, channel=NotificationChannel.EMAIL, recipient_id=user_id
+                    ),
                     kind=kind,
                     texts=texts,
                     recipient_id=user_id,
@@ -368,6 +479,7 @@ def _finish(
 def _deliver_in_app(claimed: Sequence[Notification], now: datetime.datetime) -> int:
     """Mark the in-app ones delivered (the inbox shows them) and, in the same transaction, fan
     the merchants' ones out to the webhook endpoints that want them."""
+    # Imported here: merchants.webhooks imports this module (drafts, the outbox) at its top.
     from ..webhooks import webhook_fan_out
 
     with transaction.atomic():
@@ -392,6 +504,7 @@ def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
     Raises TransientDeliveryError (after recording it) when at least one e-mail or webhook could
     not be sent for a reason that may pass, so the task retries the remaining ones with
     backoff."""
+    # Imported here: merchants.webhooks imports this module (drafts, the outbox) at its top.
     from ..webhooks import webhook_attempt_record, webhook_send
 
     now = timezone.now()

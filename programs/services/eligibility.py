@@ -6,9 +6,9 @@ import datetime
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,16 +29,16 @@ from merchants.services.notifications import (
     NotificationDraft,
     drafts_for_merchant,
     merchant_audience,
-    notifications_create,
+    notifications_insert_bulk,
 )
 
-from .. import eligibility_sql
+from .. import eligibility_sql, tasks
 from ..choices import RuleSetStatus
 from ..criteria import criteria_validate
-from ..eligibility import CompiledRuleSet, Outcome, evaluate, evaluate_many
+from ..eligibility import CompiledRuleSet, Flip, Outcome, evaluate, evaluate_many
 from ..exceptions import CriterionError, RuleSetImmutable, RuleSetInvalid, RuleSetNotEvaluable
 from ..models import Eligibility, Program, RuleSet
-from ..tasks import eligibility_recompute_all
+from ..notices import eligibility_event_key, eligibility_payload
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +114,12 @@ def published_rule_sets(program_ids: Iterable[int] | None = None) -> list[Compil
 
 
 # Recompute ---------------------------------------------------------------------------------------
+# Which evaluation recomputes: the one statement per chunk on PostgreSQL ("sql"), or Python over
+# the same facts ("python"); None picks "sql" where the database is PostgreSQL. Both write the
+# same rows, fingerprints and notifications (tests/programs/test_engines_agree.py).
+Engine = Literal["sql", "python"]
+
+
 @dataclass
 class _Existing:
     fingerprint: str
@@ -159,8 +165,7 @@ class _Change:
 def _write(
     outcomes: Sequence[Outcome],
     existing: dict,
-    programs: dict[int, Program],
-    rule_sets: dict[int, CompiledRuleSet],
+    rule_sets: Mapping[int, CompiledRuleSet],
 ) -> RecomputeStats:
     """Write the outcomes whose fingerprint moved, and notify the merchants whose status
     flipped, in one transaction. Unchanged outcomes cost nothing."""
@@ -215,61 +220,63 @@ def _write(
             ],
         )
         if flipped:
-            stats.notifications = _notify_flips(flipped, programs, rule_sets)
+            stats.notifications = _notify_flips(
+                [
+                    Flip(
+                        merchant_id=c.outcome.merchant_id,
+                        program_id=c.outcome.program_id,
+                        rule_set_id=c.outcome.rule_set_id,
+                        is_eligible=c.outcome.is_eligible,
+                        status_changes=c.status_changes,
+                        actuals=c.outcome.actuals,
+                    )
+                    for c in flipped
+                ],
+                rule_sets,
+            )
     stats.written = len(changes)
     stats.gained = sum(1 for c in flipped if c.outcome.is_eligible)
     stats.lost = sum(1 for c in flipped if not c.outcome.is_eligible)
     return stats
 
 
-def eligibility_payload(outcome: Outcome, program: Program, rule_set: CompiledRuleSet) -> dict:
-    """What an eligibility notification carries: enough to render it in any language later,
-    including, for a loss, the rule set's criteria and what each saw."""
-    payload = {
-        "program": program.code,
-        "program_name": program.name,
-        "program_name_zh": program.name_zh,
-        "eligible": outcome.is_eligible,
+def _notify_flips(flips: Sequence[Flip], rule_sets: Mapping[int, CompiledRuleSet]) -> int:
+    """Write the notifications of these flips in the current transaction, whichever engine found
+    them: per flip, the in-app message of the merchant and an e-mail to each member who wants
+    one, keyed by the flip's event (``eligibility_event_key``) and carrying
+    ``eligibility_payload``. Returns how many were written (a key written before is not)."""
+    programs = Program.objects.in_bulk({flip.program_id for flip in flips})
+    audiences = {
+        gained: merchant_audience(
+            {flip.merchant_id for flip in flips if flip.is_eligible is gained},
+            NotificationKind.ELIGIBILITY_GAINED if gained else NotificationKind.ELIGIBILITY_LOST,
+        )
+        for gained in {flip.is_eligible for flip in flips}
     }
-    if not outcome.is_eligible:
-        payload["criteria"] = [criterion.as_json() for criterion in rule_set.criteria]
-        payload["actuals"] = list(outcome.actuals)
-    return payload
-
-
-def _notify_flips(
-    flipped: Sequence[_Change],
-    programs: dict[int, Program],
-    rule_sets: dict[int, CompiledRuleSet],
-) -> int:
-    audience = merchant_audience(
-        {c.outcome.merchant_id for c in flipped if c.outcome.is_eligible},
-        NotificationKind.ELIGIBILITY_GAINED,
-    )
-    lost_audience = merchant_audience(
-        {c.outcome.merchant_id for c in flipped if not c.outcome.is_eligible},
-        NotificationKind.ELIGIBILITY_LOST,
-    )
     drafts: list[NotificationDraft] = []
-    for change in flipped:
-        outcome = change.outcome
-        gained = outcome.is_eligible
-        kind = NotificationKind.ELIGIBILITY_GAINED if gained else NotificationKind.ELIGIBILITY_LOST
-        emails = (audience if gained else lost_audience).get(outcome.merchant_id, [])
+    for flip in flips:
+        kind = (
+            NotificationKind.ELIGIBILITY_GAINED
+            if flip.is_eligible
+            else NotificationKind.ELIGIBILITY_LOST
+        )
         drafts += drafts_for_merchant(
-            merchant_id=outcome.merchant_id,
+            merchant_id=flip.merchant_id,
             kind=kind,
-            key=f"eligibility:{outcome.merchant_id}:{outcome.program_id}:{change.status_changes}",
-            emails=emails,
+            key=eligibility_event_key(
+                merchant_id=flip.merchant_id,
+                program_id=flip.program_id,
+                status_changes=flip.status_changes,
+            ),
+            emails=audiences[flip.is_eligible].get(flip.merchant_id, []),
             payload=eligibility_payload(
-                outcome, programs[outcome.program_id], rule_sets[outcome.rule_set_id]
+                program=programs[flip.program_id],
+                rule_set=rule_sets[flip.rule_set_id],
+                is_eligible=flip.is_eligible,
+                actuals=flip.actuals,
             ),
         )
-    return notifications_create(drafts)
-
-
-def _programs(rule_sets: Sequence[CompiledRuleSet]) -> dict[int, Program]:
-    return Program.objects.in_bulk([rule_set.program_id for rule_set in rule_sets])
+    return len(notifications_insert_bulk(drafts))
 
 
 def eligibility_recompute(
@@ -278,6 +285,7 @@ def eligibility_recompute(
     program_ids: Sequence[int] | None = None,
     as_of: datetime.date | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    engine: Engine | None = None,
 ) -> RecomputeStats:
     """Recompute eligibility of the given merchants (or all) for the given programs (or all
     active ones with a published rule set), as of a date (default today).
@@ -286,8 +294,10 @@ def eligibility_recompute(
     outcome or the values its criteria saw changed are written (a rerun with nothing new writes
     nothing); a merchant whose status flipped gets its notifications in the same transaction as
     the row, with a dedupe key, so a repeated run never notifies twice. On PostgreSQL each chunk
-    is one statement (``programs.eligibility_sql``); elsewhere the same rules run in Python."""
+    is one statement (``programs.eligibility_sql``); elsewhere the same rules run in Python
+    (``engine`` chooses; both write the same rows and notifications)."""
     as_of = as_of or timezone.localdate()
+    engine = _engine(engine)
     published = published_rule_sets_compile(program_ids)
     rule_sets = published.rule_sets
     stats = RecomputeStats(failed_programs=published.invalid_programs)
@@ -296,15 +306,31 @@ def eligibility_recompute(
     if merchant_ids is None:
         for id_range in merchant_id_ranges(chunk_size=chunk_size):
             stats.add(
-                eligibility_recompute_range(id_range=id_range, as_of=as_of, rule_sets=rule_sets)
+                eligibility_recompute_range(
+                    id_range=id_range, as_of=as_of, rule_sets=rule_sets, engine=engine
+                )
             )
-        if stats.written and eligibility_sql.supported():
+        if stats.written and engine == "sql":
             eligibility_sql.analyze()
         return stats
     ids = sorted(set(merchant_ids))
     for start in range(0, len(ids), chunk_size):
-        stats.add(_recompute_chunk(rule_sets, as_of, merchant_ids=ids[start : start + chunk_size]))
+        stats.add(
+            _recompute_chunk(
+                rule_sets, as_of, engine=engine, merchant_ids=ids[start : start + chunk_size]
+            )
+        )
     return stats
+
+
+def _engine(engine: Engine | None) -> Engine:
+    if engine is None:
+        return "sql" if eligibility_sql.supported() else "python"
+    if engine == "sql" and not eligibility_sql.supported():
+        raise ValueError("the set-based recompute needs PostgreSQL")
+    if engine not in ("sql", "python"):
+        raise ValueError(f"no recompute engine {engine!r}")
+    return engine
 
 
 def eligibility_recompute_range(
@@ -313,16 +339,18 @@ def eligibility_recompute_range(
     as_of: datetime.date | None = None,
     program_ids: Sequence[int] | None = None,
     rule_sets: Sequence[CompiledRuleSet] | None = None,
+    engine: Engine | None = None,
 ) -> RecomputeStats:
     """Recompute the merchants whose id falls in ``[low, high)``: the unit a chunk task runs."""
     as_of = as_of or timezone.localdate()
+    engine = _engine(engine)
     if rule_sets is not None:
         published = PublishedRuleSets(list(rule_sets), [])
     else:
         published = published_rule_sets_compile(program_ids)
     if not published.rule_sets:
         return RecomputeStats(failed_programs=published.invalid_programs)
-    stats = _recompute_chunk(published.rule_sets, as_of, id_range=id_range)
+    stats = _recompute_chunk(published.rule_sets, as_of, engine=engine, id_range=id_range)
     return stats.add(RecomputeStats(failed_programs=published.invalid_programs))
 
 
@@ -330,13 +358,14 @@ def _recompute_chunk(
     rule_sets: Sequence[CompiledRuleSet],
     as_of: datetime.date,
     *,
+    engine: Engine,
     id_range: tuple[int, int | None] | None = None,
     merchant_ids: Sequence[int] | None = None,
 ) -> RecomputeStats:
     """One chunk of merchants for every rule set. A program whose evaluation fails is logged and
     reported in ``failed_programs``; the others are recomputed all the same. Only if every
     program fails (the database is gone, not one rule set) does the error propagate."""
-    if eligibility_sql.supported():
+    if engine == "sql":
         return _recompute_chunk_sql(rule_sets, as_of, id_range=id_range, merchant_ids=merchant_ids)
     return _recompute_chunk_python(rule_sets, as_of, id_range=id_range, merchant_ids=merchant_ids)
 
@@ -357,10 +386,20 @@ def _recompute_chunk_sql(
     id_range: tuple[int, int | None] | None,
     merchant_ids: Sequence[int] | None,
 ) -> RecomputeStats:
+    rule_sets_by_id = {rule_set.id: rule_set for rule_set in rule_sets}
+
+    def notify(flips: Sequence[Flip]) -> int:
+        return _notify_flips(flips, rule_sets_by_id)
+
     def run(group: Sequence[CompiledRuleSet]) -> RecomputeStats:
-        # Its own transaction (a savepoint inside the caller's): a failure undoes only it.
+        # Its own transaction (a savepoint inside the caller's): a failure undoes only it, with
+        # the notifications written in it.
         result = eligibility_sql.recompute(
-            rule_sets=group, as_of=as_of, id_range=id_range, merchant_ids=merchant_ids
+            rule_sets=group,
+            as_of=as_of,
+            notify=notify,
+            id_range=id_range,
+            merchant_ids=merchant_ids,
         )
         return RecomputeStats(
             merchants=result.merchants,
@@ -368,7 +407,7 @@ def _recompute_chunk_sql(
             written=result.written,
             gained=result.gained,
             lost=result.lost,
-            notifications=len(result.notification_ids),
+            notifications=result.notifications,
         )
 
     stats = RecomputeStats()
@@ -424,12 +463,7 @@ def _recompute_chunk_python(
             last_error = error
     if last_error is not None and len(failed) == len(rule_sets):
         raise last_error
-    stats = _write(
-        outcomes,
-        existing,
-        _programs(rule_sets),
-        {rule_set.id: rule_set for rule_set in rule_sets},
-    )
+    stats = _write(outcomes, existing, {rule_set.id: rule_set for rule_set in rule_sets})
     stats.merchants = len(facts)
     stats.failed_programs = sorted(set(failed))
     return stats
@@ -564,7 +598,7 @@ def _require_evaluable(compiled: CompiledRuleSet) -> None:
 
 
 def _queue_full_recompute(program_ids: list[int]) -> None:
-    eligibility_recompute_all.delay(program_ids=program_ids)
+    tasks.eligibility_recompute_all.delay(program_ids=program_ids)
 
 
 # Simulation --------------------------------------------------------------------------------------

@@ -176,8 +176,10 @@ def test_rule_sets_at_the_limits_publish_and_both_engines_agree(
         # the limit is what failed before; it runs, and changes nothing.
         assert eligibility_sql.supported()
         rule_sets = [CompiledRuleSet.compile(r) for r in RuleSet.objects.filter(status="published")]
-        result = eligibility_sql.recompute(rule_sets=rule_sets, as_of=AS_OF)
+        flips = []
+        result = eligibility_sql.recompute(rule_sets=rule_sets, as_of=AS_OF, notify=flips.extend)
         assert (result.merchants, result.written) == (len(population), 0)
+        assert flips == []
         evaluated, gained, lost, kept = eligibility_sql.simulate(
             rule_set=compiled, as_of=AS_OF, id_range=(0, None)
         )
