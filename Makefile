@@ -92,7 +92,7 @@ seed: venv | var ## Load the demo data set
 	$(BIN)/python manage.py seed_demo
 
 clean: ## Remove caches and build output (keeps .venv and the demo database in var/)
-	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info staticfiles .venv-ci
+	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info staticfiles .venv-ci .venv-ci-*
 	rm -f var/celerybeat-schedule*
 	find . -path ./.venv -prune -o -type d -name __pycache__ -exec rm -rf {} +
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -30,7 +31,6 @@ def _services_missing() -> str | None:
         return "needs DATABASE_URL pointing at PostgreSQL (a worker cannot share SQLite memory)"
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         return "needs CELERY_BROKER_URL pointing at Redis"
-    import redis
 
     try:
         redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).ping()

@@ -11,6 +11,7 @@ from aiosmtpd.controller import Controller
 from bench.naive import merchant_facts_naive
 from merchants.choices import NotificationChannel, NotificationStatus
 from merchants.models import Merchant, MonthlyMetric, Notification
+from merchants.tasks import notifications_sweep
 from programs.eligibility import CompiledRuleSet, evaluate
 from programs.models import Eligibility, RuleSet
 from programs.tasks import eligibility_recompute_all
@@ -156,7 +157,6 @@ def test_worker_killed_mid_recompute_loses_and_duplicates_nothing(start_worker):
     gained = assert_final_state_correct()
 
     # Whatever the kill interrupted, the sweeper re-queues; every notice exists once, delivered.
-    from merchants.tasks import notifications_sweep
 
     def all_delivered():
         if Notification.objects.exclude(status=NotificationStatus.DELIVERED).exists():
