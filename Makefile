@@ -58,9 +58,11 @@ run: venv | var ## Migrate, seed the demo once, serve it at http://127.0.0.1:800
 test: venv ## Run the whole suite in parallel (DATABASE_URL / CELERY_BROKER_URL are honoured)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff check and ruff format --check
+lint: venv ## ruff check and format --check, mypy, the import contracts (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: venv ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
