@@ -25,6 +25,7 @@ from tests.merchants.factories import (
     MerchantMembershipFactory,
     MonthlyMetricFactory,
 )
+from tests.utils.months import add_trailing_gmv, months_back
 
 from .base import (
     AUTH_QUERIES,
@@ -35,7 +36,6 @@ from .base import (
     assert_num_queries,
     list_ids,
 )
-from .helpers import add_trailing_gmv, months_back
 
 
 def client_for(user) -> APIClient:

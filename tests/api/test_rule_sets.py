@@ -21,6 +21,7 @@ from tests.belts.factories import (
 )
 from tests.merchants.factories import MerchantFactory
 from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory, RuleSetFactory
+from tests.utils.months import add_trailing_gmv
 
 from .base import (
     AUTH_QUERIES,
@@ -34,7 +35,6 @@ from .base import (
     error_fields,
     writes,
 )
-from .helpers import add_trailing_gmv
 
 GMV_AT_LEAST_1M = [{"type": "gmv_between", "params": {"min": "1000000"}}]
 

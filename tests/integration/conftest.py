@@ -145,12 +145,3 @@ def start_worker(real_services, tmp_path, monkeypatch) -> Iterator[Callable[...,
         worker.stop()
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge(queue)
-
-
-def wait_for(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
