@@ -1,7 +1,8 @@
-# Belt Ops. GNU make; a fresh machine needs only Python 3.11 (with its venv module) and make.
+# Belt Ops. GNU make; a fresh machine needs only Python 3.11, 3.12 or 3.13 (with venv) and make.
 #   make run     the demo on the embedded default: SQLite, tasks run in-process, nothing to install
 #   make test    the whole suite, in parallel
-# Variables: VENV (.venv), EXTRAS (test,dev), PYTHON (python3.11, else python3), ADDR, PYTEST_ARGS.
+# Variables: VENV (.venv), EXTRAS (test,dev), PYTHON (python3.11, else python3; another Python
+# needs a VENV of its own), ADDR, PYTEST_ARGS.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
