@@ -26,6 +26,7 @@ from tests.merchants.factories import (
     MonthlyMetricFactory,
 )
 from tests.utils.months import add_trailing_gmv, months_back
+from tests.utils.queries import assert_num_queries
 
 from .base import (
     AUTH_QUERIES,
@@ -33,7 +34,6 @@ from .base import (
     REFUSED,
     CursorListObjectsTests,
     ReadOnlyCursorAPITests,
-    assert_num_queries,
     list_ids,
 )
 
