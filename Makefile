@@ -1,7 +1,8 @@
-# Belt Ops. GNU make; a fresh machine needs only Python 3.11 (with its venv module) and make.
+# Belt Ops. GNU make; a fresh machine needs only Python 3.11, 3.12 or 3.13 (with venv) and make.
 #   make run     the demo on the embedded default: SQLite, tasks run in-process, nothing to install
 #   make test    the whole suite, in parallel
-# Variables: VENV (.venv), EXTRAS (test,dev), PYTHON (python3.11, else python3), ADDR, PYTEST_ARGS.
+# Variables: VENV (.venv), EXTRAS (test,dev), PYTHON (python3.11, else python3; another Python
+# needs a VENV of its own), ADDR, PYTEST_ARGS.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -58,9 +59,11 @@ run: venv | var ## Migrate, seed the demo once, serve it at http://127.0.0.1:800
 test: venv ## Run the whole suite in parallel (DATABASE_URL / CELERY_BROKER_URL are honoured)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff check and ruff format --check
+lint: venv ## ruff check and format --check, mypy, the import contracts (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: venv ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -92,7 +95,7 @@ seed: venv | var ## Load the demo data set
 	$(BIN)/python manage.py seed_demo
 
 clean: ## Remove caches and build output (keeps .venv and the demo database in var/)
-	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info staticfiles .venv-ci
+	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info staticfiles .venv-ci .venv-ci-*
 	rm -f var/celerybeat-schedule*
 	find . -path ./.venv -prune -o -type d -name __pycache__ -exec rm -rf {} +
 

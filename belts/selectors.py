@@ -4,7 +4,7 @@ fixed number of queries, whatever its length."""
 from django.db.models import Prefetch, QuerySet
 
 from .models import BeltYearStat, Category, City, IndustrialBelt, OperationCenter
-from .scoping import center_scope
+from .scoping import Viewer, center_scope
 
 
 def city_list() -> QuerySet[City]:
@@ -33,7 +33,7 @@ def belt_year_stat_list() -> QuerySet[BeltYearStat]:
     return BeltYearStat.objects.select_related("belt").order_by("-year", "-gmv", "id")
 
 
-def center_list_for(*, user) -> QuerySet[OperationCenter]:
+def center_list_for(*, user: Viewer) -> QuerySet[OperationCenter]:
     """The operation centers ``user`` belongs to; every center for a superuser."""
     scope = center_scope(user, "pk")
     centers = OperationCenter.objects.order_by("name", "id")

@@ -18,8 +18,19 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlparse
+
+import django
+import psycopg
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bench import worker
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/beltops_bench"
@@ -35,8 +46,6 @@ def say(message: str) -> None:
 
 def prepare_database(url: str, merchants: int, as_of: datetime.date, reuse: bool) -> None:
     """A fresh database holding ``merchants`` demo merchants with 24 months of metrics."""
-    import psycopg
-
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     if not name.startswith("beltops_bench"):
@@ -95,12 +104,9 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
     os.environ.pop("CELERY_BROKER_URL", None)
-    import django
 
     django.setup()
-    from django.conf import settings
-
-    from config.celery import app
+    from config.celery import app  # noqa: PLC0415 (after django.setup())
 
     # Deliveries queued on commit go to an in-memory broker: the bench times the recompute.
     settings.DEBUG = False
@@ -111,18 +117,11 @@ def setup_django(url: str) -> None:
 def time_parallel_full(url: str, as_of: datetime.date, chunk: int, workers: int) -> float:
     """The first full recompute again, its chunks shared by ``workers`` processes, as Celery
     workers share the chunk tasks of ``eligibility_recompute_all`` (without the broker)."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    from django.db import connection
-
-    from merchants.facts import merchant_id_ranges
+    from merchants.facts import merchant_id_ranges  # noqa: PLC0415 (after django.setup())
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE programs_eligibility, merchants_notification")
     ranges = merchant_id_ranges(chunk_size=chunk)
-    from bench import worker
-
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=worker.setup, initargs=(url,)
     ) as pool:
@@ -138,7 +137,7 @@ def time_parallel_full(url: str, as_of: datetime.date, chunk: int, workers: int)
 
 def time_facts_sql(as_of: datetime.date, chunk_size: int) -> float:
     """The floor: only the chunked aggregation queries, rows fetched and dropped."""
-    from merchants.facts import FactsWindow, merchant_facts_queryset, merchant_id_ranges
+    from merchants.facts import FactsWindow, merchant_facts_queryset, merchant_id_ranges  # noqa: PLC0415 (after django.setup())
 
     window = FactsWindow.for_date(as_of)
     started = time.perf_counter()
@@ -155,14 +154,11 @@ def time_naive(as_of: datetime.date, sample: int) -> float:
     """Milliseconds per merchant for the loop a typical Django app would write: per merchant,
     load it, its metrics and its belt's tier, evaluate each program, update_or_create the row.
     Runs in a transaction that is rolled back, so it leaves nothing behind."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from bench.naive import merchant_facts_naive
-    from merchants.models import Merchant
-    from programs.eligibility import evaluate
-    from programs.models import Eligibility
-    from programs.services.eligibility import published_rule_sets
+    from bench.naive import merchant_facts_naive  # noqa: PLC0415 (after django.setup())
+    from merchants.models import Merchant  # noqa: PLC0415 (after django.setup())
+    from programs.eligibility import evaluate  # noqa: PLC0415 (after django.setup())
+    from programs.models import Eligibility  # noqa: PLC0415 (after django.setup())
+    from programs.services.eligibility import published_rule_sets  # noqa: PLC0415 (after django.setup())
 
     ids = list(Merchant.objects.order_by("id").values_list("id", flat=True)[:sample])
     started = time.perf_counter()
@@ -190,12 +186,10 @@ def time_naive(as_of: datetime.date, sample: int) -> float:
 
 def time_incremental(as_of: datetime.date, repeats: int = 15) -> float:
     """Median milliseconds to recompute one merchant after one of its months changed."""
-    from decimal import Decimal
-
-    from merchants.facts import FactsWindow, merchant_id_ranges
-    from merchants.models import MonthlyMetric
-    from merchants.services.metrics import monthly_metrics_upsert
-    from programs.services.eligibility import eligibility_recompute
+    from merchants.facts import FactsWindow, merchant_id_ranges  # noqa: PLC0415 (after django.setup())
+    from merchants.models import MonthlyMetric  # noqa: PLC0415 (after django.setup())
+    from merchants.services.metrics import monthly_metrics_upsert  # noqa: PLC0415 (after django.setup())
+    from programs.services.eligibility import eligibility_recompute  # noqa: PLC0415 (after django.setup())
 
     window = FactsWindow.for_date(as_of)
     # Spread over the id space without loading every id: the first merchant of some chunks.
@@ -224,9 +218,9 @@ def eligibility(args: argparse.Namespace) -> dict:
     prepare_database(url, args.merchants, as_of, args.reuse)
     setup_django(url)
 
-    from merchants.models import Merchant
-    from programs.models import Eligibility, Program
-    from programs.services.eligibility import eligibility_recompute
+    from merchants.models import Merchant  # noqa: PLC0415 (after django.setup())
+    from programs.models import Eligibility, Program  # noqa: PLC0415 (after django.setup())
+    from programs.services.eligibility import eligibility_recompute  # noqa: PLC0415 (after django.setup())
 
     merchants = Merchant.objects.count()
     programs = Program.objects.filter(is_active=True).count()
@@ -244,8 +238,6 @@ def eligibility(args: argparse.Namespace) -> dict:
 
     # What autovacuum does after a bulk write (hint bits, visibility map), done here so that it
     # does not land inside the rerun's timing; the recompute itself refreshes the statistics.
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("VACUUM programs_eligibility")
 
@@ -310,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     api_bench.add_argument("--reuse", action="store_true", help="keep an existing bench database")
     args = parser.parse_args(argv)
     if args.bench == "api":
-        from bench.api import api
+        from bench.api import api  # noqa: PLC0415 (bench.api imports this module)
 
         result = api(args)
     else:

@@ -36,7 +36,9 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
+import redis
 import urllib3
+from django.db import connection, transaction
 
 from bench.__main__ import BASE_DIR, prepare_database, say, setup_django
 
@@ -157,9 +159,7 @@ def _rows(merchant_ids: list[int], month: datetime.date) -> list[dict]:
 
 def _copy_floor(rows: list[dict]) -> float:
     """Seconds to COPY the rows into the metrics table, in a transaction rolled back."""
-    from django.db import connection, transaction
-
-    from merchants.models import MonthlyMetric
+    from merchants.models import MonthlyMetric  # noqa: PLC0415 (after django.setup())
 
     table = MonthlyMetric._meta.db_table
     columns = (
@@ -204,13 +204,11 @@ def api(args) -> dict:
     prepare_database(url, args.merchants, as_of, args.reuse)
     setup_django(url)
 
-    from django.db import connection
-
-    from belts.models import IndustrialBelt, OperationCenter
-    from merchants.api_keys import api_key_create, api_key_revoke
-    from merchants.models import Merchant, MonthlyMetric
-    from programs.models import Eligibility
-    from programs.services.eligibility import eligibility_recompute
+    from belts.models import IndustrialBelt, OperationCenter  # noqa: PLC0415 (after django.setup())
+    from merchants.api_keys import api_key_create, api_key_revoke  # noqa: PLC0415 (after django.setup())
+    from merchants.models import Merchant, MonthlyMetric  # noqa: PLC0415 (after django.setup())
+    from programs.models import Eligibility  # noqa: PLC0415 (after django.setup())
+    from programs.services.eligibility import eligibility_recompute  # noqa: PLC0415 (after django.setup())
 
     if not Eligibility.objects.exists():
         started = time.perf_counter()
@@ -299,7 +297,6 @@ def api(args) -> dict:
         api_key_revoke(api_key=api_key, actor=None)
         api_key.user.delete()
         center.belts.set(belts_before)
-        import redis
 
         redis.Redis.from_url(BROKER_URL).flushdb()
         with connection.cursor() as cursor:

@@ -7,6 +7,7 @@ class MerchantsConfig(AppConfig):
     verbose_name = _("Merchants")
 
     def ready(self) -> None:
-        from . import webhooks
+        # It imports models, so not before the registry is ready.
+        from . import webhooks  # noqa: PLC0415
 
         webhooks.register_notification_renderers()

@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from belts.models import OperationCenter
-from belts.scoping import served_belt_id_subquery
+from belts.scoping import Viewer, served_belt_id_subquery
 
 from .models import Merchant, MerchantMembership
 
 NOTHING = Q(pk__in=[])
 
 
-def member_merchant_id_subquery(user, role: str | None = None) -> QuerySet:
+def member_merchant_id_subquery(user: Viewer, role: str | None = None) -> QuerySet:
     """The ids of the merchants ``user`` is a member of (in ``role``, when given), as an
     unevaluated subquery."""
     if not user.is_authenticated:
@@ -33,7 +33,7 @@ def member_merchant_id_subquery(user, role: str | None = None) -> QuerySet:
     return memberships.values("merchant_id")
 
 
-def merchant_scope(user, merchant_path: str = "pk") -> Q | None:
+def merchant_scope(user: Viewer, merchant_path: str = "pk") -> Q | None:
     """A filter keeping the rows whose merchant, reached by the ORM path ``merchant_path``
     (``"pk"`` for merchants themselves, ``"merchant"`` for their rows), ``user`` may see; None
     (no filter) for a superuser."""
@@ -47,13 +47,13 @@ def merchant_scope(user, merchant_path: str = "pk") -> Q | None:
     )
 
 
-def scoped(queryset: QuerySet, user, merchant_path: str = "pk") -> QuerySet:
+def scoped(queryset: QuerySet, user: Viewer, merchant_path: str = "pk") -> QuerySet:
     """``queryset`` keeping only the rows of the merchants ``user`` may see."""
     scope = merchant_scope(user, merchant_path)
     return queryset if scope is None else queryset.filter(scope)
 
 
-def visible_merchants(user) -> QuerySet[Merchant]:
+def visible_merchants(user: Viewer) -> QuerySet[Merchant]:
     """The merchants ``user`` may see, unordered and unloaded: a base for selectors."""
     return scoped(Merchant.objects.all(), user)
 

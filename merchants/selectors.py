@@ -2,13 +2,13 @@
 
 import datetime
 from collections.abc import Iterable, Sequence
+from typing import TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from belts.models import OperationCenter
-from belts.scoping import center_id_subquery, center_scope
+from belts.scoping import Viewer, center_id_subquery, center_scope
 from core.months import complete_months
 
 from .choices import MembershipRole, NotificationChannel, NotificationKind
@@ -22,13 +22,13 @@ from .models import (
 )
 from .scoping import member_merchant_id_subquery, scoped, visible_merchants
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = Viewer
 
 
 def membership_list(*, user: AnyUser) -> QuerySet[MerchantMembership]:
     """The user's memberships, each with its merchant, belt and category loaded."""
     return (
-        MerchantMembership.objects.filter(user_id=user.pk)
+        MerchantMembership.objects.filter(user_id=user.pk)  # type: ignore[misc]  # None for a visitor: no rows
         .select_related("merchant__belt", "merchant__category")
         .order_by("merchant__shop_name", "merchant_id")
     )
@@ -69,7 +69,12 @@ def merchant_is_visible(*, user: AnyUser, merchant_id: int) -> bool:
     return visible_merchants(user).filter(pk=merchant_id).exists()
 
 
-def merchant_brief_list(*, merchant_ids: Iterable[int]) -> list[dict]:
+class MerchantBrief(TypedDict):
+    id: int
+    shop_name: str
+
+
+def merchant_brief_list(*, merchant_ids: Iterable[int]) -> list[MerchantBrief]:
     """``{"id", "shop_name"}`` of the given merchants, by id: one query."""
     return list(
         Merchant.objects.filter(pk__in=list(merchant_ids)).order_by("id").values("id", "shop_name")
@@ -135,10 +140,9 @@ def webhook_endpoint_list(*, user: AnyUser, writable: bool = False) -> QuerySet[
     if user.is_superuser:
         return endpoints
     role = MembershipRole.OWNER if writable else None
-    return endpoints.filter(
-        Q(merchant_id__in=member_merchant_id_subquery(user, role))
-        | center_scope(user, "operation_center")
-    )
+    centers = center_scope(user, "operation_center")
+    assert centers is not None  # None only for a superuser, answered above
+    return endpoints.filter(Q(merchant_id__in=member_merchant_id_subquery(user, role)) | centers)
 
 
 def webhook_owner_merchants(*, user: AnyUser) -> QuerySet[Merchant]:
@@ -169,7 +173,7 @@ def notification_preference_list(*, user: AnyUser) -> list[dict]:
     """``{"kind", "label", "email_enabled"}`` for every kind of notification, in the kinds'
     order: the user's choice, or e-mail on where they made none. One query."""
     chosen = dict(
-        NotificationPreference.objects.filter(user_id=user.pk).values_list("kind", "email_enabled")
+        NotificationPreference.objects.filter(user_id=user.pk).values_list("kind", "email_enabled")  # type: ignore[misc]
     )
     return [
         {

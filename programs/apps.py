@@ -7,6 +7,7 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Support programs")
 
     def ready(self) -> None:
-        from . import receivers  # connects the signal receivers
+        # Connects the signal receivers; they import models, so not before the registry is ready.
+        from . import receivers  # noqa: PLC0415
 
         receivers.register_notification_renderers()

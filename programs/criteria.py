@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from belts.choices import BeltTier
+from belts.models import Category
 from core.money import format_cny, format_percent
 from merchants.choices import BrandStage, MerchantType
 from merchants.facts import MerchantFacts
@@ -490,8 +491,6 @@ def criteria_validate(data: Any) -> list[Criterion]:
     }
     if not slugs:
         return criteria
-    from belts.models import Category
-
     known = set(Category.objects.filter(slug__in=slugs).values_list("slug", flat=True))
     problems = []
     for index, criterion in enumerate(criteria):

@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from belts.scoping import belt_scope
+from belts.scoping import Viewer, belt_scope
 from merchants.models import MerchantMembership
 from merchants.scoping import scoped
 
@@ -79,7 +79,10 @@ def rule_set_list() -> QuerySet[RuleSet]:
 
 
 def eligibility_list(
-    *, user=None, merchant_id: int | None = None, active_programs_only: bool = False
+    *,
+    user: Viewer | None = None,
+    merchant_id: int | None = None,
+    active_programs_only: bool = False,
 ) -> QuerySet[Eligibility]:
     """Recorded eligibility rows with merchant, program and rule set loaded, ordered along the
     (merchant, program) unique index so paging stays cheap on a large table.
@@ -97,7 +100,7 @@ def eligibility_list(
 
 
 # Enrollments (the API's list) ------------------------------------------------------------------
-def enrollment_list(*, user) -> QuerySet[Enrollment]:
+def enrollment_list(*, user: Viewer) -> QuerySet[Enrollment]:
     """The enrollments ``user`` may read, with merchant, cohort and program joined and the events
     (oldest first) prefetched: two queries, however many rows.
 
@@ -111,9 +114,8 @@ def enrollment_list(*, user) -> QuerySet[Enrollment]:
         return queryset.none()
     staff_scope = belt_scope(user, "merchant__belt")
     if staff_scope is not None:  # None: a superuser, who sees every enrollment
-        own = Q(
-            merchant_id__in=MerchantMembership.objects.filter(user_id=user.pk).values("merchant_id")
-        )
+        memberships = MerchantMembership.objects.filter(user_id=user.pk)
+        own = Q(merchant_id__in=memberships.values("merchant_id"))
         queryset = queryset.filter(staff_scope | own)
     return queryset.order_by("-created_at", "-id")
 
@@ -165,13 +167,13 @@ def merchant_enrollment_list(*, merchant_id: int) -> QuerySet[Enrollment]:
     )
 
 
-def member_enrollment_get(*, user, enrollment_id: int) -> Enrollment | None:
+def member_enrollment_get(*, user: Viewer, enrollment_id: int) -> Enrollment | None:
     """The enrollment ``enrollment_id`` if it belongs to one of ``user``'s merchants (as owner or
     operator), else None: someone else's and a missing one are not told apart."""
     return (
         Enrollment.objects.filter(
             pk=enrollment_id,
-            merchant_id__in=MerchantMembership.objects.filter(user_id=user.pk).values(
+            merchant_id__in=MerchantMembership.objects.filter(user_id=user.pk).values(  # type: ignore[misc]  # None for a visitor: no rows
                 "merchant_id"
             ),
         )

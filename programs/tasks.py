@@ -9,6 +9,14 @@ import datetime
 import logging
 
 from celery import chord, shared_task
+from django.utils import timezone
+
+from merchants.facts import merchant_id_ranges
+from merchants.services.metrics import belt_year_stats_recompute
+
+from . import eligibility_sql
+from .services import enrollments
+from .services.eligibility import eligibility_recompute, eligibility_recompute_range
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +29,6 @@ def _date(value: str | None) -> datetime.date | None:
 def eligibility_recompute_merchants(
     merchant_ids: list[int], program_ids: list[int] | None = None, as_of: str | None = None
 ) -> dict:
-    from .services.eligibility import eligibility_recompute
-
     stats = eligibility_recompute(
         merchant_ids=merchant_ids, program_ids=program_ids, as_of=_date(as_of)
     )
@@ -33,8 +39,6 @@ def eligibility_recompute_merchants(
 def eligibility_recompute_chunk(
     low: int, high: int | None, program_ids: list[int] | None = None, as_of: str | None = None
 ) -> dict:
-    from .services.eligibility import eligibility_recompute_range
-
     stats = eligibility_recompute_range(
         id_range=(low, high), program_ids=program_ids, as_of=_date(as_of)
     )
@@ -56,8 +60,6 @@ def eligibility_recompute_summary(results: list[dict], started_at: str) -> dict:
                 total[key] = total.get(key, 0) + value
     total["chunks"] = len(results)
     total["failed_programs"] = sorted(failed)
-    from . import eligibility_sql
-
     if total.get("written") and eligibility_sql.supported():
         eligibility_sql.analyze()
     if failed:
@@ -78,10 +80,6 @@ def eligibility_recompute_all(
     program_ids: list[int] | None = None, as_of: str | None = None, chunk_size: int = 5000
 ) -> str | None:
     """Split the merchants into id ranges and recompute them in parallel chunk tasks."""
-    from django.utils import timezone
-
-    from merchants.facts import merchant_id_ranges
-
     as_of = as_of or timezone.localdate().isoformat()
     ranges = merchant_id_ranges(chunk_size=chunk_size)
     if not ranges:
@@ -97,8 +95,6 @@ def eligibility_recompute_all(
 @shared_task(acks_late=True)
 def nightly_recompute() -> None:
     """Belt figures and tiers for last year first (facts read the tiers), then eligibility."""
-    from merchants.services.metrics import belt_year_stats_recompute
-
     belt_year_stats_recompute()
     eligibility_recompute_all.delay()
 
@@ -106,14 +102,10 @@ def nightly_recompute() -> None:
 @shared_task(acks_late=True)
 def enrollment_drafts_expire() -> int:
     """Expire the drafts left when their cohort's application window closed."""
-    from .services.enrollments import enrollment_drafts_expire as expire
-
-    return expire()
+    return enrollments.enrollment_drafts_expire()
 
 
 @shared_task(acks_late=True)
 def enrollment_graduation_propose_due() -> int:
     """Propose graduation for active enrollments that meet their cohort's criteria."""
-    from .services.enrollments import enrollment_graduation_propose_due as propose
-
-    return propose()
+    return enrollments.enrollment_graduation_propose_due()

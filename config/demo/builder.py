@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 
+import psycopg
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -475,10 +476,7 @@ class MetricWriter:
 
 
 def _has_psycopg3_copy() -> bool:
-    try:
-        import psycopg
-    except ImportError:  # psycopg2 has no Cursor.copy()
-        return False
+    # COPY needs psycopg 3's Cursor.copy(); SQLite takes bulk_create.
     connection.ensure_connection()
     return isinstance(connection.connection, psycopg.Connection)
 

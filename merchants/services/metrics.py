@@ -387,6 +387,8 @@ def _stored_metrics(pairs: list[tuple[int, datetime.date]]) -> dict[tuple, dict]
         table = connection.ops.quote_name(MonthlyMetric._meta.db_table)
         columns = ", ".join(f"m.{connection.ops.quote_name(name)}" for name in METRIC_FIELDS)
         with connection.cursor() as cursor:
+            # Safe: only quoted names of this model's table and columns are interpolated; the
+            # pairs are parameters.
             cursor.execute(
                 f"SELECT m.merchant_id, m.month, {columns} FROM {table} m "  # noqa: S608
                 "JOIN unnest(%s::bigint[], %s::date[]) AS k(merchant_id, month) "
@@ -449,6 +451,8 @@ def _metrics_insert_or_update(
         ),
     ]
     with connection.cursor() as cursor:
+        # Safe: the interpolated parts are this model's quoted table and column names and their
+        # database types; every value is a parameter.
         cursor.execute(
             f"INSERT INTO {qn(meta.db_table)} ({columns}, updated_at) "  # noqa: S608
             f"SELECT {columns}, %s FROM unnest({arrays}) AS v({columns}) "

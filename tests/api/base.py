@@ -16,20 +16,17 @@ tests (``CursorListObjectsTests``) follow ``next`` instead of reading a count, a
 count for small and large pages.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import factory
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework import status
 from rest_framework.test import APIClient
 
 from tests.belts.factories import StaffUserFactory
+from tests.utils.queries import assert_num_queries
 
 # Every authenticated request loads its session and its user before the view runs.
 AUTH_QUERIES = 2
@@ -42,32 +39,9 @@ CURSOR_LIST = 1
 REFUSED = {status.HTTP_401_UNAUTHORIZED}
 
 
-@contextmanager
-def assert_num_queries(expected: int, label: str = "") -> Iterator[CaptureQueriesContext]:
-    """Fail unless exactly ``expected`` queries run inside the block, printing them if not."""
-    with CaptureQueriesContext(connection) as context:
-        yield context
-    executed = len(context.captured_queries)
-    if executed != expected:
-        sql = "\n".join(
-            f"{number}. {query['sql']}"
-            for number, query in enumerate(context.captured_queries, start=1)
-        )
-        pytest.fail(f"{label}: {executed} queries executed, {expected} expected:\n{sql}")
-
-
 def error_fields(response) -> set[str | None]:
     """The fields named by an error answer's ``details`` (the API's one error shape)."""
     return {detail["field"] for detail in response.data["error"]["details"]}
-
-
-def writes(context: CaptureQueriesContext) -> list[str]:
-    """The statements among the captured queries that change data."""
-    return [
-        query["sql"]
-        for query in context.captured_queries
-        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-    ]
 
 
 def client_with_permissions(model, *verbs: str) -> APIClient:

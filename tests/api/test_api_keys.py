@@ -15,8 +15,7 @@ from merchants.models import ApiKey
 from tests.belts.factories import OperationCenterFactory
 from tests.merchants.factories import ApiKeyFactory, MerchantFactory
 from tests.programs.factories import EligibilityFactory, ProgramFactory
-
-from .base import assert_num_queries
+from tests.utils.queries import assert_num_queries
 
 
 def key_client(raw_key: str) -> APIClient:

@@ -17,13 +17,13 @@ from tests.belts.factories import (
 )
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import EligibilityFactory, ProgramFactory, PublishedRuleSetFactory
+from tests.utils.queries import assert_num_queries
 
 from .base import (
     AUTH_QUERIES,
     CURSOR_LIST,
     LIST,
     ReadOnlyCursorAPITests,
-    assert_num_queries,
     error_fields,
 )
 

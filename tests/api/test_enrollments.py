@@ -26,13 +26,13 @@ from tests.programs.factories import (
     EnrollmentFactory,
     PublishedRuleSetFactory,
 )
+from tests.utils.queries import assert_num_queries
 
 from .base import (
     AUTH_QUERIES,
     LIST,
     GetObjectTests,
     ListObjectsTests,
-    assert_num_queries,
     error_fields,
 )
 

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from config.api_exceptions import api_exception_handler
 from merchants.exceptions import MerchantError, MetricError
+from programs.api import views
 from programs.exceptions import (
     CriterionError,
     EnrollmentCohortFull,
@@ -214,8 +215,6 @@ class TestEveryAnswerIsJSON:
         )
 
     def test_an_unexpected_error_is_a_json_500(self, superuser_api_client, monkeypatch):
-        from programs.api import views
-
         def boom(**kwargs):
             raise RuntimeError("the database fell over")
 

@@ -25,6 +25,8 @@ from tests.merchants.factories import (
     MerchantMembershipFactory,
     MonthlyMetricFactory,
 )
+from tests.utils.months import add_trailing_gmv, months_back
+from tests.utils.queries import assert_num_queries
 
 from .base import (
     AUTH_QUERIES,
@@ -32,10 +34,8 @@ from .base import (
     REFUSED,
     CursorListObjectsTests,
     ReadOnlyCursorAPITests,
-    assert_num_queries,
     list_ids,
 )
-from .helpers import add_trailing_gmv, months_back
 
 
 def client_for(user) -> APIClient:

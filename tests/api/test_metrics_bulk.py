@@ -24,9 +24,10 @@ from tests.merchants.factories import (
     MerchantMembershipFactory,
     MonthlyMetricFactory,
 )
+from tests.utils.months import months_back
+from tests.utils.queries import assert_num_queries, writes
 
-from .base import AUTH_QUERIES, REFUSED, assert_num_queries, writes
-from .helpers import months_back
+from .base import AUTH_QUERIES, REFUSED
 
 pytestmark = pytest.mark.django_db
 

@@ -18,13 +18,13 @@ from tests.merchants.factories import (
     MerchantMembershipFactory,
     NotificationFactory,
 )
+from tests.utils.queries import assert_num_queries
 
 from .base import (
     AUTH_QUERIES,
     CURSOR_LIST,
     REFUSED,
     ReadOnlyCursorAPITests,
-    assert_num_queries,
     list_ids,
 )
 

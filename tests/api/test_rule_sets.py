@@ -23,6 +23,8 @@ from tests.belts.factories import (
 )
 from tests.merchants.factories import MerchantFactory
 from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory, RuleSetFactory
+from tests.utils.months import add_trailing_gmv
+from tests.utils.queries import writes
 
 from .base import (
     AUTH_QUERIES,
@@ -34,9 +36,7 @@ from .base import (
     UpdateObjectTests,
     client_with_permissions,
     error_fields,
-    writes,
 )
-from .helpers import add_trailing_gmv
 
 GMV_AT_LEAST_1M = [{"type": "gmv_between", "params": {"min": "1000000"}}]
 

@@ -10,6 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from merchants.choices import NotificationKind
+from programs.api.serializers import ENROLLMENT_STEPS, step_path
+from programs.choices import EnrollmentState
 from tests.belts.factories import StaffUserFactory
 
 
@@ -209,9 +211,6 @@ def test_schema_types_the_merchants_enums_and_the_bulk_answers(staff_api_client)
 
 @pytest.mark.django_db
 def test_schema_types_the_enrollment_states_and_steps(staff_api_client):
-    from programs.api.serializers import ENROLLMENT_STEPS, step_path
-    from programs.choices import EnrollmentState
-
     schema = staff_api_client.get(reverse("api:schema"), {"format": "json"}).json()
     components = schema["components"]["schemas"]
     assert components["EnrollmentStateEnum"]["enum"] == EnrollmentState.values

@@ -22,8 +22,9 @@ from tests.merchants.factories import (
     WebhookEndpointFactory,
 )
 from tests.merchants.receiver import verify_signature
+from tests.utils.queries import assert_num_queries
 
-from .base import AUTH_QUERIES, LIST, REFUSED, assert_num_queries
+from .base import AUTH_QUERIES, LIST, REFUSED
 
 pytestmark = pytest.mark.django_db
 

@@ -60,7 +60,7 @@ def chromium() -> Iterator[Remote]:
             pytest.fail(f"{CHROMIUM} is missing on CI: {reason}", pytrace=False)
         pytest.skip(reason)
     # Imported here: a machine without the test extra can still collect the other tests.
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     thread = PlaywrightThread()
     playwright = thread.call(lambda: sync_playwright().start())

@@ -25,7 +25,6 @@ from tests.belts.factories import (
     OperationCenterMembershipFactory,
     SuperUserFactory,
 )
-from tests.console.base import format_queries
 from tests.merchants.factories import MerchantFactory
 from tests.programs.factories import (
     CohortFactory,
@@ -34,6 +33,7 @@ from tests.programs.factories import (
     ProgramFactory,
     PublishedRuleSetFactory,
 )
+from tests.utils.queries import format_queries
 
 pytestmark = pytest.mark.django_db
 

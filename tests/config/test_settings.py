@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from config.celery import app
 from config.celery import app as celery_app
 from config.tasks import sessions_clear_expired
 
@@ -173,10 +174,6 @@ def test_sessions_clear_expired_removes_only_expired_sessions():
 
 def test_every_scheduled_task_exists():
     """A typo in the beat schedule fails here, not at 2 a.m. in production."""
-    from django.conf import settings
-
-    from config.celery import app
-
     app.loader.import_default_modules()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, name

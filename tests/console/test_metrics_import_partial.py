@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from merchants.models import MonthlyMetric
-from tests.api.helpers import months_back
 from tests.merchants.factories import MerchantFactory, MonthlyMetricFactory
+from tests.utils.months import months_back
 
 from .test_import_export import _confirm, _upload
 

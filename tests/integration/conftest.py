@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -30,7 +31,6 @@ def _services_missing() -> str | None:
         return "needs DATABASE_URL pointing at PostgreSQL (a worker cannot share SQLite memory)"
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         return "needs CELERY_BROKER_URL pointing at Redis"
-    import redis
 
     try:
         redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).ping()
@@ -145,12 +145,3 @@ def start_worker(real_services, tmp_path, monkeypatch) -> Iterator[Callable[...,
         worker.stop()
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge(queue)
-
-
-def wait_for(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

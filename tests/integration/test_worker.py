@@ -2,7 +2,6 @@
 
 import datetime
 import socket
-import time
 from decimal import Decimal
 
 import pytest
@@ -11,14 +10,14 @@ from aiosmtpd.controller import Controller
 from bench.naive import merchant_facts_naive
 from merchants.choices import NotificationChannel, NotificationStatus
 from merchants.models import Merchant, MonthlyMetric, Notification
+from merchants.tasks import notifications_sweep
 from programs.eligibility import CompiledRuleSet, evaluate
 from programs.models import Eligibility, RuleSet
 from programs.tasks import eligibility_recompute_all
 from tests.belts.factories import IndustrialBeltFactory, UserFactory
 from tests.merchants.factories import MerchantMembershipFactory
 from tests.programs.factories import PublishedRuleSetFactory
-
-from .conftest import wait_for
+from tests.utils.waiting import wait_for
 
 AS_OF = datetime.date(2026, 11, 27)
 MONTHS = [datetime.date(2024 + (10 + i) // 12, (10 + i) % 12 + 1, 1) for i in range(24)]
@@ -120,7 +119,8 @@ def test_worker_recomputes_and_delivers_each_notification_once(start_worker, smt
     )
     # The worker talked SMTP to our server: one message per owner, none twice.
     wait_for(lambda: len(inbox.messages) == len(owners), timeout=30, what="the e-mails")
-    time.sleep(1)
+    # Every row is delivered after one attempt (checked below), so no second message can still
+    # be on its way: the inbox is final.
     assert sorted(r[0] for r, _content in inbox.messages) == sorted(owners.values())
     assert Notification.objects.filter(channel=NotificationChannel.EMAIL, attempts=1).count() == 10
 
@@ -149,14 +149,13 @@ def test_worker_killed_mid_recompute_loses_and_duplicates_nothing(start_worker):
     done_at_kill = Eligibility.objects.count()
     assert done_at_kill < 2 * total, "the worker finished before it was killed: nothing tested"
 
-    # The unacknowledged chunk comes back after the visibility timeout; a new worker finishes.
-    time.sleep(4)
+    # The unacknowledged chunk comes back once the visibility timeout (3 s) has passed; the new
+    # worker restores it then and finishes: waited for below, with a deadline.
     start_worker(concurrency=2, **fast_recovery)
     wait_for(lambda: Eligibility.objects.count() == 2 * total, timeout=180, what="all rows")
     gained = assert_final_state_correct()
 
     # Whatever the kill interrupted, the sweeper re-queues; every notice exists once, delivered.
-    from merchants.tasks import notifications_sweep
 
     def all_delivered():
         if Notification.objects.exclude(status=NotificationStatus.DELIVERED).exists():

@@ -13,13 +13,13 @@ from merchants.exceptions import MetricError
 from merchants.models import MonthlyMetric
 from merchants.services.metrics import MAX_ERROR_DETAILS, MAX_METRIC_ROWS, monthly_metrics_upsert
 from merchants.signals import metrics_changed
-from tests.api.base import assert_num_queries
-from tests.api.helpers import months_back
 from tests.belts.factories import (
     OperationCenterFactory,
     OperationCenterMembershipFactory,
     UserFactory,
 )
+from tests.utils.months import months_back
+from tests.utils.queries import assert_num_queries
 
 from .factories import MerchantFactory, MerchantMembershipFactory, MonthlyMetricFactory
 

@@ -20,6 +20,7 @@ from merchants.services.notifications import (
     notifications_stale_ids,
     sweep_after,
 )
+from merchants.tasks import notifications_sweep
 from tests.belts.factories import (
     IndustrialBeltFactory,
     OperationCenterFactory,
@@ -199,8 +200,6 @@ def test_sweeper_finds_what_a_lost_task_left_behind():
 
 @pytest.mark.django_db
 def test_sweep_task_delivers_the_stale_ones():
-    from merchants.tasks import notifications_sweep
-
     stale = NotificationFactory()
     Notification.objects.filter(pk=stale.pk).update(created_at=timezone.now() - sweep_after() * 2)
     assert notifications_sweep() == 1

@@ -2,6 +2,7 @@
 on 127.0.0.1, retries, timeouts, disabling after a run of failures, and the SSRF guard."""
 
 import datetime
+import ipaddress
 import json
 import socket
 import time
@@ -504,8 +505,6 @@ def test_only_metadata_stays_forbidden_when_private_addresses_are_allowed():
 
 
 def address_of(text):
-    import ipaddress
-
     return ipaddress.ip_address(text)
 
 

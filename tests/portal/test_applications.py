@@ -12,7 +12,6 @@ from django.utils import timezone
 from merchants.choices import MembershipRole
 from programs.choices import EnrollmentState
 from programs.models import Enrollment, EnrollmentEvent
-from tests.api.base import assert_num_queries
 from tests.belts.factories import IndustrialBeltFactory, UserFactory
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import (
@@ -23,6 +22,7 @@ from tests.programs.factories import (
     ProgramFactory,
     PublishedRuleSetFactory,
 )
+from tests.utils.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 

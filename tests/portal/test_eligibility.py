@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from merchants.choices import MembershipRole
 from programs.services.eligibility import eligibility_recompute
-from tests.api.base import assert_num_queries
-from tests.api.helpers import add_trailing_gmv
 from tests.belts.factories import UserFactory
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory
+from tests.utils.months import add_trailing_gmv
+from tests.utils.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from merchants.choices import NotificationChannel
 from merchants.models import Notification
-from tests.api.base import assert_num_queries
 from tests.belts.factories import UserFactory
 from tests.merchants.factories import MerchantMembershipFactory, NotificationFactory
+from tests.utils.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.utils.formats import date_format
 
 from merchants.choices import BrandStage, MembershipRole, MerchantType
 from merchants.selectors import complete_months_window
-from tests.api.base import assert_num_queries
 from tests.belts.factories import (
     CategoryFactory,
     CityFactory,
@@ -22,6 +21,7 @@ from tests.merchants.factories import (
     MerchantMembershipFactory,
     MonthlyMetricFactory,
 )
+from tests.utils.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,19 @@ from django.test import Client
 from django.urls import reverse
 
 from programs.admin.cohorts import CohortForm
+from programs.admin.enrollments import EnrollmentForm
+from programs.admin.programs import ProgramForm
+from programs.admin.review_queue import DecisionForm
 from programs.admin.rule_sets import RuleSetForm
 from programs.choices import RuleSetStatus
 from programs.models import Cohort, RuleSet
 from tests.belts.factories import SuperUserFactory
-from tests.programs.factories import CohortFactory, ProgramFactory, RuleSetFactory
+from tests.programs.factories import (
+    CohortFactory,
+    EnrollmentFactory,
+    ProgramFactory,
+    RuleSetFactory,
+)
 
 SMB = {"type": "smb", "params": {"value": True}}
 
@@ -99,10 +107,6 @@ def test_a_draft_stored_out_of_bounds_shows_why_instead_of_failing(console_clien
 
 @pytest.mark.django_db
 def test_the_console_bounds_the_override_reason_and_decision_reasons():
-    from programs.admin.enrollments import EnrollmentForm
-    from programs.admin.review_queue import DecisionForm
-    from tests.programs.factories import EnrollmentFactory
-
     enrollment = EnrollmentFactory()
     too_long = {"eligibility_override_reason": "x" * 2001}
     assert not EnrollmentForm(data=too_long, instance=enrollment).is_valid()
@@ -116,8 +120,6 @@ def test_the_console_bounds_the_override_reason_and_decision_reasons():
 
 @pytest.mark.django_db
 def test_the_program_form_bounds_the_description():
-    from programs.admin.programs import ProgramForm
-
     data = {"name": "Blue Star", "code": "blue-star", "name_zh": "", "is_active": True}
     assert ProgramForm(data={**data, "description": "x" * 5000}).is_valid()
     form = ProgramForm(data={**data, "description": "x" * 5001})

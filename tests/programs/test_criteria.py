@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from config.demo.data import CATEGORIES, COHORTS, PROGRAMS
 from merchants.facts import MerchantFacts
 from programs.criteria import (
     CRITERIA,
@@ -20,6 +21,7 @@ from programs.criteria import (
     explain_bilingual,
 )
 from programs.exceptions import CriterionError
+from tests.belts.factories import CategoryFactory
 
 BASE = MerchantFacts(
     merchant_id=1,
@@ -471,8 +473,6 @@ def test_a_long_value_is_quoted_short_in_the_message():
 
 @pytest.mark.django_db
 def test_category_slugs_must_exist():
-    from tests.belts.factories import CategoryFactory
-
     CategoryFactory(slug="furniture")
     known = {"type": "category_in", "params": {"categories": ["furniture"]}}
     assert len(criteria_validate([known, SMB])) == 2
@@ -490,8 +490,6 @@ def test_category_slugs_must_exist():
 
 
 def test_the_demo_data_stays_within_the_bounds():
-    from config.demo.data import CATEGORIES, COHORTS, PROGRAMS
-
     slugs = {category.slug for category in CATEGORIES}
     criteria = [c for program in PROGRAMS for r in program.rule_sets for c in r.criteria]
     criteria += [c for cohort in COHORTS for c in cohort.graduation_criteria]

@@ -13,8 +13,9 @@ from hypothesis.extra.django import TestCase
 
 from bench.naive import merchant_facts_naive
 from merchants.choices import NotificationChannel, NotificationKind
+from merchants.exceptions import MetricError
 from merchants.facts import merchant_facts_list
-from merchants.models import Merchant, MonthlyMetric, Notification
+from merchants.models import Merchant, MonthlyMetric, Notification, NotificationPreference
 from merchants.services.metrics import monthly_metrics_upsert
 from merchants.services.notifications import notification_texts
 from programs import eligibility_sql
@@ -35,6 +36,7 @@ from programs.services.eligibility import (
     rule_set_simulate,
     rule_set_update_draft,
 )
+from programs.tasks import eligibility_recompute_all
 from tests.belts.factories import UserFactory
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory, RuleSetFactory
@@ -168,8 +170,6 @@ def test_status_flip_notifies_the_merchant_once_in_app_and_by_email():
 
 @pytest.mark.django_db
 def test_user_who_turned_email_off_gets_only_the_inbox_message():
-    from merchants.models import NotificationPreference
-
     gmv_rule_set("1")
     merchant = MerchantFactory()
     owner = MerchantMembershipFactory(merchant=merchant, user=UserFactory(email="o@example.com"))
@@ -188,7 +188,7 @@ def test_metrics_upsert_recomputes_the_merchant(django_capture_on_commit_callbac
     rows = [
         {"merchant_id": merchant.pk, "month": month, "gmv": Decimal("100000")} for month in MONTHS
     ]
-    today = datetime.date.today()
+    today = timezone.localdate()
     with django_capture_on_commit_callbacks(execute=True):
         monthly_metrics_upsert(rows=rows)
     row = Eligibility.objects.get(merchant=merchant)
@@ -204,8 +204,6 @@ def test_metrics_upsert_recomputes_the_merchant(django_capture_on_commit_callbac
 
 @pytest.mark.django_db
 def test_bad_metric_row_writes_nothing_and_names_the_row():
-    from merchants.exceptions import MetricError
-
     merchant = MerchantFactory()
     rows = [
         {"merchant_id": merchant.pk, "month": datetime.date(2026, 1, 1), "gmv": Decimal("5")},
@@ -528,8 +526,6 @@ def test_one_programs_failing_evaluation_does_not_stop_the_others(broken_type, c
 
 @pytest.mark.django_db
 def test_the_full_recompute_task_reports_the_programs_it_left_out(broken_type, caplog):
-    from programs.tasks import eligibility_recompute_all
-
     good = gmv_rule_set("1000000")
     broken = PublishedRuleSetFactory(criteria=broken_type)
     stale = PublishedRuleSetFactory(criteria=TOO_MANY)

@@ -13,11 +13,13 @@ from django.utils import timezone
 from belts.models import IndustrialBelt
 from config.demo import data
 from config.demo.builder import MAX_MERCHANTS, DemoBuilder, SeedOptions, table_counts
+from merchants.services.metrics import belt_year_stats_recompute
+from programs.services.eligibility import eligibility_recompute
 
 
 def _month(value: str) -> datetime.date:
     try:
-        return datetime.datetime.strptime(value, "%Y-%m").date()
+        return datetime.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 (a date)
     except ValueError:
         raise CommandError(f"--as-of must look like 2025-06, not {value!r}.") from None
 
@@ -120,9 +122,6 @@ class Command(BaseCommand):
 
     def _derive(self, as_of: datetime.date) -> None:
         """What the nightly recompute would do: last year's belt tiers, then eligibility."""
-        from merchants.services.metrics import belt_year_stats_recompute
-        from programs.services.eligibility import eligibility_recompute
-
         tiers = belt_year_stats_recompute(year=as_of.year - 1)
         self.stdout.write(
             f"Belt tiers for {tiers['year']}: {tiers['ten_billion']} ten-billion, "

@@ -1,4 +1,4 @@
-"""Data the API and portal tests share: trailing metrics relative to today."""
+"""Months relative to today, for tests of metrics and eligibility (arithmetic: core.months)."""
 
 import datetime
 from decimal import Decimal
