@@ -2,9 +2,13 @@
 and the answer to a link to a row that is not there. Only Django and django-import-export here,
 no project app."""
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.admin import ModelAdmin
 from django.contrib.admin.utils import unquote
-from django.http import HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext
 from import_export.admin import ExportMixin, ImportMixin
@@ -12,7 +16,9 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 
-def object_missing_redirect(model_admin, request, object_id) -> HttpResponseRedirect:
+def object_missing_redirect(
+    model_admin: ModelAdmin, request: HttpRequest, object_id: str
+) -> HttpResponseRedirect:
     """For a page of one row that does not exist (any more): a warning naming the key and a
     redirect to the console's index, as the admin's own change and delete pages answer."""
     opts = model_admin.opts
@@ -34,10 +40,10 @@ class ConsoleExportMixin(ExportMixin):
     export_formats = [CSV, XLSX]
     export_form_class = ExportForm
 
-    def has_export_permission(self, request):
+    def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
-    def get_valid_export_item_pks(self, request):
+    def get_valid_export_item_pks(self, request: HttpRequest) -> QuerySet:
         # Only for an export posted from an action: the scoped rows, never the whole table.
         return self.get_queryset(request).values_list("pk", flat=True)
 
@@ -49,10 +55,10 @@ class ConsoleImportMixin(ImportMixin):
 
     import_formats = [CSV]
 
-    def has_import_permission(self, request):
+    def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
 
-    def process_result(self, result, request):
+    def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
         if result.has_errors() or result.has_validation_errors():
             # The rows changed between the preview and the confirmation: nothing was written.
             numbers = sorted(

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from rest_framework import serializers
 
 from belts.models import BeltYearStat, Category, City, IndustrialBelt, OperationCenter
@@ -41,7 +43,9 @@ class BriefBeltSerializer(serializers.ModelSerializer):
 
 class OperationCenterSerializer(serializers.ModelSerializer):
     city = CitySerializer(read_only=True)
-    belts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    belts: serializers.PrimaryKeyRelatedField[IndustrialBelt] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = OperationCenter

@@ -87,8 +87,11 @@ def idempotent(request: Request, *, scope: str, run: Callable[[], Response]) -> 
             _("The Idempotency-Key is 1 to 255 printable ASCII characters."),
             field=HEADER,
         )
-    result_key = answer_key(scope=scope, user_id=request.user.pk, key=key)
-    lock = lock_key(scope=scope, user_id=request.user.pk, key=key)
+    user_id = request.user.pk
+    if user_id is None:  # no caller to remember answers for: authentication refuses it
+        return run()
+    result_key = answer_key(scope=scope, user_id=user_id, key=key)
+    lock = lock_key(scope=scope, user_id=user_id, key=key)
     fingerprint = _fingerprint(request.data)
 
     stored = cache.get(result_key)

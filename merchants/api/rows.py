@@ -41,6 +41,7 @@ class ValuesListMixin(GenericAPIView):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset()).values(*self.list_values)
         page = self.paginate_queryset(queryset)
+        assert page is not None, "the API's lists are always paginated"
         return self.get_paginated_response(self.list_rows(page))
 
 

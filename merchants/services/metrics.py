@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any, TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Count, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, Field, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from belts.models import (
     OperationCenterMembership,
     TierPolicy,
 )
+from belts.scoping import Viewer
 
 from ..choices import NotificationKind
 from ..exceptions import MerchantError, MetricError
@@ -274,7 +275,7 @@ def _parse_row(
 def monthly_metrics_upsert(
     *,
     rows: Sequence[Mapping],
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: Viewer | None = None,
     merchant_key: str = "merchant_id",
 ) -> MetricsUpsertCounts:
     """Insert or update monthly metrics by (merchant, month), all or nothing.
@@ -301,7 +302,7 @@ def monthly_metrics_upsert(
 def monthly_metrics_check(
     *,
     rows: Sequence[Mapping],
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: Viewer | None = None,
     merchant_key: str = "merchant_id",
 ) -> MetricsUpsertCounts:
     """What ``monthly_metrics_upsert`` would answer for ``rows``, writing nothing: the same
@@ -313,7 +314,7 @@ def monthly_metrics_check(
 def _metrics_upsert(
     *,
     rows: Sequence[Mapping],
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: Viewer | None,
     merchant_key: str,
     write: bool,
 ) -> MetricsUpsertCounts:
@@ -439,10 +440,10 @@ def _metrics_insert_or_update(
     qn = connection.ops.quote_name
     meta = MonthlyMetric._meta
     names = ("merchant_id", "month", *METRIC_FIELDS)
-    columns = ", ".join(qn(meta.get_field(name).column) for name in names)
-    arrays = ", ".join(f"%s::{meta.get_field(name).db_type(connection)}[]" for name in names)
+    columns = ", ".join(qn(_column(name).column) for name in names)
+    arrays = ", ".join(f"%s::{_column(name).db_type(connection)}[]" for name in names)
     updates = ", ".join(f"{qn(name)} = EXCLUDED.{qn(name)}" for name in (*fields, "updated_at"))
-    values = [
+    values: list[list[Any]] = [
         [metric.merchant_id for metric in metrics],
         [metric.month for metric in metrics],
         *(
@@ -461,11 +462,18 @@ def _metrics_insert_or_update(
         )
 
 
+def _column(name: str) -> Field:
+    """A column of the metrics table (``get_field`` may also answer relations)."""
+    field = MonthlyMetric._meta.get_field(name)
+    assert isinstance(field, Field), name
+    return field
+
+
 def _metrics_write(
     metrics: list[_MetricRow],
     problems: _Problems,
     *,
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: Viewer | None,
     merchant_key: str,
     write: bool = True,
 ) -> MetricsUpsertCounts:
@@ -493,7 +501,7 @@ def _metrics_write(
             )
     # The stored rows of the batch's months, locked until the commit, in one query.
     stored = _stored_metrics([(metric.merchant_id, metric.month) for metric in known])
-    defaults = {name: MonthlyMetric._meta.get_field(name).get_default() for name in METRIC_FIELDS}
+    defaults = {name: _column(name).get_default() for name in METRIC_FIELDS}
     created: list[_MetricRow] = []
     updated: list[_MetricRow] = []
     unchanged = 0
@@ -545,7 +553,7 @@ def _metrics_write(
 
 # Notification preferences ----------------------------------------------------------------------
 def notification_preferences_update(
-    *, user: AbstractBaseUser, email_enabled: Mapping[str, bool]
+    *, user: AbstractUser, email_enabled: Mapping[str, bool]
 ) -> None:
     """Set whether ``user`` wants e-mail for each kind given; the kinds not given keep their
     setting. One statement, safe to repeat."""
@@ -685,7 +693,7 @@ def _notify_tier_changes(changes: Sequence[BeltTierChange], names: Mapping[int, 
         if not users:
             continue
 
-        def render(change=change):
+        def render(change: BeltTierChange = change) -> tuple[str, str]:
             values = {
                 "belt": names[change.belt_id],
                 "year": change.year,

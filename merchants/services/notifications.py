@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q, QuerySet
 from django.utils import timezone, translation
 
 from .. import tasks
@@ -127,7 +127,7 @@ def notification_texts(notification: Notification, language: str | None = None) 
     return {"subject": notification.subject, "body": notification.body}
 
 
-def bilingual(render) -> dict[str, dict[str, str]]:
+def bilingual(render: Callable[[], tuple[Any, Any]]) -> dict[str, dict[str, str]]:
     """Call ``render()`` (returning ``(subject, body)``) under each language."""
     texts = {}
     for code, _name in settings.LANGUAGES:
@@ -145,16 +145,17 @@ def notifications_create(drafts: Sequence[NotificationDraft]) -> int:
     notifications the database holds for these keys (new or earlier)."""
     if not drafts:
         return 0
-    rows = [_notification(draft) for draft in drafts]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    Notification.objects.bulk_create(
+        [_notification(draft) for draft in drafts], ignore_conflicts=True, batch_size=1000
+    )
     keys = [draft.dedupe_key for draft in drafts]
-    rows = list(
+    pending: list[tuple[int, str]] = list(
         Notification.objects.filter(
             dedupe_key__in=keys, status=NotificationStatus.PENDING
         ).values_list("id", "channel")
     )
-    _queue_on_commit(rows)
-    return len(rows)
+    _queue_on_commit(pending)
+    return len(pending)
 
 
 # The columns a new notification is written with; the others start empty (NULL).
@@ -191,13 +192,13 @@ def notifications_insert_bulk(drafts: Sequence[NotificationDraft]) -> list[int]:
     and re-queues nothing written before."""
     if not drafts:
         return []
-    fields = [Notification._meta.get_field(name) for name in _INSERTED_FIELDS]
+    fields = [_concrete_field(name) for name in _INSERTED_FIELDS]
     quote = connection.ops.quote_name
     table = quote(Notification._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    returning = f"{quote('id')}, {quote(Notification._meta.get_field('channel').column)}"
-    dedupe_column = quote(Notification._meta.get_field("dedupe_key").column)
+    returning = f"{quote('id')}, {quote(_concrete_field('channel').column)}"
+    dedupe_column = quote(_concrete_field("dedupe_key").column)
     now = timezone.now()
     rendered: dict[tuple[str, str], dict[str, str]] = {}
     written: list[tuple[int, str]] = []
@@ -224,6 +225,12 @@ def notifications_insert_bulk(drafts: Sequence[NotificationDraft]) -> list[int]:
     return [pk for pk, _channel in written]
 
 
+def _concrete_field(name: str) -> Field:
+    field = Notification._meta.get_field(name)
+    assert isinstance(field, Field), name  # the columns of the table, not relations
+    return field
+
+
 def _notification(
     draft: NotificationDraft,
     *,
@@ -243,16 +250,16 @@ def _notification(
         webhook_endpoint_id=draft.webhook_endpoint_id,
         # Receivers deduplicate by it: one per delivery, the same on every attempt.
         delivery_id=uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None,
-        created_at=created_at,
+        **({} if created_at is None else {"created_at": created_at}),
     )
     # The stored subject and body are the English fallback; pages render the active language.
     if rendered is None:
         english = notification_texts(notification, settings.LANGUAGE_CODE)
     else:
         key = (draft.kind, json.dumps(payload, sort_keys=True, default=str))
-        english = rendered.get(key)
-        if english is None:
-            english = rendered[key] = notification_texts(notification, settings.LANGUAGE_CODE)
+        if key not in rendered:
+            rendered[key] = notification_texts(notification, settings.LANGUAGE_CODE)
+        english = rendered[key]
     notification.subject = english["subject"][:200]
     notification.body = english["body"]
     return notification
@@ -480,7 +487,7 @@ def _deliver_in_app(claimed: Sequence[Notification], now: datetime.datetime) -> 
     """Mark the in-app ones delivered (the inbox shows them) and, in the same transaction, fan
     the merchants' ones out to the webhook endpoints that want them."""
     # Imported here: merchants.webhooks imports this module (drafts, the outbox) at its top.
-    from ..webhooks import webhook_fan_out
+    from ..webhooks import webhook_fan_out  # noqa: PLC0415 (a real cycle, see above)
 
     with transaction.atomic():
         delivered = Notification.objects.filter(
@@ -505,7 +512,7 @@ def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
     not be sent for a reason that may pass, so the task retries the remaining ones with
     backoff."""
     # Imported here: merchants.webhooks imports this module (drafts, the outbox) at its top.
-    from ..webhooks import webhook_attempt_record, webhook_send
+    from ..webhooks import webhook_attempt_record, webhook_send  # noqa: PLC0415 (a cycle)
 
     now = timezone.now()
     claimed = _claim(notification_ids, now)
@@ -594,6 +601,6 @@ def notification_mark_read(*, notification: Notification) -> None:
         )
 
 
-def notifications_mark_all_read(*, notifications) -> int:
+def notifications_mark_all_read(*, notifications: QuerySet[Notification]) -> int:
     """Mark every unread one of ``notifications`` (a queryset) read, in one statement."""
     return notifications.filter(read_at__isnull=True).update(read_at=timezone.now())

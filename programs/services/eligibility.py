@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from belts.scoping import Viewer
 from merchants.choices import NotificationKind
 from merchants.facts import (
     DEFAULT_CHUNK_SIZE,
@@ -32,13 +33,16 @@ from merchants.services.notifications import (
     notifications_insert_bulk,
 )
 
-from .. import eligibility_sql, tasks
+from .. import eligibility_sql
 from ..choices import RuleSetStatus
 from ..criteria import criteria_validate
 from ..eligibility import CompiledRuleSet, Flip, Outcome, evaluate, evaluate_many
 from ..exceptions import CriterionError, RuleSetImmutable, RuleSetInvalid, RuleSetNotEvaluable
 from ..models import Eligibility, Program, RuleSet
 from ..notices import eligibility_event_key, eligibility_payload
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -490,7 +494,7 @@ def _validated_notes(notes: Any) -> str:
 
 
 def rule_set_create_draft(
-    *, program: Program, criteria: list, notes: str = "", actor=None
+    *, program: Program, criteria: list, notes: str = "", actor: User | None = None
 ) -> RuleSet:
     """A new draft, numbered after the program's latest version. Criteria are validated
     (``criteria_validate``: the bounds of docs/eligibility.md, and every category exists), and
@@ -547,7 +551,7 @@ def rule_set_delete_draft(*, rule_set: RuleSet) -> None:
         current.delete()
 
 
-def rule_set_publish(*, rule_set: RuleSet, actor=None) -> RuleSet:
+def rule_set_publish(*, rule_set: RuleSet, actor: User | None = None) -> RuleSet:
     """Publish a draft: the program's published version retires, this one takes its place, and
     after the commit the program's eligibility is recomputed for every merchant.
 
@@ -598,7 +602,10 @@ def _require_evaluable(compiled: CompiledRuleSet) -> None:
 
 
 def _queue_full_recompute(program_ids: list[int]) -> None:
-    tasks.eligibility_recompute_all.delay(program_ids=program_ids)
+    # Imported here: the tasks module imports this one at its top (tasks call services).
+    from ..tasks import eligibility_recompute_all  # noqa: PLC0415
+
+    eligibility_recompute_all.delay(program_ids=program_ids)
 
 
 # Simulation --------------------------------------------------------------------------------------
@@ -624,7 +631,7 @@ class Simulation:
 def rule_set_simulate(
     *,
     rule_set: RuleSet,
-    user=None,
+    user: Viewer | None = None,
     as_of: datetime.date | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> Simulation:
@@ -637,7 +644,7 @@ def rule_set_simulate(
     return _simulation_for(simulation, user)
 
 
-def rule_set_simulation_get(*, rule_set: RuleSet, user=None) -> Simulation:
+def rule_set_simulation_get(*, rule_set: RuleSet, user: Viewer | None = None) -> Simulation:
     """``rule_set_simulate`` as of today, computed at most once per version of the rule set's
     criteria and kept in the cache for ``SIMULATION_CACHE_SECONDS``: the pages of a draft, its
     publish confirmation and the API's pages of one simulation share one evaluation of every
@@ -665,7 +672,7 @@ def _simulation_cache_key(rule_set: RuleSet, as_of: datetime.date) -> str:
     return f"programs:simulation:{rule_set.pk}:{as_of.isoformat()}:{digest}"
 
 
-def _simulation_for(simulation: Simulation, user) -> Simulation:
+def _simulation_for(simulation: Simulation, user: Viewer | None) -> Simulation:
     """``simulation`` reduced to the merchants ``user`` may see (all of them without a user)."""
     scope = None if user is None else merchant_scope(user)
     if scope is None:

@@ -63,7 +63,7 @@ from ..selectors import cohort_seats_used
 from ..workflow import Role, Step
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractUser as User
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,10 @@ REASON_GRADUATION_PROPOSED = "graduation proposed"
 
 
 # Who the actor is --------------------------------------------------------------------------------
-_CENTER_ROLES = {CenterRole.REVIEWER: Role.REVIEWER, CenterRole.MANAGER: Role.MANAGER}
+_CENTER_ROLES: dict[str, Role] = {
+    CenterRole.REVIEWER: Role.REVIEWER,
+    CenterRole.MANAGER: Role.MANAGER,
+}
 
 
 class EnrollmentActor:
@@ -141,11 +144,11 @@ def _require_role(roles: frozenset[Role], step: str, merchant: Merchant, user: U
     if user is None or visible_merchants(user).filter(pk=merchant.pk).exists():
         raise EnrollmentForbidden(
             _("You are not allowed to %(step)s the application of %(merchant)s.")
-            % {"step": workflow.STEP_LABELS[step], "merchant": merchant}
+            % {"step": workflow.STEP_LABELS[Step(step)], "merchant": merchant}
         )
     raise EnrollmentForbidden(
         _("You are not allowed to %(step)s this application.")
-        % {"step": workflow.STEP_LABELS[step]}
+        % {"step": workflow.STEP_LABELS[Step(step)]}
     )
 
 
@@ -154,7 +157,7 @@ def _require_edge(enrollment: Enrollment, step: str) -> None:
         raise EnrollmentStateError(
             _("You cannot %(step)s this application: it is %(state)s.")
             % {
-                "step": workflow.STEP_LABELS[step],
+                "step": workflow.STEP_LABELS[Step(step)],
                 "state": EnrollmentState(enrollment.state).label.lower(),
             }
         )
@@ -241,7 +244,7 @@ def _require_reason(reason: str, step: str) -> None:
     if not reason:
         raise EnrollmentReasonRequired(
             _("Give a reason to %(step)s an application: the merchant is told it.")
-            % {"step": workflow.STEP_LABELS[step]}
+            % {"step": workflow.STEP_LABELS[Step(step)]}
         )
 
 

@@ -10,6 +10,8 @@ from tests.belts.factories import (
     SuperUserFactory,
 )
 
+from .test_scoping import reviewers_group
+
 CONSOLE_APPS = ("belts", "merchants", "programs", "logistics")
 
 
@@ -30,8 +32,6 @@ def importer():
     """A staff member of one center (belt A) allowed to add and change merchants and metrics."""
     belt = IndustrialBeltFactory()
     user = StaffUserFactory(username="importer")
-    from .test_scoping import reviewers_group
-
     user.groups.add(reviewers_group())
     user.user_permissions.add(
         *Permission.objects.filter(

@@ -13,7 +13,7 @@ from .factories import LegFactory
 
 pytestmark = pytest.mark.django_db
 
-NOW = timezone.make_aware(datetime.datetime(2026, 3, 2, 12, 0))
+NOW = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=timezone.get_default_timezone())
 HOUR = datetime.timedelta(hours=1)
 
 
