@@ -41,6 +41,7 @@ import urllib3
 from django.db import connection, transaction
 
 from bench.__main__ import BASE_DIR, prepare_database, say, setup_django
+from core.months import add_months, month_start
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/beltops_bench_api"
 BROKER_URL = "redis://127.0.0.1:6379/9"
@@ -216,7 +217,7 @@ def api(args) -> dict:
         say(f"eligibility computed in {time.perf_counter() - started:.1f} s")
     merchant_ids = list(Merchant.objects.order_by("id").values_list("id", flat=True))
     # The month after the seed's last: a month the data set does not hold, not in the future.
-    month = datetime.date(as_of.year + (as_of.month // 12), as_of.month % 12 + 1, 1)
+    month = add_months(month_start(as_of), 1)
     if MonthlyMetric.objects.filter(month=month).exists():
         raise SystemExit(f"the bench database already holds {month}: rerun without --reuse")
     # A center key whose center serves every belt: its scope is every merchant, through the

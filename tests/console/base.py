@@ -1,14 +1,9 @@
-"""What the console tests share: the registered models of the four apps, their URLs, and a
-query-count assertion that prints the SQL when it fails."""
+"""What the console tests share: the registered models of the four apps and their URLs (the
+query-count assertion is tests/utils/queries.py, shared with the other tests)."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.db import connection, models
-from django.test.utils import CaptureQueriesContext
+from django.db import models
 from django.urls import reverse
 
 CONSOLE_APPS = ("belts", "merchants", "programs", "logistics")
@@ -33,19 +28,3 @@ def model_id(model: type[models.Model]) -> str:
 
 def admin_url(model: type[models.Model], view: str, *args) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-def format_queries(context: CaptureQueriesContext) -> str:
-    return "\n".join(
-        f"{number}. {query['sql']}" for number, query in enumerate(context.captured_queries, 1)
-    )
-
-
-@contextmanager
-def assert_num_queries(expected: int, label: str = "") -> Iterator[CaptureQueriesContext]:
-    """Fail unless exactly ``expected`` queries run inside the block, printing them if not."""
-    with CaptureQueriesContext(connection) as context:
-        yield context
-    executed = len(context.captured_queries)
-    if executed != expected:
-        pytest.fail(f"{label}: {executed} queries, {expected} expected:\n{format_queries(context)}")

@@ -12,8 +12,9 @@ from merchants.choices import MerchantStatus
 from merchants.models import Merchant, MonthlyMetric, Notification
 from tests.belts.factories import IndustrialBeltFactory, OperationCenterFactory
 from tests.merchants.factories import MerchantFactory, MonthlyMetricFactory, NotificationFactory
+from tests.utils.queries import assert_num_queries, format_queries
 
-from .base import admin_url, assert_num_queries, format_queries
+from .base import admin_url
 
 # Session and user, the belt, category and center filters' choices, the count, the page.
 MERCHANT_CHANGELIST_QUERIES = 2 + 3 + 1 + 1

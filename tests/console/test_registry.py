@@ -8,7 +8,9 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from .base import CONSOLE_APPS, admin_url, console_models, format_queries, model_id
+from tests.utils.queries import format_queries
+
+from .base import CONSOLE_APPS, admin_url, console_models, model_id
 from .factories_extra import FACTORY_FOR_MODEL, add_children
 
 MODELS = console_models()

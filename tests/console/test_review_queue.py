@@ -26,8 +26,9 @@ from tests.belts.factories import (
 )
 from tests.merchants.factories import MerchantFactory, MonthlyMetricFactory
 from tests.programs.factories import CohortFactory, EligibilityFactory, EnrollmentFactory
+from tests.utils.queries import format_queries
 
-from .base import admin_url, format_queries
+from .base import admin_url
 from .test_scoping import reviewers_group
 
 pytestmark = pytest.mark.django_db

@@ -30,8 +30,9 @@ from tests.programs.factories import (
     PublishedRuleSetFactory,
     RuleSetFactory,
 )
+from tests.utils.queries import format_queries
 
-from .base import admin_url, format_queries
+from .base import admin_url
 
 pytestmark = pytest.mark.django_db
 

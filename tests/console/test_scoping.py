@@ -75,8 +75,9 @@ from tests.merchants.factories import (
     WebhookEndpointFactory,
 )
 from tests.programs.factories import EligibilityFactory, EnrollmentEventFactory, EnrollmentFactory
+from tests.utils.queries import format_queries
 
-from .base import CONSOLE_APPS, admin_url, console_models, format_queries, model_id
+from .base import CONSOLE_APPS, admin_url, console_models, model_id
 from .factories_extra import BeltTierChangeFactory
 from .test_registry import CHANGELIST_QUERIES
 
