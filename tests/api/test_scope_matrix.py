@@ -23,21 +23,19 @@ from config import api_router
 from programs.choices import EnrollmentState
 from tests.belts.factories import (
     BeltYearStatFactory,
-    IndustrialBeltFactory,
-    OperationCenterFactory,
     OperationCenterMembershipFactory,
     SuperUserFactory,
 )
 from tests.console.base import admin_url, console_models, model_id
 from tests.merchants.factories import (
     ApiKeyFactory,
-    MerchantFactory,
     MerchantMembershipFactory,
     MonthlyMetricFactory,
     NotificationFactory,
     WebhookEndpointFactory,
 )
 from tests.programs.factories import CohortFactory, EligibilityFactory, EnrollmentFactory
+from tests.utils.world import served_merchant
 
 CALLERS = ("anonymous", "a_owner", "b_owner", "b_reviewer", "superuser", "a_key", "b_center_key")
 # Who sees the rows of each side.
@@ -82,8 +80,8 @@ class World:
 
 
 def _side(name: str) -> Side:
-    merchant = MerchantFactory(belt=IndustrialBeltFactory())
-    center = OperationCenterFactory(belts=[merchant.belt])
+    served = served_merchant()
+    merchant, center = served.merchant, served.center
     owner = MerchantMembershipFactory(merchant=merchant, role="owner").user
     side = Side(name=name, merchant=merchant, center=center, owner=owner)
     BeltYearStatFactory(belt=merchant.belt)

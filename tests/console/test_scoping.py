@@ -67,7 +67,6 @@ from tests.logistics.factories import (
     ShipmentFactory,
 )
 from tests.merchants.factories import (
-    MerchantFactory,
     MerchantMembershipFactory,
     MonthlyMetricFactory,
     NotificationFactory,
@@ -76,6 +75,7 @@ from tests.merchants.factories import (
 )
 from tests.programs.factories import EligibilityFactory, EnrollmentEventFactory, EnrollmentFactory
 from tests.utils.queries import format_queries
+from tests.utils.world import served_merchant
 
 from .base import CONSOLE_APPS, admin_url, console_models, model_id
 from .factories_extra import BeltTierChangeFactory
@@ -156,10 +156,9 @@ def _snapshot() -> dict[type[models.Model], set]:
 def build_side(staff, shop_name: str, year: int = 2025) -> Side:
     """A center serving a new belt, ``staff`` its reviewer, and one row of each scoped model."""
     before = _snapshot()
-    belt = IndustrialBeltFactory()
-    center = OperationCenterFactory(belts=[belt])
+    served = served_merchant(shop_name=shop_name, legal_name=f"{shop_name} Co.")
+    belt, center, merchant = served.belt, served.center, served.merchant
     OperationCenterMembershipFactory(center=center, user=staff)
-    merchant = MerchantFactory(belt=belt, shop_name=shop_name, legal_name=f"{shop_name} Co.")
     StorefrontFactory(merchant=merchant)
     MerchantMembershipFactory(merchant=merchant)
     MonthlyMetricFactory(merchant=merchant)

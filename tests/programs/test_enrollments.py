@@ -71,6 +71,7 @@ from tests.programs.factories import (
     EnrollmentFactory,
     PublishedRuleSetFactory,
 )
+from tests.utils.world import served_merchant
 
 pytestmark = pytest.mark.django_db
 
@@ -83,10 +84,9 @@ def world():
     """A belt served by one center (a reviewer and a manager), a merchant of that belt with an
     owner and an operator and current eligibility, a ten-seat cohort; and people who are nobody
     to the merchant: a manager of another center, a user without a role."""
-    belt = IndustrialBeltFactory()
-    center = OperationCenterFactory(belts=[belt])
-    other_center = OperationCenterFactory(belts=[IndustrialBeltFactory()])
-    merchant = MerchantFactory(belt=belt)
+    served = served_merchant()
+    belt, center, merchant = served.belt, served.center, served.merchant
+    other_center = served_merchant().center
     cohort = CohortFactory(seats=10)
     rule_set = PublishedRuleSetFactory(program=cohort.program)
     EligibilityFactory(merchant=merchant, rule_set=rule_set)
