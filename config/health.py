@@ -11,6 +11,7 @@ rotation, and the outbox retries delivery on its own.
 
 import dataclasses
 import datetime
+import logging
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -25,6 +26,8 @@ from health_check.contrib.redis import Redis
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 from redis.asyncio import Redis as RedisClient
+
+logger = logging.getLogger(__name__)
 
 REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 
@@ -49,6 +52,8 @@ class Migrations(HealthCheck):
                 executor = MigrationExecutor(connection)
                 plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
         except DatabaseError as e:
+            # The page is public and says no more; the log says why.
+            logger.warning("cannot read the migration history", exc_info=True)
             raise ServiceUnavailable("Cannot read the migration history") from e
         if plan:
             app_labels = ", ".join(sorted({migration.app_label for migration, _ in plan}))
