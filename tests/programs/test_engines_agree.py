@@ -3,12 +3,11 @@ and the evaluation in Python (``programs.eligibility``) run on the same random w
 write the same eligibility rows (outcome, values seen, reasons, fingerprint, status changes) and
 the same notifications (kind, channel, addressee, dedupe key, payload, texts).
 
-The SQL engine needs PostgreSQL, so the test runs only there (CI runs the suite on PostgreSQL,
-where a skip is an error); on SQLite it is skipped with the reason.
+The SQL engine needs PostgreSQL, so the test runs only there (on CI's PostgreSQL legs a skip is
+an error: ``tests.utils.services.skip_without``); on SQLite it is skipped with the reason.
 """
 
 import datetime
-import os
 from decimal import Decimal
 
 import pytest
@@ -29,6 +28,7 @@ from programs.services.eligibility import eligibility_recompute
 from tests.belts.factories import CategoryFactory, IndustrialBeltFactory, UserFactory
 from tests.merchants.factories import MerchantFactory, MerchantMembershipFactory
 from tests.programs.factories import ProgramFactory, PublishedRuleSetFactory
+from tests.utils.services import skip_without
 
 AS_OF = datetime.date(2026, 11, 27)
 TIER_YEAR = 2025  # the last complete year before AS_OF: the facts' belt tiers
@@ -219,9 +219,7 @@ class TestBothEnginesWriteTheSame(TestCase):
                 "needs DATABASE_URL pointing at PostgreSQL: the set-based engine it compares "
                 "with the Python one runs only there"
             )
-            if os.environ.get("CI"):
-                pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
-            self.skipTest(reason)
+            skip_without(reason)
 
     def run_engine(self, engine: str, merchants: list) -> dict:
         """Two rounds (a first recompute; GMV changed, again), then a rerun by the other engine,
@@ -275,9 +273,7 @@ class TestBothEnginesWriteTheSame(TestCase):
 def postgresql(transactional_db) -> None:
     if connection.vendor != "postgresql":
         reason = "needs DATABASE_URL pointing at PostgreSQL: synchronous_commit is PostgreSQL's"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
-        pytest.skip(reason)
+        skip_without(reason)
 
 
 def _asynchronous_commits(queries) -> int:
