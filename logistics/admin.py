@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from belts.admin_scoping import CenterScopedAdminMixin
 from core.money import format_cny_exact as format_cny
 
-from .models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
+from .models import (
+    ConditionCheck,
+    ConditionCheckPhoto,
+    Incident,
+    Leg,
+    ProviderMembership,
+    ServiceProvider,
+    Shipment,
+    SlaBreach,
+)
 from .selectors import leg_is_overdue
 
 
@@ -66,16 +75,6 @@ class ShipmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
         return format_cny(obj.declared_value)
 
 
-class ConditionCheckInline(admin.TabularInline):
-    model = ConditionCheck
-    fields = ("stage", "condition", "photo", "note", "checked_by", "checked_at")
-    autocomplete_fields = ("checked_by",)
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("checked_by")
-
-
 @admin.register(Leg)
 class LegAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     belt_path = "shipment__merchant__belt"
@@ -97,7 +96,6 @@ class LegAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     )
     search_fields = ("shipment__order_reference",)
     autocomplete_fields = ("shipment",)
-    inlines = (ConditionCheckInline,)
     # The model orders by the shipment's own ordering: a join and a sort of every leg for each
     # page. Ordering by the key instead walks the unique (shipment, sequence) index, newest
     # shipments first, each shipment's legs in sequence.
@@ -111,20 +109,16 @@ class LegAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ConditionCheck)
 class ConditionCheckAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
-    belt_path = "leg__shipment__merchant__belt"
-    list_display = ("leg", "stage", "condition", "has_photo", "checked_by", "checked_at")
-    list_select_related = ("leg__shipment", "checked_by")
-    list_filter = ("condition", "stage", "checked_at", "leg__kind", "leg__provider")
-    search_fields = ("leg__shipment__order_reference", "note")
-    autocomplete_fields = ("leg", "checked_by")
+    belt_path = "shipment__merchant__belt"
+    list_display = ("shipment", "index", "condition", "checked_by", "checked_at")
+    list_select_related = ("shipment", "checked_by")
+    list_filter = ("condition", "checked_at")
+    search_fields = ("shipment__order_reference", "note")
+    autocomplete_fields = ("shipment", "checked_by")
     # Newest first by key: the model orders by its leg, hence by the leg's shipment, a join and a
     # sort of every check for each page.
     ordering = ("-pk",)
     show_full_result_count = False
-
-    @admin.display(description=_("photo"), boolean=True)
-    def has_photo(self, obj):
-        return bool(obj.photo)
 
 
 @admin.register(Incident)
@@ -149,11 +143,11 @@ class IncidentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
         "responsible_leg__provider",
     )
     date_hierarchy = "reported_at"
-    search_fields = ("shipment__order_reference", "description", "attribution_note")
+    search_fields = ("shipment__order_reference", "description")
     autocomplete_fields = ("shipment", "responsible_leg")
     fieldsets = (
         (None, {"fields": ("shipment", "kind", "description", "reported_at", "status")}),
-        (_("Attribution"), {"fields": ("responsible_leg", "attribution_note")}),
+        (_("Attribution"), {"fields": ("responsible_leg",)}),
         (_("Resolution"), {"fields": ("resolution", "resolution_cost", "resolved_at")}),
     )
     show_full_result_count = False
@@ -172,3 +166,64 @@ class IncidentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("resolution cost"), ordering="resolution_cost")
     def resolution_cost_cny(self, obj):
         return format_cny(obj.resolution_cost)
+
+
+class ConditionCheckPhotoInline(admin.TabularInline):
+    model = ConditionCheckPhoto
+    fields = ("image", "content_type", "width", "height", "size", "uploaded_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(ConditionCheckPhoto)
+class ConditionCheckPhotoAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "check_record__shipment__merchant__belt"
+    list_display = ("image", "check_record", "content_type", "width", "height", "size")
+    list_select_related = ("check_record__shipment",)
+    search_fields = ("check_record__shipment__order_reference",)
+    readonly_fields = ("check_record", "image", "content_type", "width", "height", "size")
+    ordering = ("-pk",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # photos come with a hand-over, checked by logistics.photos
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    belt_path = "leg__shipment__merchant__belt"
+    list_display = ("leg", "kind", "due_at", "detected_at")
+    list_select_related = ("leg__shipment",)
+    list_filter = ("kind", "leg__kind", "leg__provider")
+    search_fields = ("leg__shipment__order_reference",)
+    readonly_fields = ("leg", "kind", "due_at", "detected_at")
+    ordering = ("-pk",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # recorded by logistics.services.sla
+
+
+@admin.register(ProviderMembership)
+class ProviderMembershipAdmin(admin.ModelAdmin):
+    """The users providers act through (their API keys' users): the platform's own business."""
+
+    list_display = ("user", "provider")
+    list_select_related = ("user", "provider")
+    autocomplete_fields = ("user", "provider")
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

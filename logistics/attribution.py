@@ -112,7 +112,7 @@ def _legs_json(legs: Sequence[LegFacts]) -> dict[int, dict[str, Any]]:
 
 def _state(condition: str | None, kind: str) -> bool | None:
     """True: good for this kind of incident, False: bad, None: the check does not tell."""
-    if condition is None:
+    if condition is None or condition == Condition.NOT_CHECKED:
         return None
     if kind == IncidentKind.MISSING_PART:
         if condition == Condition.MISSING_PARTS:
@@ -256,7 +256,7 @@ def handover_label(stored: dict[str, Any], index: int) -> str:
 def attribution_text(stored: dict[str, Any]) -> str:
     """The stored attribution (``Attribution.as_json()``) worded in the active language."""
     rule = stored["rule"]
-    leg = stored.get("leg")
+    leg: int = stored.get("leg") or 0
     if rule == RULE_WORSE_AT_LEG:
         first, last = stored["evidence"]
         text = _("Caused during %(leg)s: in order at %(before)s, not at %(after)s.") % {

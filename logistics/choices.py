@@ -27,11 +27,17 @@ class Condition(models.TextChoices):
     INTACT = "intact", _("Intact")
     DAMAGED = "damaged", _("Damaged")
     MISSING_PARTS = "missing_parts", _("Missing parts")
+    # Handed over without looking: the hand-over happened, the goods' condition is unknown.
+    NOT_CHECKED = "not_checked", _("Not checked")
 
 
-class CheckpointStage(models.TextChoices):
-    RECEIVED = "received", _("Received at the start of the leg")
-    HANDED_OVER = "handed_over", _("Handed over at the end of the leg")
+# Worse is higher: a hand-over that recorded two checks in the old model keeps the worse grade.
+CONDITION_SEVERITY = {
+    Condition.NOT_CHECKED: 0,
+    Condition.INTACT: 1,
+    Condition.MISSING_PARTS: 2,
+    Condition.DAMAGED: 3,
+}
 
 
 class IncidentKind(models.TextChoices):
@@ -42,13 +48,36 @@ class IncidentKind(models.TextChoices):
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ATTRIBUTED = "attributed", _("Attributed")
+    OPEN = "open", _("Open")  # reported, no leg named (yet)
+    ATTRIBUTED = "attributed", _("Attributed")  # a leg named, not resolved
     RESOLVED = "resolved", _("Resolved")
 
 
+OPEN_INCIDENT_STATES = (IncidentStatus.OPEN, IncidentStatus.ATTRIBUTED)
+
+
+class AttributionStatus(models.TextChoices):
+    ATTRIBUTED = "attributed", _("Attributed")
+    UNATTRIBUTED = "unattributed", _("Unattributed")
+    BEFORE_CHAIN = "before_chain", _("Before the chain (the merchant's)")
+
+
 class Resolution(models.TextChoices):
-    RESEND_NEW = "resend_new", _("Resend a new item")
-    RETURN = "return", _("Return")
-    REPAIR = "repair", _("Repair")
-    REFUND = "refund", _("Refund")
+    """What was done about an incident, as the article lists them: merchants of bulky goods
+    would rather resend a new one than take the broken one back."""
+
+    RESEND_NEW = "resend_new", _("Resend a new item, no return")
+    RETURN_REFUND = "return_refund", _("Return and refund")
+    REPAIR = "repair", _("Repair on site")
+    PARTIAL_REFUND = "partial_refund", _("Partial refund")
+
+
+class CostBearer(models.TextChoices):
+    PROVIDER = "provider", _("The attributed provider")
+    MERCHANT = "merchant", _("The merchant")
+    PLATFORM = "platform", _("The platform")
+
+
+class BreachKind(models.TextChoices):
+    OPEN_OVERDUE = "open_overdue", _("Past due, not completed")
+    COMPLETED_LATE = "completed_late", _("Completed late")

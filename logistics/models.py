@@ -2,7 +2,6 @@
 checks at each hand-over, and incidents attributed to the leg that caused them."""
 
 from django.conf import settings
-from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +10,10 @@ from belts.models import City
 from merchants.models import Merchant
 
 from .choices import (
-    CheckpointStage,
+    AttributionStatus,
+    BreachKind,
     Condition,
+    CostBearer,
     IncidentKind,
     IncidentStatus,
     LegKind,
@@ -122,20 +123,62 @@ class Leg(models.Model):
         return f"{self.shipment} #{self.sequence} {self.get_kind_display()}"
 
 
-class ConditionCheck(models.Model):
-    """The goods' condition recorded at a hand-over: the evidence for attributing damage."""
+class ProviderMembership(models.Model):
+    """A user who acts for a provider: the user of a provider's API key (a carrier or an
+    installer recording hand-overs), as a center's key acts through a center membership."""
 
-    leg = models.ForeignKey(
-        Leg, on_delete=models.CASCADE, related_name="condition_checks", verbose_name=_("leg")
+    provider = models.ForeignKey(
+        ServiceProvider,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("provider"),
     )
-    stage = models.CharField(_("stage"), max_length=20, choices=CheckpointStage.choices)
-    condition = models.CharField(_("condition"), max_length=20, choices=Condition.choices)
-    photo = models.FileField(
-        _("photo"),
-        upload_to="condition-checks/%Y/%m/",
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="provider_membership",
+        verbose_name=_("user"),
+    )
+
+    class Meta:
+        verbose_name = _("provider membership")
+        verbose_name_plural = _("provider memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.provider}"
+
+
+class ConditionCheck(models.Model):
+    """A hand-over and the goods' condition recorded at it: the evidence for attributing damage.
+
+    A shipment of ``n`` legs has hand-overs ``0..n``: hand-over 0 is the pickup from the merchant
+    (no giver leg), hand-over ``k`` closes leg ``k`` and opens leg ``k + 1``, hand-over ``n`` gives
+    the goods to the buyer (no receiver leg). ``logistics.services.handovers`` keeps them in
+    order and the legs' start and completion in step with them."""
+
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="checks", verbose_name=_("shipment")
+    )
+    index = models.PositiveSmallIntegerField(_("hand-over"))
+    giver = models.OneToOneField(
+        Leg,
+        on_delete=models.CASCADE,
+        null=True,
         blank=True,
-        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp", "heic"])],
+        related_name="outgoing_check",
+        verbose_name=_("giver leg"),
+        help_text=_("Empty at the pickup: the merchant gives the goods."),
     )
+    receiver = models.OneToOneField(
+        Leg,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="incoming_check",
+        verbose_name=_("receiver leg"),
+        help_text=_("Empty at the last hand-over: the buyer receives the goods."),
+    )
+    condition = models.CharField(_("condition"), max_length=20, choices=Condition.choices)
     note = models.TextField(_("note"), blank=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -143,20 +186,55 @@ class ConditionCheck(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("checked by"),
+        verbose_name=_("recorded by"),
     )
-    checked_at = models.DateTimeField(_("checked at"))
+    checked_at = models.DateTimeField(_("handed over at"))
+    corrections = models.PositiveSmallIntegerField(_("corrections"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("condition check")
-        verbose_name_plural = _("condition checks")
-        ordering = ["leg", "checked_at"]
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+        ordering = ["shipment", "index"]
         constraints = [
-            models.UniqueConstraint(fields=["leg", "stage"], name="conditioncheck_unique_stage"),
+            models.UniqueConstraint(fields=["shipment", "index"], name="check_unique_handover"),
+            models.CheckConstraint(
+                condition=Q(giver__isnull=False) | Q(receiver__isnull=False),
+                name="check_has_a_leg",
+            ),
+            models.CheckConstraint(
+                condition=Q(index=0) | Q(giver__isnull=False), name="check_giver_after_pickup"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.leg}: {self.get_condition_display()}"
+        return f"{self.shipment} hand-over {self.index}: {self.get_condition_display()}"
+
+
+class ConditionCheckPhoto(models.Model):
+    """A photo taken at a hand-over: checked to be an image by its content, re-encoded without
+    its metadata (EXIF, GPS), stored through Django's storage API."""
+
+    check_record = models.ForeignKey(
+        ConditionCheck,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        verbose_name=_("hand-over"),
+    )
+    image = models.FileField(_("photo"), upload_to="condition-checks/%Y/%m/", max_length=255)
+    content_type = models.CharField(_("content type"), max_length=40)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hand-over photo")
+        verbose_name_plural = _("hand-over photos")
+        ordering = ["check_record", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
 
 
 class Incident(models.Model):
@@ -178,12 +256,50 @@ class Incident(models.Model):
         related_name="incidents",
         verbose_name=_("responsible leg"),
     )
-    attribution_note = models.TextField(_("attribution"), blank=True)
+    # logistics.attribution.Attribution.as_json(): recomputed whenever a check is added or
+    # corrected; responsible_leg and attribution_status are read from it.
+    attribution = models.JSONField(_("attribution"), default=dict, blank=True)
+    attribution_status = models.CharField(
+        _("attribution status"),
+        max_length=20,
+        choices=AttributionStatus.choices,
+        default=AttributionStatus.UNATTRIBUTED,
+    )
+    attributed_at = models.DateTimeField(_("attributed at"), null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
     resolution = models.CharField(
         _("resolution"), max_length=20, choices=Resolution.choices, blank=True
     )
     resolution_cost = models.DecimalField(
         _("resolution cost (CNY)"), **MONEY, null=True, blank=True
+    )
+    cost_bearer = models.CharField(
+        _("cost borne by"), max_length=20, choices=CostBearer.choices, blank=True
+    )
+    # The provider that bears the cost, fixed when resolved (the attribution may change later).
+    bearer_provider = models.ForeignKey(
+        ServiceProvider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="borne_incidents",
+        verbose_name=_("provider bearing the cost"),
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
@@ -198,8 +314,12 @@ class Incident(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status=IncidentStatus.RESOLVED)
-                | (Q(resolved_at__isnull=False) & ~Q(resolution="")),
+                | (Q(resolved_at__isnull=False) & ~Q(resolution="") & ~Q(cost_bearer="")),
                 name="incident_resolved_has_resolution",
+            ),
+            models.CheckConstraint(
+                condition=~Q(cost_bearer=CostBearer.PROVIDER) | Q(bearer_provider__isnull=False),
+                name="incident_provider_bearer_named",
             ),
         ]
         indexes = [
@@ -208,3 +328,23 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.shipment}"
+
+
+class SlaBreach(models.Model):
+    """A leg that overran its SLA: recorded once per leg, however often the check runs."""
+
+    leg = models.OneToOneField(
+        Leg, on_delete=models.CASCADE, related_name="sla_breach", verbose_name=_("leg")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=BreachKind.choices)
+    detected_at = models.DateTimeField(_("detected at"))
+    due_at = models.DateTimeField(_("was due at"))
+
+    class Meta:
+        verbose_name = _("SLA breach")
+        verbose_name_plural = _("SLA breaches")
+        ordering = ["-detected_at", "-id"]
+        indexes = [models.Index(fields=["detected_at"], name="slabreach_detected_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.leg}: {self.get_kind_display()}"

@@ -50,6 +50,7 @@ from belts.models import (
 )
 from core.months import add_months
 from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
+from logistics.services.incidents import incidents_reattribute
 from merchants.choices import BrandStage, MembershipRole, MerchantStatus, MerchantType
 from merchants.models import Merchant, MerchantMembership, MonthlyMetric, Storefront
 from programs.choices import EnrollmentState, RuleSetStatus
@@ -927,6 +928,7 @@ class DemoBuilder:
         )
         Shipment.objects.filter(pk=shipment.pk).update(created_at=start)
         legs = {}
+        pending = []
         for sequence, leg_spec in enumerate(spec.legs, start=1):
             leg = Leg.objects.create(
                 shipment=shipment,
@@ -940,13 +942,20 @@ class DemoBuilder:
             legs[sequence] = leg
             for check in leg_spec.checks:
                 moment = leg.started_at if check.stage == "received" else leg.completed_at
-                ConditionCheck.objects.create(
-                    leg=leg,
-                    stage=check.stage,
-                    condition=check.condition,
-                    note=check.note,
-                    checked_at=moment or start,
-                )
+                index = sequence - 1 if check.stage == "received" else sequence
+                pending.append((index, check, moment or start))
+        for index, check, moment in pending:
+            ConditionCheck.objects.get_or_create(
+                shipment=shipment,
+                index=index,
+                defaults={
+                    "giver": legs.get(index),
+                    "receiver": legs.get(index + 1),
+                    "condition": check.condition,
+                    "note": check.note,
+                    "checked_at": moment,
+                },
+            )
         for incident in spec.incidents:
             Incident.objects.create(
                 shipment=shipment,
@@ -954,12 +963,12 @@ class DemoBuilder:
                 description=incident.description,
                 reported_at=hours(incident.reported_hours),
                 status=incident.status,
-                responsible_leg=legs.get(incident.responsible_leg),
-                attribution_note=incident.attribution_note,
                 resolution=incident.resolution,
+                cost_bearer="platform" if incident.resolution else "",
                 resolution_cost=incident.resolution_cost,
                 resolved_at=hours(incident.resolved_hours),
             )
+        incidents_reattribute(shipment=shipment, now=self.as_of_at)
 
 
 def _belt_slugs() -> list[str]:

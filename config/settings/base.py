@@ -211,6 +211,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(
     env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440), METRICS_BULK_MAX_BYTES
 )
 CELERY_IMPORTS = ["config.tasks"]
+# Hand-over photos (logistics/photos.py): bytes and pixels of one photo, photos per hand-over.
+LOGISTICS_PHOTO_MAX_BYTES = env.int("LOGISTICS_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+LOGISTICS_PHOTO_MAX_PIXELS = env.int("LOGISTICS_PHOTO_MAX_PIXELS", default=40_000_000)
+LOGISTICS_PHOTO_MAX_COUNT = env.int("LOGISTICS_PHOTO_MAX_COUNT", default=6)
 # Periodic tasks, in CELERY_TIMEZONE (Asia/Shanghai). Exactly one beat process may run them.
 CELERY_BEAT_SCHEDULE = {
     # Last year's belt figures and tiers, then every program's eligibility in chunk tasks.
@@ -231,6 +235,11 @@ CELERY_BEAT_SCHEDULE = {
     "enrollment-drafts-expire": {
         "task": "programs.tasks.enrollment_drafts_expire",
         "schedule": crontab(minute=10),
+    },
+    # Legs newly past their SLA: one breach record and one notification per leg.
+    "sla-breaches-check": {
+        "task": "logistics.tasks.sla_breaches_check",
+        "schedule": timedelta(minutes=5),
     },
     # After the nightly recompute: propose graduation to the centers' managers.
     "enrollment-graduation-propose": {

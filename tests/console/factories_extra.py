@@ -20,7 +20,16 @@ from belts.models import (
     OperationCenterMembership,
     TierPolicy,
 )
-from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
+from logistics.models import (
+    ConditionCheck,
+    ConditionCheckPhoto,
+    Incident,
+    Leg,
+    ProviderMembership,
+    ServiceProvider,
+    Shipment,
+    SlaBreach,
+)
 from merchants.choices import NotificationKind
 from merchants.models import (
     ApiKey,
@@ -54,10 +63,13 @@ from tests.belts.factories import (
 )
 from tests.logistics.factories import (
     ConditionCheckFactory,
+    ConditionCheckPhotoFactory,
     IncidentFactory,
     LegFactory,
+    ProviderMembershipFactory,
     ServiceProviderFactory,
     ShipmentFactory,
+    SlaBreachFactory,
 )
 from tests.merchants.factories import (
     ApiKeyFactory,
@@ -140,6 +152,9 @@ FACTORY_FOR_MODEL: dict[type[models.Model], type[factory.django.DjangoModelFacto
     Shipment: ShipmentFactory,
     Leg: LegFactory,
     ConditionCheck: ConditionCheckFactory,
+    ConditionCheckPhoto: ConditionCheckPhotoFactory,
+    SlaBreach: SlaBreachFactory,
+    ProviderMembership: ProviderMembershipFactory,
     Incident: IncidentFactory,
 }
 
@@ -159,7 +174,7 @@ def add_children(obj: models.Model) -> None:
     elif isinstance(obj, Shipment):
         LegFactory(shipment=obj)
     elif isinstance(obj, Leg):
-        ConditionCheckFactory(leg=obj, checked_by=UserFactory())
+        ConditionCheckFactory(giver=obj, checked_by=UserFactory())
     elif isinstance(obj, Eligibility):
         obj.rule_set.criteria = [
             {"type": "gmv_between", "params": {"min": "1000000", "max": None}},

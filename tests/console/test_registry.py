@@ -30,7 +30,10 @@ CHANGELIST_QUERIES = {
     "belts.OperationCenter": 2 + 1 + 2 + 1,  # provinces
     "belts.OperationCenterMembership": 2 + 1 + 2 + 1,  # centers
     "belts.TierPolicy": 2 + 0 + 2 + 1,
-    "logistics.ConditionCheck": 2 + 1 + 1 + 1,  # providers
+    "logistics.ConditionCheck": 2 + 1 + 1,
+    "logistics.ConditionCheckPhoto": 2 + 1 + 1,
+    "logistics.ProviderMembership": 2 + 1 + 1 + 1,
+    "logistics.SlaBreach": 2 + 1 + 1 + 1,  # providers
     "logistics.Incident": 2 + 1 + 1 + 1 + 2,  # providers
     "logistics.Leg": 2 + 1 + 1 + 1,  # providers
     "logistics.ServiceProvider": 2 + 0 + 2 + 1,

@@ -32,7 +32,16 @@ from belts.models import (
     TierPolicy,
 )
 from belts.scoping import belt_ids_served_by
-from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
+from logistics.models import (
+    ConditionCheck,
+    ConditionCheckPhoto,
+    Incident,
+    Leg,
+    ProviderMembership,
+    ServiceProvider,
+    Shipment,
+    SlaBreach,
+)
 from merchants.models import (
     ApiKey,
     Merchant,
@@ -62,9 +71,11 @@ from tests.belts.factories import (
 )
 from tests.logistics.factories import (
     ConditionCheckFactory,
+    ConditionCheckPhotoFactory,
     IncidentFactory,
     LegFactory,
     ShipmentFactory,
+    SlaBreachFactory,
 )
 from tests.merchants.factories import (
     MerchantMembershipFactory,
@@ -101,8 +112,10 @@ SCOPED = {
     ReviewQueueItem: "merchant__belt",
     Shipment: "merchant__belt",
     Leg: "shipment__merchant__belt",
-    ConditionCheck: "leg__shipment__merchant__belt",
+    ConditionCheck: "shipment__merchant__belt",
+    ConditionCheckPhoto: "check_record__shipment__merchant__belt",
     Incident: "shipment__merchant__belt",
+    SlaBreach: "leg__shipment__merchant__belt",
 }
 # Reference data and program definitions every center shares; a user's own preferences.
 # Scoped by a selector of their own rather than one path (a key belongs to a merchant or to a
@@ -117,6 +130,7 @@ UNSCOPED = {
     Cohort,
     ServiceProvider,
     NotificationPreference,
+    ProviderMembership,  # superusers only
 }
 SCOPED_MODELS = sorted(SCOPED, key=lambda model: model._meta.label)
 
@@ -173,7 +187,8 @@ def build_side(staff, shop_name: str, year: int = 2025) -> Side:
     )
     shipment = ShipmentFactory(merchant=merchant)
     leg = LegFactory(shipment=shipment)
-    ConditionCheckFactory(leg=leg)
+    ConditionCheckPhotoFactory(check_record=ConditionCheckFactory(giver=leg))
+    SlaBreachFactory(leg=leg)
     IncidentFactory(shipment=shipment, responsible_leg=leg)
     BeltYearStatFactory(belt=belt, year=year)
     BeltTierChangeFactory(belt=belt, year=year)

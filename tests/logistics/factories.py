@@ -5,14 +5,23 @@ import factory
 from django.utils import timezone
 
 from logistics.choices import (
-    CheckpointStage,
+    BreachKind,
     Condition,
     IncidentKind,
     LegKind,
     ProviderKind,
 )
-from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
-from tests.belts.factories import CityFactory
+from logistics.models import (
+    ConditionCheck,
+    ConditionCheckPhoto,
+    Incident,
+    Leg,
+    ProviderMembership,
+    ServiceProvider,
+    Shipment,
+    SlaBreach,
+)
+from tests.belts.factories import CityFactory, UserFactory
 from tests.merchants.factories import MerchantFactory
 
 
@@ -57,8 +66,10 @@ class ConditionCheckFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ConditionCheck
 
-    leg = factory.SubFactory(LegFactory)
-    stage = CheckpointStage.HANDED_OVER
+    # Hand-over 1 of a shipment: leg 1 gives the goods (no receiver leg unless given).
+    giver = factory.SubFactory(LegFactory)
+    shipment = factory.LazyAttribute(lambda o: o.giver.shipment if o.giver else None)
+    index = factory.LazyAttribute(lambda o: o.giver.sequence if o.giver else 0)
     condition = Condition.INTACT
     checked_at = factory.LazyFunction(timezone.now)
 
@@ -71,3 +82,33 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     kind = IncidentKind.DAMAGE
     description = "Corner of the cabinet cracked"
     reported_at = factory.LazyFunction(timezone.now)
+
+
+class ConditionCheckPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConditionCheckPhoto
+
+    check_record = factory.SubFactory(ConditionCheckFactory)
+    image = factory.Sequence(lambda n: f"condition-checks/2026/12/test-{n}.jpg")
+    content_type = "image/jpeg"
+    width = 640
+    height = 480
+    size = 20_000
+
+
+class SlaBreachFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SlaBreach
+
+    leg = factory.SubFactory(LegFactory)
+    kind = BreachKind.OPEN_OVERDUE
+    due_at = factory.LazyAttribute(lambda o: o.leg.sla_due_at)
+    detected_at = factory.LazyFunction(timezone.now)
+
+
+class ProviderMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderMembership
+
+    provider = factory.SubFactory(ServiceProviderFactory)
+    user = factory.SubFactory(UserFactory)

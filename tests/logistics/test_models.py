@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from logistics.choices import CheckpointStage, IncidentStatus, Resolution
+from logistics.choices import CostBearer, IncidentStatus, Resolution
 
 from .factories import ConditionCheckFactory, IncidentFactory, LegFactory, ShipmentFactory
 
@@ -49,18 +49,30 @@ def test_leg_sequence_unique_and_completion_after_start():
     refused(lambda: LegFactory(started_at=None, completed_at=now))
 
 
-def test_one_condition_check_per_leg_and_stage():
-    check = ConditionCheckFactory(stage=CheckpointStage.RECEIVED)
-    refused(lambda: ConditionCheckFactory(leg=check.leg, stage=CheckpointStage.RECEIVED))
-    ConditionCheckFactory(leg=check.leg, stage=CheckpointStage.HANDED_OVER)
+def test_one_check_per_handover_and_leg():
+    check = ConditionCheckFactory()
+    leg = check.giver
+    second = LegFactory(shipment=leg.shipment, sequence=leg.sequence + 1)
+    # The same hand-over twice, a leg giving the goods twice, a check with no leg at all.
+    refused(lambda: ConditionCheckFactory(giver=second, index=check.index))
+    refused(lambda: ConditionCheckFactory(giver=leg, index=check.index + 1))
+    refused(lambda: ConditionCheckFactory(giver=None, shipment=leg.shipment, index=0))
+    # Only the pickup (hand-over 0) has no giver leg.
+    refused(
+        lambda: ConditionCheckFactory(giver=None, receiver=second, shipment=leg.shipment, index=2)
+    )
+    ConditionCheckFactory(giver=None, receiver=leg, shipment=leg.shipment, index=0)
 
 
 def test_incident_cost_non_negative_and_resolution_complete():
     refused(lambda: IncidentFactory(resolution_cost=Decimal("-1")))
     refused(lambda: IncidentFactory(status=IncidentStatus.RESOLVED))
-    IncidentFactory(
-        status=IncidentStatus.RESOLVED,
-        resolution=Resolution.RESEND_NEW,
-        resolution_cost=Decimal("3200.00"),
-        resolved_at=timezone.now(),
-    )
+    resolved = {
+        "status": IncidentStatus.RESOLVED,
+        "resolution": Resolution.RESEND_NEW,
+        "resolution_cost": Decimal("3200.00"),
+        "resolved_at": timezone.now(),
+    }
+    refused(lambda: IncidentFactory(**resolved))  # nobody named to bear the cost
+    refused(lambda: IncidentFactory(**resolved, cost_bearer=CostBearer.PROVIDER))  # which one?
+    IncidentFactory(**resolved, cost_bearer=CostBearer.MERCHANT)

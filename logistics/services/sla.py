@@ -1,0 +1,61 @@
+"""SLA breaches: a leg past its due time without completion, or completed after it. One breach
+record and one notification per leg, however often the check runs and whoever finds it first
+(the periodic task or the hand-over that completes the leg late)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from ..choices import BreachKind
+from ..models import Leg, SlaBreach
+from ..notices import sla_breach_notify
+from ..selectors import overdue_filter
+
+BATCH = 500
+
+
+def sla_breach_record(*, leg: Leg, kind: str, now: datetime.datetime) -> SlaBreach | None:
+    """Record that ``leg`` overran its SLA and tell the merchant and the serving staff; None if
+    it was recorded before. Runs in the caller's transaction (a savepoint of its own)."""
+    if SlaBreach.objects.filter(leg=leg).exists():
+        return None
+    try:
+        with transaction.atomic():
+            breach = SlaBreach.objects.create(
+                leg=leg, kind=kind, detected_at=now, due_at=leg.sla_due_at
+            )
+    except IntegrityError:  # recorded concurrently
+        return None
+    sla_breach_notify(breach, leg)
+    return breach
+
+
+def sla_breaches_detect(*, now: datetime.datetime | None = None, limit: int = 20_000) -> dict:
+    """Find the open legs past due that have no breach yet (through the partial index of open
+    legs) and the legs completed late that none recorded; record and notify each, in batches of
+    their own transaction. Safe to run twice or concurrently: the second finds nothing new.
+    ``limit`` bounds one run; the next run takes the rest."""
+    now = now or timezone.now()
+    unrecorded = ~Exists(SlaBreach.objects.filter(leg_id=OuterRef("pk")))
+    open_late = list(
+        Leg.objects.filter(overdue_filter(now=now))
+        .filter(unrecorded)
+        .order_by("sla_due_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    stats = {"open_overdue": 0, "completed_late": 0}
+    for start in range(0, len(open_late), BATCH):
+        with transaction.atomic():
+            legs = Leg.objects.filter(pk__in=open_late[start : start + BATCH]).select_related(
+                "shipment__merchant", "provider"
+            )
+            for leg in legs:
+                if leg.completed_at is None and sla_breach_record(
+                    leg=leg, kind=BreachKind.OPEN_OVERDUE, now=now
+                ):
+                    stats["open_overdue"] += 1
+    return stats
