@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from PIL import Image
 
 from logistics.choices import (
@@ -423,3 +424,19 @@ def test_a_photo_too_large_or_too_many_is_refused(settings):
     assert many.value.code == "too_many_photos"
     assert not ConditionCheck.objects.exists()
     assert media_files() == []
+
+
+def test_the_sweep_finds_legs_completed_late_that_no_handover_recorded():
+    chain = chain_world(start=timezone.now() - datetime.timedelta(days=2))
+    leg = Leg.objects.get(shipment=chain.shipment, sequence=1)
+    # Written by an import, not by a hand-over: completed 2 h after it was due, no breach yet.
+    Leg.objects.filter(pk=leg.pk).update(
+        started_at=leg.sla_due_at - datetime.timedelta(hours=5),
+        completed_at=leg.sla_due_at + datetime.timedelta(hours=2),
+    )
+    Leg.objects.filter(shipment=chain.shipment, sequence__gt=1).update(
+        sla_due_at=timezone.now() + datetime.timedelta(days=1)
+    )
+    assert sla_breaches_detect() == {"open_overdue": 0, "completed_late": 1}
+    assert sla_breaches_detect() == {"open_overdue": 0, "completed_late": 0}
+    assert SlaBreach.objects.get().kind == BreachKind.COMPLETED_LATE
