@@ -27,3 +27,22 @@ class ConsoleSite(admin.AdminSite):
         never cached, and every link to "admin:index" lands here."""
         context = {"dashboard": console_dashboard(user=request.user), **(extra_context or {})}
         return super().index(request, extra_context=context)
+
+    def get_app_list(
+        self, request: HttpRequest, app_label: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The apps and their models, as Django lists them, with the pages that are not a
+        model's list (a ``console_pages(request)`` of a model admin: the menu entries it offers
+        the user) among their app's models, in the same alphabetical order."""
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            pages = [
+                page
+                for model, model_admin in self._registry.items()
+                if model._meta.app_label == app["app_label"]
+                and hasattr(model_admin, "console_pages")
+                for page in model_admin.console_pages(request)
+            ]
+            if pages:
+                app["models"] = sorted([*app["models"], *pages], key=lambda entry: entry["name"])
+        return app_list
