@@ -7,6 +7,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.formats import number_format
 from django.utils.text import capfirst
@@ -171,6 +172,9 @@ def comparison_rows(comparison: Any) -> list[Any]:
 def scorecards_view(model_admin, request) -> TemplateResponse:
     """GET only: the period form and, for a valid period, the scorecards and the comparison."""
     from .. import scorecards  # noqa: PLC0415 (see the report: written alongside this page)
+
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
 
     form = PeriodForm(request.GET if request.GET else None, initial=PeriodForm.default_initial())
     context: dict[str, Any] = {

@@ -221,6 +221,9 @@ class ShipmentAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAdmin
         incidents = [
             {
                 "view": view,
+                "cost": format_cny(view.incident.resolution_cost)
+                if view.incident.resolution_cost is not None
+                else None,
                 "resolve_url": self._url("incident_resolve", shipment.pk, view.incident.pk)
                 if may_resolve and not view.incident.resolved_at
                 else None,
@@ -351,11 +354,13 @@ class ShipmentAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAdmin
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            # The time field shows minutes: the recorded time, to the minute, is no change.
+            shown_time = timezone.localtime(check.checked_at).replace(second=0, microsecond=0)
             changes = {
                 "condition": data["condition"] if data["condition"] != check.condition else None,
                 "note": data["note"] if data["note"] != check.note else None,
                 "checked_at": data["checked_at"]
-                if data["checked_at"] and data["checked_at"] != check.checked_at
+                if data["checked_at"] and data["checked_at"] != shown_time
                 else None,
             }
             try:

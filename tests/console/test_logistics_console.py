@@ -654,3 +654,60 @@ def test_scorecards_have_a_menu_entry_under_logistics(console, stand_in):
     assert _scorecards_url() in response.content.decode()
     home = console.client.get(reverse("admin:index"))
     assert _scorecards_url() in home.content.decode()
+
+
+def test_scorecards_need_the_view_permission_on_providers(console, stand_in):
+    calls, _rows = stand_in
+    staff = OperationCenterMembershipFactory(center=console.chain.served.center).user
+    client = _logged_in(staff)  # staff, no permission at all
+    assert client.get(_scorecards_url()).status_code == 403
+    assert not calls
+    home = client.get(reverse("admin:index"))
+    assert _scorecards_url() not in home.content.decode()
+
+
+def test_timeline_flags_a_leg_completed_late_and_its_breach(console):
+    chain = console.chain
+    # Leg 1 (pickup) is due at hour 24 and handed over at hour 30: completed late, a breach.
+    for index, hours in ((0, 1), (1, 30)):
+        handover_record(
+            actor=chain.reviewer,
+            shipment=chain.shipment,
+            index=index,
+            condition=Condition.INTACT,
+            checked_at=_hour(chain, hours),
+        )
+    response = console.client.get(_page(chain.shipment))
+    legs = response.context["timeline"].legs
+    assert (legs[0].late, legs[0].breached, legs[0].overdue) == (True, True, False)
+    assert (legs[1].late, legs[1].state) == (False, "running")
+    html = response.content.decode()
+    leg_one = html[html.index('data-leg="1"') : html.index('data-handover="1"')]
+    assert "flag-late" in leg_one
+    assert "flag-breached" in leg_one
+
+
+def test_a_correction_that_leaves_the_time_as_shown_does_not_move_it(console):
+    chain = console.chain
+    _record(chain, [Condition.INTACT])
+    check = ConditionCheck.objects.get(shipment=chain.shipment, index=0)
+    url = _step_url("handover_correct", chain.shipment.pk, 0)
+    form = console.client.get(url).context["form"]
+    shown = form["checked_at"].value()  # the local time, to the minute
+    with mock.patch(
+        "logistics.admin.shipments.handover_correct", wraps=handover_services.handover_correct
+    ) as service:
+        response = console.client.post(
+            url,
+            {
+                "condition": Condition.DAMAGED,
+                "note": "",
+                "checked_at": shown.strftime("%Y-%m-%dT%H:%M"),  # as the browser sends it back
+            },
+        )
+    assert response.status_code == 302
+    assert service.call_args.kwargs["checked_at"] is None
+    before = check.checked_at
+    check.refresh_from_db()
+    assert check.checked_at == before
+    assert check.condition == Condition.DAMAGED
