@@ -31,7 +31,7 @@ class IncidentAdmin(
         "responsible_leg_label",
         "resolution",
         "resolution_cost_cny",
-        "cost_bearer",
+        "bearer",
         "reported_at",
         "resolved_at",
     )
@@ -86,6 +86,15 @@ class IncidentAdmin(
     @admin.display(description=_("resolution cost"), ordering="resolution_cost")
     def resolution_cost_cny(self, obj):
         return format_cny(obj.resolution_cost)
+
+    @admin.display(description=_("cost borne by"), ordering="cost_bearer")
+    def bearer(self, obj):
+        if not obj.cost_bearer:
+            return None
+        label = obj.get_cost_bearer_display()
+        if obj.bearer_provider is None:
+            return label
+        return f"{label}: {obj.bearer_provider.name}"
 
     @admin.display(description=_("reasoning"))
     def reasoning(self, obj):

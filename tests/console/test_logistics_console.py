@@ -8,6 +8,7 @@ import io
 import sys
 import types
 from dataclasses import dataclass
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -515,6 +516,18 @@ def test_incident_list_shows_attribution_and_filters_on_it(console):
     assert "#2 Line haul by Carrier X" in html
     response = console.client.get(url, {"attribution_status__exact": "unattributed"})
     assert [row.pk for row in response.context["cl"].result_list] == [unattributed.pk]
+    # Resolved, the list names the resolution, its cost and the provider bearing it.
+    incident_services.incident_resolve(
+        actor=chain.reviewer,
+        incident=attributed,
+        resolution="repair",
+        cost=Decimal("450.00"),
+        bearer="provider",
+    )
+    html = console.client.get(url, {"status__exact": "resolved"}).content.decode()
+    assert "Repair on site" in html
+    assert "450.00" in html
+    assert "The attributed provider: Carrier X" in html
     # Its page gives the reasoning and links to the shipment's page (where it is resolved).
     page = console.client.get(admin_url(Incident, "change", attributed.pk))
     assert escape(attribution_text(attributed.attribution)) in page.content.decode()
