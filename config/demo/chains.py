@@ -54,6 +54,7 @@ MIXED = "mixed"
 CLOSED_AFTER = datetime.timedelta(days=10)  # a finished shipment is closed this long after
 RESOLVE_AFTER = datetime.timedelta(days=2)  # incidents younger than this are still open
 CENT = Decimal("0.01")
+STALLED_WITHIN = datetime.timedelta(days=4)
 
 
 def order_reference(index: int) -> str:
@@ -238,6 +239,10 @@ class ChainPlanner:
             else:
                 hours = allowances[sequence - 1] * rng.uniform(0.3, 0.95)
             end = at + datetime.timedelta(hours=hours)
+            # A leg due in the last few days may be stuck: open, past its SLA.
+            stall_rate = data.STALLED_RATES[0 if provider == self_operated else 1]
+            if rng.random() < stall_rate and due < now < due + STALLED_WITHIN and not story:
+                end = now + datetime.timedelta(hours=1)
             if story == "in_transit" and sequence == 2:
                 end = max(end, now + datetime.timedelta(hours=6))
             if end > now:

@@ -877,10 +877,10 @@ LEG_PROVIDERS: dict[str, tuple[tuple[str, float], ...]] = {
 }
 # The chance that a leg damages the goods: the self-operated network, then a contracted carrier.
 DAMAGE_RATES: dict[str, tuple[float, float]] = {
-    "pickup": (0.008, 0.02),
-    "line_haul": (0.015, 0.045),
-    "last_mile": (0.012, 0.035),
-    "installation": (0.008, 0.02),
+    "pickup": (0.006, 0.025),
+    "line_haul": (0.012, 0.06),
+    "last_mile": (0.01, 0.045),
+    "installation": (0.006, 0.025),
 }
 DAMAGED_BEFORE_PICKUP = 0.005  # the pickup check finds the goods already damaged
 # The chance that a hand-over is made without looking (graded "not checked"): within one
@@ -888,10 +888,12 @@ DAMAGED_BEFORE_PICKUP = 0.005  # the pickup check finds the goods already damage
 NOT_CHECKED_RATES = (0.02, 0.16)
 # The chance that a leg overruns its SLA: the self-operated network, then a contracted carrier.
 LATE_RATES = (0.05, 0.11)
+# The chance that a leg due in the last four days is stuck, still open past its SLA.
+STALLED_RATES = (0.04, 0.15)
 MISSING_PART_RATE = 0.025  # parts missing, mostly at packing (sealed cartons), some lost later
 PACKING_SHARE = 0.6
 INSTALLATION_DEFECT_RATES = (0.012, 0.035)
-DELAY_REPORT_RATE = 0.25  # of the shipments with a leg past its SLA, how many buyers complain
+DELAY_REPORT_RATE = 0.12  # of the shipments with a leg past its SLA, how many buyers complain
 RESOLVED_RATE = 0.85  # of the incidents older than two days
 # What is done about an incident, by kind: (resolution, weight).
 RESOLUTION_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
