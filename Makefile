@@ -25,7 +25,7 @@ STACK_DATABASE_URL := postgres://postgres@127.0.0.1:5432/belt_ops
 STACK_BROKER_URL := redis://127.0.0.1:6379/0
 STACK_PORT := 8000
 
-.PHONY: help venv run test lint format bench bench-api stack migrate seed clean
+.PHONY: help venv run test lint format bench bench-api bench-logistics stack migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench: venv ## Time the eligibility recompute on a large data set
 
 bench-api: venv ## The API under gunicorn on PostgreSQL: bulk metrics, lists, against their floors
 	$(BIN)/python -m bench api
+
+bench-logistics: venv ## SLA check, scorecards and shipment lists on 100,000 shipments, against floors
+	$(BIN)/python -m bench logistics
 
 stack: export DATABASE_URL ?= $(STACK_DATABASE_URL)
 stack: export CELERY_BROKER_URL ?= $(STACK_BROKER_URL)

@@ -117,6 +117,12 @@ class Leg(models.Model):
                 name="leg_open_sla_idx",
             ),
             models.Index(fields=["provider", "kind"], name="leg_provider_kind_idx"),
+            # The SLA check's sweep of legs completed late in the last days.
+            models.Index(
+                fields=["completed_at"],
+                condition=Q(completed_at__isnull=False),
+                name="leg_completed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

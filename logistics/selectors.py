@@ -1,11 +1,18 @@
-"""Reads of the logistics app."""
+"""Reads of the logistics app: scoped by ``logistics.scoping`` (whoever may see the merchant,
+and a provider the shipments it carries), prefetched so a list costs a fixed number of queries."""
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import Leg
+from belts.scoping import Viewer
+
+from .choices import OPEN_INCIDENT_STATES, IncidentKind
+from .models import ConditionCheck, ConditionCheckPhoto, Incident, Leg, Shipment
+from .scoping import scoped_shipments
+
+DAMAGE_KINDS = (IncidentKind.DAMAGE, IncidentKind.MISSING_PART, IncidentKind.INSTALLATION_DEFECT)
 
 
 # Overdue legs ------------------------------------------------------------------------------------
@@ -26,3 +33,81 @@ def leg_is_overdue(leg: Leg, *, now: datetime.datetime | None = None) -> bool:
     """Whether ``leg`` is overdue at ``now`` (default: now), by ``overdue_filter``'s rule."""
     now = now or timezone.now()
     return leg.completed_at is None and leg.sla_due_at < now
+
+
+# Flags of a shipment, as subqueries: a list shows them without a query per row -------------------
+def overdue_flag(*, now: datetime.datetime) -> Exists:
+    return Exists(Leg.objects.filter(overdue_filter(now=now), shipment_id=OuterRef("pk")))
+
+
+def damaged_flag() -> Exists:
+    return Exists(Incident.objects.filter(shipment_id=OuterRef("pk"), kind__in=DAMAGE_KINDS))
+
+
+def open_incident_flag() -> Exists:
+    return Exists(
+        Incident.objects.filter(shipment_id=OuterRef("pk"), status__in=OPEN_INCIDENT_STATES)
+    )
+
+
+def with_flags(queryset: QuerySet[Shipment], *, now: datetime.datetime) -> QuerySet[Shipment]:
+    """``is_overdue``, ``is_damaged`` and ``has_open_incident`` on each row."""
+    return queryset.annotate(
+        is_overdue=overdue_flag(now=now),
+        is_damaged=damaged_flag(),
+        has_open_incident=open_incident_flag(),
+    )
+
+
+# Shipments -----------------------------------------------------------------------------------
+def shipment_list(*, user: Viewer, now: datetime.datetime | None = None) -> QuerySet[Shipment]:
+    """The shipments ``user`` may see, newest first, with their flags and what a row shows."""
+    now = now or timezone.now()
+    queryset = scoped_shipments(Shipment.objects.all(), user)
+    return with_flags(queryset.select_related("merchant", "destination_city"), now=now).order_by(
+        "-pk"
+    )
+
+
+def shipment_detail_prefetch(queryset: QuerySet[Shipment]) -> QuerySet[Shipment]:
+    """Everything a shipment's timeline shows, in a fixed number of queries."""
+    return queryset.select_related("merchant__belt", "destination_city").prefetch_related(
+        Prefetch(
+            "legs",
+            queryset=Leg.objects.select_related("provider", "sla_breach").order_by("sequence"),
+        ),
+        Prefetch(
+            "checks",
+            queryset=ConditionCheck.objects.select_related("checked_by")
+            .prefetch_related(
+                Prefetch("photos", queryset=ConditionCheckPhoto.objects.order_by("id"))
+            )
+            .order_by("index"),
+        ),
+        Prefetch(
+            "incidents",
+            queryset=Incident.objects.select_related(
+                "responsible_leg__provider", "bearer_provider"
+            ).order_by("reported_at", "id"),
+        ),
+    )
+
+
+def shipment_get(*, user: Viewer, pk: int) -> Shipment:
+    """One shipment ``user`` may see, with its legs, hand-overs, photos and incidents;
+    ``Shipment.DoesNotExist`` for one outside the scope (the same answer as a missing one)."""
+    queryset = scoped_shipments(Shipment.objects.filter(pk=pk), user)
+    return shipment_detail_prefetch(queryset).get()
+
+
+# Incidents -----------------------------------------------------------------------------------
+def incident_list(*, user: Viewer) -> QuerySet[Incident]:
+    """The incidents of the shipments ``user`` may see, newest first."""
+    queryset = scoped_shipments(Incident.objects.all(), user, "shipment")
+    return queryset.select_related(
+        "shipment__merchant", "responsible_leg__provider", "bearer_provider"
+    ).order_by("-reported_at", "-id")
+
+
+def incident_get(*, user: Viewer, pk: int) -> Incident:
+    return incident_list(user=user).get(pk=pk)

@@ -36,6 +36,16 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_storage(settings):
+    """Uploads (hand-over photos) go to an in-memory storage of the test's own: setting STORAGES
+    makes Django build the default storage again, so no test sees another's files."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+
+
 @pytest.fixture
 def run_python() -> RunPython:
     """Run Python code in a fresh interpreter at the project root.
