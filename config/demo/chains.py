@@ -204,7 +204,6 @@ class ChainPlanner:
         if story == "line_haul_damage":
             damaged_by = 2
         # Legs and hand-overs, in time.
-        grades: list[str] = []
         previous_due = plan.created_at
         for sequence, (kind, provider) in enumerate(zip(kinds, providers, strict=True), 1):
             allowance = datetime.timedelta(hours=allowances[sequence - 1])
@@ -222,13 +221,11 @@ class ChainPlanner:
                 self._handover(
                     rng,
                     plan,
-                    0,
-                    None,
-                    provider,
-                    at,
-                    damaged_by == 0,
-                    False,
-                    grades,
+                    index=0,
+                    giver=None,
+                    receiver=provider,
+                    at=at,
+                    damaged=damaged_by == 0,
                     sealed=packing,
                     checked=bool(story) or damaged_by == 0,
                 )
@@ -255,13 +252,12 @@ class ChainPlanner:
             self._handover(
                 rng,
                 plan,
-                sequence,
-                provider,
-                receiver,
-                end,
-                damaged,
-                parts_missing,
-                grades,
+                index=sequence,
+                giver=provider,
+                receiver=receiver,
+                at=end,
+                damaged=damaged,
+                missing=parts_missing,
                 sealed=packing and sequence < count,
                 checked=bool(story) or parts_missing,
             )
@@ -271,19 +267,20 @@ class ChainPlanner:
 
     @staticmethod
     def _handover(
-        rng,
-        plan,
-        index,
-        giver,
-        receiver,
-        at,
-        damaged,
-        missing,
-        grades,
+        rng: random.Random,
+        plan: ShipmentPlan,
         *,
-        sealed=False,
-        checked=False,
+        index: int,
+        giver: str | None,
+        receiver: str | None,
+        at: datetime.datetime,
+        damaged: bool,
+        missing: bool = False,
+        sealed: bool = False,
+        checked: bool = False,
     ) -> None:
+        """Record hand-over ``index``: the goods' true state, unless nobody looked (more often
+        between two providers) or the carton stayed sealed; ``checked``: somebody looked."""
         between = 0 if giver is None or giver == receiver else 1
         not_checked = data.NOT_CHECKED_RATES[between]
         if sealed and not damaged:
@@ -296,7 +293,6 @@ class ChainPlanner:
             condition, note = Condition.MISSING_PARTS, rng.choice(data.MISSING_PART_NOTES)
         else:
             condition, note = Condition.INTACT, ""
-        grades.append(condition)
         plan.handovers.append(HandoverPlan(index, condition, note, at))
 
     def _status(self, plan: ShipmentPlan) -> str:
