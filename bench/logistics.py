@@ -33,7 +33,6 @@ from collections.abc import Callable
 import psycopg
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
 
 from bench.__main__ import prepare_database, rss_mb, say, setup_django
 
@@ -119,7 +118,9 @@ def seed(url: str, shipments: int, now: datetime.datetime) -> None:
             "DELETE FROM logistics_shipment WHERE order_reference LIKE 'BENCH-%'",
         )
         started = time.perf_counter()
-        conn.execute(SEED_SQL, {"now": now, "shipments": shipments})
+        for statement in SEED_SQL.split(";\n\n"):
+            if statement.strip():
+                conn.execute(statement, {"now": now, "shipments": shipments})
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -148,7 +149,7 @@ def _rolled_back(sql: str, params: list) -> Callable[[], None]:
 
 def logistics(args: argparse.Namespace) -> dict:
     url = args.database_url
-    now = timezone.now().replace(microsecond=0)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     prepare_database(url, args.merchants, datetime.date(2026, 11, 15), args.reuse)
     seed(url, args.shipments, now)
     setup_django(url)
@@ -182,11 +183,12 @@ def logistics(args: argparse.Namespace) -> dict:
     result["floor_breach_insert_s"] = timed(
         _rolled_back(breach_insert, [now, *candidate_params]), 3
     )
-    notifications_before = Notification.objects.order_by("-id").values_list("id", flat=True)
-    last_notification = notifications_before.first() or 0
+    last_notification = Notification.objects.order_by("-id").values_list("id", flat=True).first()
+    last_notification = last_notification or 0
+    last_breach = SlaBreach.objects.order_by("-id").values_list("id", flat=True).first() or 0
     stats: dict = {}
     result["sla_first_s"] = timed(lambda: stats.update(sla_breaches_detect(now=now)))
-    result["breaches"] = SlaBreach.objects.count()
+    result["breaches"] = SlaBreach.objects.filter(id__gt=last_breach).count()
     result["breach_notifications"] = Notification.objects.filter(id__gt=last_notification).count()
     result["sla_rerun_s"] = timed(lambda: sla_breaches_detect(now=now), 3)
     say(
@@ -260,7 +262,7 @@ def logistics(args: argparse.Namespace) -> dict:
     result["peak_rss_mb"] = round(rss_mb(), 1)
 
     # As found: the bench's breaches and their notifications go.
-    SlaBreach.objects.all().delete()
+    SlaBreach.objects.filter(id__gt=last_breach).delete()
     Notification.objects.filter(id__gt=last_notification).delete()
     return {
         key: round(value, 4) if isinstance(value, float) else value for key, value in result.items()
