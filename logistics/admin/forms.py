@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import Condition, CostBearer, IncidentKind, Resolution
 from ..exceptions import LogisticsError
+from ..scorecards import DEFAULT_DAYS
 from ..services.handovers import MAX_NOTE
 from ..services.incidents import MAX_COST, MAX_TEXT
 
@@ -109,19 +110,21 @@ class IncidentResolveForm(StepForm):
     )
 
 
-SCORECARD_DAYS = 90
+SCORECARD_DAYS = DEFAULT_DAYS
 
 
 class PeriodForm(forms.Form):
-    """The scorecards' period: from ``start`` to ``end`` inclusive, the last 90 days by default."""
+    """The scorecards' period: from ``start`` to ``end``, both days included; by default the
+    last 90 days up to today."""
 
     start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
 
     @staticmethod
-    def default_initial() -> dict:
+    def default_data() -> dict[str, str]:
         today = timezone.localdate()
-        return {"start": today - datetime.timedelta(days=SCORECARD_DAYS), "end": today}
+        start = today - datetime.timedelta(days=SCORECARD_DAYS)
+        return {"start": start.isoformat(), "end": today.isoformat()}
 
     def clean(self):
         cleaned = super().clean()

@@ -5,8 +5,6 @@ the exports and the scorecards page, all limited to the staff member's operation
 import csv
 import datetime
 import io
-import sys
-import types
 from dataclasses import dataclass
 from decimal import Decimal
 from unittest import mock
@@ -20,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from logistics import scorecards
 from logistics.attribution import attribution_text
 from logistics.choices import AttributionStatus, Condition, IncidentKind, IncidentStatus
 from logistics.models import ConditionCheck, ConditionCheckPhoto, Incident, Shipment
@@ -578,103 +577,128 @@ def test_exports_contain_only_rows_in_scope(console, three_shipments):
 
 
 # Scorecards --------------------------------------------------------------------------------------
-@dataclass
-class StandInRow:
-    provider: object
-    kind: str
-    legs: int
-    on_time_rate: float
-    attributed_damage: int
-
-
-@pytest.fixture
-def stand_in(monkeypatch):
-    """A stand-in for logistics.scorecards with its signatures, recording its calls."""
-    calls = []
-
-    def provider_scorecards(*, user, start, end, **options):
-        calls.append(("provider_scorecards", user, start, end))
-        return calls_rows["rows"]
-
-    def chain_comparison(*, user, start, end):
-        calls.append(("chain_comparison", user, start, end))
-        return [
-            {"chain": "single operator", "shipments": 12, "damage_rate": 0.05},
-            {"chain": "mixed", "shipments": 30, "damage_rate": 0.2},
-        ]
-
-    calls_rows: dict = {"rows": []}
-    module = types.ModuleType("logistics.scorecards")
-    module.provider_scorecards = provider_scorecards
-    module.chain_comparison = chain_comparison
-    monkeypatch.setitem(sys.modules, "logistics.scorecards", module)
-    return calls, calls_rows
-
-
 def _scorecards_url() -> str:
     return reverse("admin:logistics_serviceprovider_scorecards")
 
 
-def test_scorecards_page_ranks_by_attributed_damage_with_a_chart(console, stand_in):
-    calls, rows = stand_in
-    providers = console.chain.providers
-    rows["rows"] = [
-        StandInRow(providers[0], "pickup", 40, 0.9, 1),
-        StandInRow(providers[1], "line_haul", 25, 0.7, 6),
-        StandInRow(providers[2], "installation", 10, 0.95, 3),
-    ]
-    response = console.client.get(_scorecards_url())
+@pytest.fixture
+def scored(console):
+    """The chain's shipment, damaged on the line haul by Carrier X (a mixed chain), and one run
+    end to end by the own network, delivered intact (a single-provider chain)."""
+    chain = console.chain
+    _damaged_on_line_haul(chain)
+    own = chain.providers[0]
+    single = new_shipment(chain, order="ORD-OWN", providers=[own, own, own, own])
+    for index in range(5):
+        handover_record(
+            actor=chain.reviewer,
+            shipment=single,
+            index=index,
+            condition=Condition.INTACT,
+            checked_at=_hour(chain, 1 + 5 * index),
+        )
+    return chain
+
+
+def _spied():
+    return (
+        mock.patch(
+            "logistics.scorecards.provider_scorecards", wraps=scorecards.provider_scorecards
+        ),
+        mock.patch("logistics.scorecards.chain_comparison", wraps=scorecards.chain_comparison),
+    )
+
+
+def _cells(table) -> list[list[str]]:
+    return [[cell for cell, _numeric in row] for row in table.rows]
+
+
+def test_scorecards_page_ranks_by_attributed_damage_with_a_chart(console, scored):
+    spy_rows, spy_comparison = _spied()
+    with spy_rows as rows_call, spy_comparison as comparison_call:
+        response = console.client.get(_scorecards_url())
     assert response.status_code == 200
-    table = response.context["scorecards"]
-    assert [row[0] for row in table.rows] == ["Carrier X", "Installer Y", "Own Network"]
-    assert table.rows[0][1] == "Line haul"
-    assert table.rows[0][3] == "70.0%"
+    kwargs = rows_call.call_args.kwargs
+    rows = scorecards.provider_scorecards(
+        user=console.chain.reviewer, start=kwargs["start"], end=kwargs["end"]
+    )
+    cells = _cells(response.context["scorecards"])
+    assert [row[:3] for row in cells] == [
+        [row.provider, row.provider_kind_label, row.kind_label] for row in rows
+    ]
+    assert cells[0][:3] == ["Carrier X", "Contracted carrier", "Line haul"]
+    assert cells[0][5] == "1"  # the one damage, attributed to the line haul
     chart = response.context["chart"]
-    assert chart["series"][0]["values"] == [6.0, 3.0, 1.0]
+    values = chart["series"][0]["values"]
+    assert values == [float(row.damage_rate_per_1000 or 0) for row in rows]
+    assert values[0] > 0
+    assert values == sorted(values, reverse=True)
+    assert chart["labels"][0] == "Carrier X · Line haul"
+
     html = response.content.decode()
     assert 'id="scorecards-data"' in html
     assert "vendor/chartjs/chart.umd.min.js" in html
     assert "js/scorecards.js" in html
     assert "<script>" not in html  # no inline script: the CSP is 'self'
-    assert "mixed" in html
-    assert "single operator" in html
+    comparison = _cells(response.context["comparison"])
+    assert [row[:2] for row in comparison] == [
+        ["One provider end to end", "1"],
+        ["Mixed providers", "1"],
+    ]
 
-    # The default period: the last 90 days, as the reviewer.
-    (name, user, start, end), comparison = calls
-    assert (name, user) == ("provider_scorecards", console.chain.reviewer)
+    # The default period: the last 90 days up to today, as the reviewer.
+    assert kwargs["user"] == console.chain.reviewer
     today = timezone.localdate()
-    assert timezone.localtime(start).date() == today - datetime.timedelta(days=90)
-    assert timezone.localtime(end).date() == today + datetime.timedelta(days=1)
-    assert comparison[0] == "chain_comparison"
+    assert timezone.localtime(kwargs["start"]).date() == today - datetime.timedelta(days=90)
+    assert timezone.localtime(kwargs["end"]).date() == today + datetime.timedelta(days=1)
+    assert comparison_call.call_args.kwargs == {
+        "user": console.chain.reviewer,
+        "start": kwargs["start"],
+        "end": kwargs["end"],
+    }
 
 
-def test_scorecards_period_form(console, stand_in):
-    calls, _rows = stand_in
-    response = console.client.get(_scorecards_url(), {"start": "2026-01-01", "end": "2026-03-31"})
+def test_scorecards_count_only_the_readers_shipments(console, scored):
+    other = chain_world()
+    _may_take_steps(other.reviewer)
+    response = _logged_in(other.reviewer).get(_scorecards_url())
+    # Their one mixed chain, undamaged; not center A's single chain nor its damage.
+    assert [row[:2] for row in _cells(response.context["comparison"])] == [["Mixed providers", "1"]]
+    assert all(row[5] == "0" for row in _cells(response.context["scorecards"]))
+
+
+def test_scorecards_period_form(console, scored):
+    spy_rows, spy_comparison = _spied()
+    with spy_rows as rows_call, spy_comparison:
+        response = console.client.get(
+            _scorecards_url(), {"start": "2026-01-01", "end": "2026-03-31"}
+        )
     assert response.status_code == 200
-    start, end = calls[0][2], calls[0][3]
+    start, end = rows_call.call_args.kwargs["start"], rows_call.call_args.kwargs["end"]
     assert timezone.localtime(start).date() == datetime.date(2026, 1, 1)
     assert timezone.localtime(end).date() == datetime.date(2026, 4, 1)
-    calls.clear()
-    response = console.client.get(_scorecards_url(), {"start": "2026-03-01", "end": "2026-01-01"})
+    assert response.context["scorecards"].rows == []  # nothing fell due then
+    spy_rows, spy_comparison = _spied()
+    with spy_rows as rows_call, spy_comparison:
+        response = console.client.get(
+            _scorecards_url(), {"start": "2026-03-01", "end": "2026-01-01"}
+        )
     assert response.status_code == 200
     assert response.context["form"].errors
-    assert not calls
+    assert not rows_call.called
 
 
-def test_scorecards_have_a_menu_entry_under_logistics(console, stand_in):
+def test_scorecards_have_a_menu_entry_under_logistics(console):
     response = console.client.get(reverse("admin:app_list", args=["logistics"]))
     assert _scorecards_url() in response.content.decode()
     home = console.client.get(reverse("admin:index"))
     assert _scorecards_url() in home.content.decode()
 
 
-def test_scorecards_need_the_view_permission_on_providers(console, stand_in):
-    calls, _rows = stand_in
+def test_scorecards_need_the_view_permission_on_providers(console):
     staff = OperationCenterMembershipFactory(center=console.chain.served.center).user
     client = _logged_in(staff)  # staff, no permission at all
     assert client.get(_scorecards_url()).status_code == 403
-    assert not calls
     home = client.get(reverse("admin:index"))
     assert _scorecards_url() not in home.content.decode()
 
