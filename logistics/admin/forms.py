@@ -117,8 +117,8 @@ class PeriodForm(forms.Form):
     """The scorecards' period: from ``start`` to ``end``, both days included; by default the
     last 90 days up to today."""
 
-    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("first day"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("last day"), widget=forms.DateInput(attrs={"type": "date"}))
 
     @staticmethod
     def default_data() -> dict[str, str]:
