@@ -6,6 +6,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import Condition, CostBearer, IncidentKind, Resolution
@@ -42,7 +43,16 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class StepForm(forms.Form):
+class CapfirstLabelsMixin:
+    """Labels as the admin shows its fields' names: the model's lower-case words, capitalised."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for form_field in self.fields.values():
+            form_field.label = capfirst(form_field.label)
+
+
+class StepForm(CapfirstLabelsMixin, forms.Form):
     """A form whose service's refusal is shown on the field it names (or above the form)."""
 
     def add_domain_error(self, error: LogisticsError) -> None:
@@ -113,7 +123,7 @@ class IncidentResolveForm(StepForm):
 SCORECARD_DAYS = DEFAULT_DAYS
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(CapfirstLabelsMixin, forms.Form):
     """The scorecards' period: from ``start`` to ``end``, both days included; by default the
     last 90 days up to today."""
 
