@@ -425,8 +425,13 @@ class ShipmentCreateSerializer(serializers.Serializer):
     )
 
 
-class HandoverCreateSerializer(serializers.Serializer):
-    """Hand-over ``index`` (0..n) of the shipment, as JSON or multipart (with photos)."""
+@extend_schema_field({"type": "string", "format": "binary"})
+class PhotoUploadField(serializers.FileField):
+    """One photo file, a part of a ``multipart/form-data`` body."""
+
+
+class HandoverJSONSerializer(serializers.Serializer):
+    """Hand-over ``index`` (0..n) of the shipment, as JSON (photos need multipart)."""
 
     index = serializers.IntegerField(
         min_value=0,
@@ -441,27 +446,37 @@ class HandoverCreateSerializer(serializers.Serializer):
         "left out. Never before the previous hand-over, never in the future.",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_NOTE)
+
+
+class HandoverCreateSerializer(HandoverJSONSerializer):
+    """Hand-over ``index`` (0..n) of the shipment, as multipart with its photos (or JSON)."""
+
     photos = serializers.ListField(
-        child=serializers.FileField(),
+        child=PhotoUploadField(),
         required=False,
         default=list,
         max_length=max_count(),
-        help_text="Multipart only: up to 6 JPEG, PNG or WebP photos (8 MiB each), repeated "
-        "`photos` parts. Checked by content; stored without EXIF or GPS.",
+        help_text="Up to 6 JPEG, PNG or WebP photos (8 MiB each), as repeated `photos` parts. "
+        "Checked by content; stored without EXIF or GPS.",
     )
 
 
-class HandoverUpdateSerializer(serializers.Serializer):
-    """A correction: only the fields sent change; photos sent are added."""
+class HandoverUpdateJSONSerializer(serializers.Serializer):
+    """A correction as JSON: only the fields sent change."""
 
     condition = serializers.ChoiceField(choices=Condition.choices, required=False)
     checked_at = serializers.DateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE)
+
+
+class HandoverUpdateSerializer(HandoverUpdateJSONSerializer):
+    """A correction as multipart: only the fields sent change; photos sent are added."""
+
     photos = serializers.ListField(
-        child=serializers.FileField(),
+        child=PhotoUploadField(),
         required=False,
         max_length=max_count(),
-        help_text="Multipart only: photos to add (at most 6 per hand-over in all).",
+        help_text="Photos to add (at most 6 per hand-over in all), as repeated `photos` parts.",
     )
 
 

@@ -44,7 +44,9 @@ from merchants.api.serializers import DomainErrorSerializer
 
 from .serializers import (
     HandoverCreateSerializer,
+    HandoverJSONSerializer,
     HandoverSerializer,
+    HandoverUpdateJSONSerializer,
     HandoverUpdateSerializer,
     IncidentCreateSerializer,
     IncidentResolveSerializer,
@@ -264,7 +266,7 @@ class ShipmentHandoverListView(MultiPartMixin, APIView):
         "times, the shipment's status, SLA breaches and the incidents' attribution follow.",
         parameters=[SHIPMENT_ID],
         request={
-            "application/json": HandoverCreateSerializer,
+            "application/json": HandoverJSONSerializer,
             "multipart/form-data": HandoverCreateSerializer,
         },
         responses={
@@ -321,7 +323,7 @@ class ShipmentHandoverDetailView(MultiPartMixin, APIView):
         "record it may correct it.",
         parameters=[SHIPMENT_ID, INDEX],
         request={
-            "application/json": HandoverUpdateSerializer,
+            "application/json": HandoverUpdateJSONSerializer,
             "multipart/form-data": HandoverUpdateSerializer,
         },
         responses={
