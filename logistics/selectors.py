@@ -120,8 +120,9 @@ def provider_list(*, user: Viewer) -> QuerySet[ServiceProvider]:
     queryset = ServiceProvider.objects.order_by("name", "id")
     if not user.is_authenticated:
         return queryset.none()
-    if provider_id_of(user) is not None:
-        return queryset.filter(pk=provider_id_of(user))
+    provider_id = provider_id_of(user)
+    if provider_id is not None:
+        return queryset.filter(pk=provider_id)
     return queryset
 
 

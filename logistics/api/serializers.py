@@ -69,12 +69,32 @@ class CityBriefSerializer(serializers.Serializer):
 
 
 # Shipments: the list's rows ---------------------------------------------------------------------
-class ShipmentSerializer(serializers.ModelSerializer):
-    """A shipment as a list shows it, with its flags (computed in the list's one query)."""
+SHIPMENT_FIELDS = [
+    "id",
+    "merchant",
+    "order_reference",
+    "item_description",
+    "declared_value",
+    "destination_city",
+    "promised_delivery_on",
+    "promised_installation_on",
+    "status",
+    "created_at",
+    "is_overdue",
+    "is_damaged",
+    "has_open_incident",
+]
 
+
+class ShipmentBaseSerializer(serializers.ModelSerializer):
     merchant = MerchantBriefSerializer(read_only=True)
     destination_city = CityBriefSerializer(read_only=True)
     status = serializers.ChoiceField(choices=ShipmentStatus.choices, read_only=True)
+
+
+class ShipmentSerializer(ShipmentBaseSerializer):
+    """A shipment as a list shows it, with its flags (computed in the list's one query)."""
+
     is_overdue = serializers.BooleanField(
         read_only=True, help_text="A leg is past its SLA and not completed."
     )
@@ -88,21 +108,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Shipment
-        fields = [
-            "id",
-            "merchant",
-            "order_reference",
-            "item_description",
-            "declared_value",
-            "destination_city",
-            "promised_delivery_on",
-            "promised_installation_on",
-            "status",
-            "created_at",
-            "is_overdue",
-            "is_damaged",
-            "has_open_incident",
-        ]
+        fields = SHIPMENT_FIELDS
         read_only_fields = fields
 
 
@@ -110,7 +116,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
 class LegSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=LegKind.choices, read_only=True)
     provider = ProviderBriefSerializer(read_only=True)
-    label = serializers.SerializerMethodField(
+    title = serializers.SerializerMethodField(
         help_text="The leg in words, in the request's language (“Line haul by Carrier X”)."
     )
     is_overdue = serializers.SerializerMethodField(help_text="Not completed and past its SLA now.")
@@ -123,7 +129,7 @@ class LegSerializer(serializers.ModelSerializer):
             "id",
             "sequence",
             "kind",
-            "label",
+            "title",
             "provider",
             "sla_due_at",
             "started_at",
@@ -134,7 +140,7 @@ class LegSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_label(self, leg: Leg) -> str:
+    def get_title(self, leg: Leg) -> str:
         return leg_label(leg)
 
     def get_is_overdue(self, leg: Leg) -> bool:
@@ -172,7 +178,7 @@ class HandoverSerializer(serializers.ModelSerializer):
         help_text="The sequence of the leg receiving them; null at the last (the buyer)."
     )
     condition = serializers.ChoiceField(choices=Condition.choices, read_only=True)
-    checked_by = serializers.SlugRelatedField(
+    checked_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     photos = PhotoSerializer(many=True, read_only=True)
@@ -306,7 +312,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         return leg.provider_id if leg is not None else None
 
 
-class ShipmentDetailSerializer(ShipmentSerializer):
+class ShipmentDetailSerializer(ShipmentBaseSerializer):
     """A shipment with its chain: legs, every hand-over (recorded or not) with its photos,
     incidents with their attribution, where the goods are now. Needs ``now`` in its context
     and a shipment loaded by ``selectors.shipment_get``; the flags are computed from the
@@ -326,8 +332,9 @@ class ShipmentDetailSerializer(ShipmentSerializer):
     handovers = serializers.SerializerMethodField()
     incidents = IncidentSerializer(many=True, read_only=True)
 
-    class Meta(ShipmentSerializer.Meta):
-        fields = [*ShipmentSerializer.Meta.fields, "position", "legs", "handovers", "incidents"]
+    class Meta:
+        model = Shipment
+        fields = [*SHIPMENT_FIELDS, "position", "legs", "handovers", "incidents"]
         read_only_fields = fields
 
     def get_is_overdue(self, shipment: Shipment) -> bool:
