@@ -199,12 +199,21 @@ class HandoverSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def _sequence(self, leg_id: int | None) -> int | None:
+        # The shipment's detail passes its loaded legs' sequences: no query per hand-over.
+        sequences: dict[int, int] = self.context["leg_sequences"]
+        return None if leg_id is None else sequences[leg_id]
+
     @extend_schema_field(OpenApiTypes.INT)
     def get_giver_leg(self, check: ConditionCheck) -> int | None:
+        if "leg_sequences" in self.context:
+            return self._sequence(check.giver_id)
         return check.giver.sequence if check.giver is not None else None
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_receiver_leg(self, check: ConditionCheck) -> int | None:
+        if "leg_sequences" in self.context:
+            return self._sequence(check.receiver_id)
         return check.receiver.sequence if check.receiver is not None else None
 
 
@@ -356,7 +365,7 @@ class ShipmentDetailSerializer(ShipmentBaseSerializer):
     def get_handovers(self, shipment: Shipment) -> list[dict[str, Any]]:
         legs = list(shipment.legs.all())
         checks = {check.index: check for check in shipment.checks.all()}
-        context = self.context
+        context = {**self.context, "leg_sequences": {leg.pk: leg.sequence for leg in legs}}
         return [
             {
                 "index": index,

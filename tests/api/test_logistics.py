@@ -31,6 +31,9 @@ from .base import AUTH_QUERIES, CURSOR_LIST, list_ids
 
 pytestmark = pytest.mark.django_db
 
+# A shipment's detail: the shipment, its legs, hand-overs, their photos, its incidents.
+DETAIL = 5
+
 
 def key_client(raw_key: str) -> APIClient:
     client = APIClient()
@@ -228,6 +231,24 @@ class TestShipments:
             with assert_num_queries(AUTH_QUERIES + CURSOR_LIST, f"a page of {size}"):
                 response = client.get(url, {"page_size": size})
             assert len(response.data["results"]) == size
+
+    def test_the_detail_costs_the_same_queries_whatever_the_chain_holds(self, chain, provider_keys):
+        client = session_client(chain.owner)
+        url = reverse("api:shipment-detail", args=[chain.shipment.pk])
+        assert record(chain, provider_keys, 0).status_code == 201
+        with assert_num_queries(AUTH_QUERIES + DETAIL, "one hand-over"):
+            client.get(url)
+        for index in (1, 2, 3):
+            assert record(chain, provider_keys, index).status_code == 201
+        client.post(
+            reverse("api:incident-list"),
+            {"shipment": chain.shipment.pk, "kind": "damage"},
+            format="json",
+        )
+        with assert_num_queries(AUTH_QUERIES + DETAIL, "four hand-overs and an incident"):
+            response = client.get(url)
+        assert [step["recorded"] for step in response.data["handovers"]] == [True] * 4 + [False]
+        assert response.data["handovers"][2]["check"]["giver_leg"] == 2
 
     def test_a_provider_key_lists_the_shipments_it_carries(self, chain, provider_keys):
         other_provider = ServiceProviderFactory(name="Carrier Z")
