@@ -6,8 +6,11 @@ check order, times, photos, who may do what, and answer in the one error shape."
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -35,6 +38,7 @@ from logistics.models import (
     Shipment,
 )
 from logistics.photos import max_count
+from logistics.scorecards import DEFAULT_DAYS
 from logistics.presenters import handover_title, leg_label, position_text
 from logistics.scoping import scoped_shipments
 from logistics.services.handovers import MAX_NOTE
@@ -44,6 +48,8 @@ from merchants.api.serializers import MerchantBriefSerializer
 from merchants.scoping import visible_merchants
 
 MAX_HANDOVER = MAX_LEGS  # hand-overs 0..n of at most MAX_LEGS legs
+NULLABLE_INT = serializers.IntegerField(allow_null=True)
+NULLABLE_STR = serializers.CharField(allow_null=True)
 
 
 # Providers --------------------------------------------------------------------------------------
@@ -204,13 +210,13 @@ class HandoverSerializer(serializers.ModelSerializer):
         sequences: dict[int, int] = self.context["leg_sequences"]
         return None if leg_id is None else sequences[leg_id]
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(NULLABLE_INT)
     def get_giver_leg(self, check: ConditionCheck) -> int | None:
         if "leg_sequences" in self.context:
             return self._sequence(check.giver_id)
         return check.giver.sequence if check.giver is not None else None
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(NULLABLE_INT)
     def get_receiver_leg(self, check: ConditionCheck) -> int | None:
         if "leg_sequences" in self.context:
             return self._sequence(check.receiver_id)
@@ -310,12 +316,12 @@ class IncidentSerializer(serializers.ModelSerializer):
             "text": attribution_text(stored) if stored else "",
         }
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_STR)
     def get_responsible(self, incident: Incident) -> str | None:
         leg = incident.responsible_leg
         return leg_label(leg) if leg is not None else None
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(NULLABLE_INT)
     def get_responsible_provider(self, incident: Incident) -> int | None:
         leg = incident.responsible_leg
         return leg.provider_id if leg is not None else None
@@ -521,3 +527,67 @@ class IncidentResolveSerializer(serializers.Serializer):
         max_length=MAX_TEXT,
         help_text="Required for an unattributed incident: why it is resolved this way.",
     )
+
+
+# Scorecards --------------------------------------------------------------------------------------
+SCORECARD_MAX_DAYS = 366
+
+
+class ScorecardQuerySerializer(serializers.Serializer):
+    start = serializers.DateTimeField(
+        required=False, help_text="The first SLA due time counted; 90 days before `end` if left out."
+    )
+    end = serializers.DateTimeField(
+        required=False, help_text="The end of the period (excluded); now if left out."
+    )
+    kind = serializers.ChoiceField(
+        choices=LegKind.choices, required=False, help_text="One kind of leg only."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        end = attrs.get("end") or timezone.now()
+        start = attrs.get("start") or end - datetime.timedelta(days=DEFAULT_DAYS)
+        if start >= end:
+            raise serializers.ValidationError({"start": [_("The start is before the end.")]})
+        if end - start > datetime.timedelta(days=SCORECARD_MAX_DAYS):
+            raise serializers.ValidationError(
+                {"start": [_("A period is at most %(days)d days.") % {"days": SCORECARD_MAX_DAYS}]}
+            )
+        return {**attrs, "start": start, "end": end}
+
+
+def _decimal(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=None, decimal_places=None, allow_null=True, help_text=help_text
+    )
+
+
+class ScorecardRowSerializer(serializers.Serializer):
+    """The provider's figures for one kind of leg (``logistics.scorecards``)."""
+
+    kind = serializers.ChoiceField(choices=LegKind.choices)
+    kind_label = serializers.CharField(help_text="In the request's language.")
+    legs = serializers.IntegerField(help_text="Legs whose SLA fell due in the period.")
+    due = serializers.IntegerField(help_text="Of them, completed or past due now.")
+    on_time = serializers.IntegerField(help_text="Completed at or before their SLA.")
+    on_time_rate = _decimal("on_time / due; null when nothing is due.")
+    incidents_attributed = serializers.IntegerField(
+        help_text="Damage, missing parts, installation defects attributed to these legs."
+    )
+    damage_rate_per_1000 = _decimal("incidents_attributed per 1,000 legs.")
+    incidents_involved = serializers.IntegerField(
+        help_text="Non-delay incidents of the shipments these legs were on, attributed or not."
+    )
+    unattributed = serializers.IntegerField(help_text="Of those, the unattributed ones.")
+    unattributed_share = _decimal("unattributed / incidents_involved.")
+    mean_hours_to_resolution = _decimal("Of the attributed incidents resolved.")
+    cost_borne = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="CNY the provider bore."
+    )
+
+
+class ScorecardSerializer(serializers.Serializer):
+    provider = ProviderSerializer()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    rows = ScorecardRowSerializer(many=True, help_text="One per kind of leg the provider ran.")

@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 from logistics import selectors
 from logistics.filtersets import IncidentFilterSet, ShipmentFilterSet
 from logistics.models import ConditionCheck, Incident, ServiceProvider, Shipment
+from logistics.scorecards import provider_scorecards
 from logistics.scoping import provider_id_of
 from logistics.services.handovers import handover_correct, handover_record
 from logistics.services.incidents import incident_report, incident_resolve
@@ -52,6 +53,8 @@ from .serializers import (
     IncidentResolveSerializer,
     IncidentSerializer,
     ProviderSerializer,
+    ScorecardQuerySerializer,
+    ScorecardSerializer,
     ShipmentCreateSerializer,
     ShipmentDetailSerializer,
     ShipmentSerializer,
@@ -137,6 +140,32 @@ class ProviderViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
             return ServiceProvider.objects.none()
         return selectors.provider_list(user=self.request.user)
+
+    @extend_schema(
+        summary="A provider's scorecard",
+        description="Per kind of leg, over the legs whose SLA fell due in `[start, end)` (the "
+        "last 90 days by default, at most 366) of the shipments the caller may see: on-time "
+        "rate, attributed damage per 1,000 legs, unattributed share of the incidents it was "
+        "involved in, mean hours to resolution, cost borne (`logistics.scorecards`). A "
+        "provider's key reads its own provider's only: any other is a 404.",
+        parameters=[ScorecardQuerySerializer],
+        responses={200: ScorecardSerializer, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def scorecard(self, request: Request, pk: Any = None) -> Response:
+        provider = self.get_object()
+        query = ScorecardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = query.validated_data
+        rows = provider_scorecards(
+            user=request.user,
+            start=period["start"],
+            end=period["end"],
+            provider_id=provider.pk,
+            kind=period.get("kind"),
+        )
+        data = {"provider": provider, "start": period["start"], "end": period["end"], "rows": rows}
+        return Response(ScorecardSerializer(data).data)
 
 
 # Shipments ---------------------------------------------------------------------------------------
