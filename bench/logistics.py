@@ -33,7 +33,6 @@ from collections.abc import Callable
 import psycopg
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
 
 from bench.__main__ import prepare_database, rss_mb, say, setup_django
 
@@ -119,7 +118,9 @@ def seed(url: str, shipments: int, now: datetime.datetime) -> None:
             "DELETE FROM logistics_shipment WHERE order_reference LIKE 'BENCH-%'",
         )
         started = time.perf_counter()
-        conn.execute(SEED_SQL, {"now": now, "shipments": shipments})
+        for statement in SEED_SQL.split(";\n\n"):
+            if statement.strip():
+                conn.execute(statement, {"now": now, "shipments": shipments})
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -148,7 +149,7 @@ def _rolled_back(sql: str, params: list) -> Callable[[], None]:
 
 def logistics(args: argparse.Namespace) -> dict:
     url = args.database_url
-    now = timezone.now().replace(microsecond=0)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     prepare_database(url, args.merchants, datetime.date(2026, 11, 15), args.reuse)
     seed(url, args.shipments, now)
     setup_django(url)
