@@ -38,9 +38,9 @@ from logistics.models import (
     Shipment,
 )
 from logistics.photos import max_count
-from logistics.scorecards import DEFAULT_DAYS
 from logistics.presenters import handover_title, leg_label, position_text
 from logistics.scoping import scoped_shipments
+from logistics.scorecards import DEFAULT_DAYS
 from logistics.services.handovers import MAX_NOTE
 from logistics.services.incidents import MAX_COST, MAX_TEXT
 from logistics.services.shipments import MAX_LEGS, MAX_VALUE
@@ -535,7 +535,8 @@ SCORECARD_MAX_DAYS = 366
 
 class ScorecardQuerySerializer(serializers.Serializer):
     start = serializers.DateTimeField(
-        required=False, help_text="The first SLA due time counted; 90 days before `end` if left out."
+        required=False,
+        help_text="The first SLA due time counted; 90 days before `end` if left out.",
     )
     end = serializers.DateTimeField(
         required=False, help_text="The end of the period (excluded); now if left out."

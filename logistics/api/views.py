@@ -34,8 +34,8 @@ from rest_framework.views import APIView
 from logistics import selectors
 from logistics.filtersets import IncidentFilterSet, ShipmentFilterSet
 from logistics.models import ConditionCheck, Incident, ServiceProvider, Shipment
-from logistics.scorecards import provider_scorecards
 from logistics.scoping import provider_id_of
+from logistics.scorecards import provider_scorecards
 from logistics.services.handovers import handover_correct, handover_record
 from logistics.services.incidents import incident_report, incident_resolve
 from logistics.services.shipments import LegSpec, shipment_create

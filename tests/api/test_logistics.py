@@ -6,6 +6,7 @@ the reader's language, attributed again after a correction, and resolved; scope 
 import datetime
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
@@ -499,6 +500,42 @@ class TestProviders:
         everyone = session_client(chain.owner).get(reverse("api:provider-list"))
         assert {row["id"] for row in everyone.data["results"]} == {p.pk for p in chain.providers}
         assert set(everyone.data["results"][0]) == {"id", "name", "name_zh", "kind", "is_active"}
+
+    def test_a_provider_key_reads_its_own_scorecard_only(self, chain, provider_keys):
+        for index, condition in ((0, "intact"), (1, "intact"), (2, "damaged")):
+            assert record(chain, provider_keys, index, condition).status_code == 201
+        owner = session_client(chain.owner)
+        owner.post(
+            reverse("api:incident-list"),
+            {"shipment": chain.shipment.pk, "kind": "damage"},
+            format="json",
+        )
+        carrier = chain.providers[1]
+        url = reverse("api:provider-scorecard", args=[carrier.pk])
+        period = {"start": at(chain, -1), "end": at(chain, 24 * 9)}
+        response = provider_keys[carrier.pk].get(url, period)
+        assert response.status_code == 200, response.data
+        assert response.data["provider"]["id"] == carrier.pk
+        rows = {row["kind"]: row for row in response.data["rows"]}
+        assert set(rows) == {"line_haul", "last_mile"}
+        assert rows["line_haul"]["incidents_attributed"] == 1
+        assert Decimal(rows["line_haul"]["damage_rate_per_1000"]) == 1000
+        assert rows["last_mile"]["incidents_attributed"] == 0
+        assert rows["line_haul"]["kind_label"] == "Line haul"
+        only = provider_keys[carrier.pk].get(url, {**period, "kind": "last_mile"})
+        assert [row["kind"] for row in only.data["rows"]] == ["last_mile"]
+        # Another provider's scorecard does not exist for this key; staff read any.
+        other = reverse("api:provider-scorecard", args=[chain.providers[0].pk])
+        assert provider_keys[carrier.pk].get(other, period).status_code == 404
+        assert session_client(chain.reviewer).get(other, period).status_code == 200
+        refused = provider_keys[carrier.pk].get(
+            url, {"start": period["end"], "end": period["start"]}
+        )
+        assert refused.status_code == 400
+        assert refused.data["error"]["field"] == "start"
+        # Whom the user acts for (the provider scope), the provider, the figures.
+        with assert_num_queries(AUTH_QUERIES + 3, "a scorecard"):
+            owner.get(url, period)
 
     def test_the_command_prints_a_key_once_and_it_acts_for_the_provider(self, chain, capsys):
         provider = chain.providers[1]

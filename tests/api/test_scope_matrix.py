@@ -294,7 +294,7 @@ ROUTES = [
         sees=SHIPMENT_SEES,
     ),
     Covered(
-        ("provider-list", "provider-detail", "shipment-check-detail"),
+        ("provider-list", "provider-detail", "provider-scorecard", "shipment-check-detail"),
         "tests/api/test_logistics.py (a provider's key reads its own provider only; a "
         "hand-over out of scope is a 404 like the shipment's)",
     ),
