@@ -21,8 +21,9 @@ from logistics.exceptions import LogisticsForbidden
 from logistics.models import ConditionCheck, ConditionCheckPhoto, Incident, ProviderMembership
 from logistics.services.provider_keys import provider_api_key_create, provider_api_key_revoke
 from merchants.choices import NotificationChannel, NotificationKind
+from merchants.exceptions import ApiKeyForbidden
 from merchants.models import ApiKey, Notification, WebhookEndpoint
-from tests.belts.factories import CityFactory, OperationCenterFactory
+from tests.belts.factories import CityFactory, OperationCenterFactory, SuperUserFactory
 from tests.logistics.factories import ServiceProviderFactory
 from tests.logistics.world import chain_world, image_bytes, new_shipment
 from tests.merchants.factories import ApiKeyFactory, WebhookEndpointFactory
@@ -358,6 +359,23 @@ class TestHandovers:
         assert not ConditionCheckPhoto.objects.exists()
         assert stored_files(media) == []
 
+    def test_a_body_over_the_limit_is_refused_before_it_is_read(
+        self, chain, provider_keys, settings
+    ):
+        settings.LOGISTICS_HANDOVER_MAX_BODY_BYTES = 1000
+        response = giver_client(chain, provider_keys, 0).post(
+            checks_url(chain.shipment),
+            {
+                "index": 0,
+                "condition": "intact",
+                "photos": [SimpleUploadedFile("big.png", image_bytes("PNG", size=(400, 400)))],
+            },
+            format="multipart",
+        )
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "too_large"
+        assert not ConditionCheck.objects.exists()
+
     def test_a_correction_changes_only_what_is_sent(self, chain, provider_keys):
         assert record(chain, provider_keys, 0, note="first").status_code == 201
         client = giver_client(chain, provider_keys, 0)
@@ -551,6 +569,15 @@ class TestProviders:
         assert list_ids(client, reverse("api:shipment-list")) == [chain.shipment.pk]
         provider_api_key_revoke(api_key=api_key, actor=None)
         assert client.get(reverse("api:shipment-list")).status_code == 401
+
+    def test_only_a_superuser_revokes_a_provider_key(self, chain):
+        api_key, _ = provider_api_key_create(actor=None, provider=chain.providers[0], name="x")
+        with pytest.raises(ApiKeyForbidden):
+            provider_api_key_revoke(api_key=api_key, actor=chain.reviewer)
+        api_key.refresh_from_db()
+        assert not api_key.revoked
+        revoked = provider_api_key_revoke(api_key=api_key, actor=SuperUserFactory())
+        assert revoked.revoked
 
     def test_only_a_superuser_creates_a_provider_key(self, chain):
         with pytest.raises(LogisticsForbidden):
