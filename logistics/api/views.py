@@ -26,7 +26,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -198,7 +198,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
     serializer_class = ShipmentSerializer
     filterset_class = ShipmentFilterSet
     pagination_class = NewestFirstCursorPagination
-    permission_classes = [*viewsets.GenericViewSet.permission_classes, NotAProvider]
+    permission_classes = [IsAuthenticated, NotAProvider]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
