@@ -50,6 +50,22 @@ from merchants.scoping import visible_merchants
 MAX_HANDOVER = MAX_LEGS  # hand-overs 0..n of at most MAX_LEGS legs
 NULLABLE_INT = serializers.IntegerField(allow_null=True)
 NULLABLE_STR = serializers.CharField(allow_null=True)
+# No shipment is older, and times far from now have no ISO 8601 form in every time zone (the
+# local mean time of old dates has seconds in its offset).
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time between the years 2000 and 2100."""
+
+    def to_internal_value(self, value: Any) -> datetime.datetime:
+        parsed = super().to_internal_value(value)
+        if not EARLIEST <= parsed <= LATEST:
+            raise serializers.ValidationError(
+                _("Give a time between the years 2000 and 2100."), code="out_of_range"
+            )
+        return parsed
 
 
 # Providers --------------------------------------------------------------------------------------
@@ -420,7 +436,7 @@ class LegCreateSerializer(serializers.Serializer):
         queryset=ServiceProvider.objects.all(),
         error_messages={"does_not_exist": gettext_lazy("No provider with this id.")},
     )
-    sla_due_at = serializers.DateTimeField(help_text="When the leg is due, with its time zone.")
+    sla_due_at = BoundedDateTimeField(help_text="When the leg is due, with its time zone.")
 
 
 class ShipmentCreateSerializer(serializers.Serializer):
@@ -462,7 +478,7 @@ class HandoverJSONSerializer(serializers.Serializer):
         "(the number of legs): the last leg gives them to the buyer. In order: k needs k - 1.",
     )
     condition = serializers.ChoiceField(choices=Condition.choices)
-    checked_at = serializers.DateTimeField(
+    checked_at = BoundedDateTimeField(
         required=False,
         help_text="When the goods changed hands, with its time zone; now if "
         "left out. Never before the previous hand-over, never in the future.",
@@ -487,7 +503,7 @@ class HandoverUpdateJSONSerializer(serializers.Serializer):
     """A correction as JSON: only the fields sent change."""
 
     condition = serializers.ChoiceField(choices=Condition.choices, required=False)
-    checked_at = serializers.DateTimeField(required=False)
+    checked_at = BoundedDateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE)
 
 
@@ -508,7 +524,7 @@ class IncidentCreateSerializer(serializers.Serializer):
     description = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=MAX_TEXT
     )
-    reported_at = serializers.DateTimeField(required=False, help_text="Now if left out.")
+    reported_at = BoundedDateTimeField(required=False, help_text="Now if left out.")
 
 
 class IncidentResolveSerializer(serializers.Serializer):
@@ -534,11 +550,11 @@ SCORECARD_MAX_DAYS = 366
 
 
 class ScorecardQuerySerializer(serializers.Serializer):
-    start = serializers.DateTimeField(
+    start = BoundedDateTimeField(
         required=False,
         help_text="The first SLA due time counted; 90 days before `end` if left out.",
     )
-    end = serializers.DateTimeField(
+    end = BoundedDateTimeField(
         required=False, help_text="The end of the period (excluded); now if left out."
     )
     kind = serializers.ChoiceField(

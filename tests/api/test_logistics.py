@@ -551,6 +551,9 @@ class TestProviders:
         )
         assert refused.status_code == 400
         assert refused.data["error"]["field"] == "start"
+        ancient = provider_keys[carrier.pk].get(url, {"start": "0278-03-09T00:00:00Z"})
+        assert ancient.status_code == 400
+        assert ancient.data["error"]["field"] == "start"
         # Whom the user acts for (the provider scope), the provider, the figures.
         with assert_num_queries(AUTH_QUERIES + 3, "a scorecard"):
             owner.get(url, period)
