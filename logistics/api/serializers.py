@@ -565,7 +565,7 @@ class ScorecardQuerySerializer(serializers.Serializer):
         end = attrs.get("end") or timezone.now()
         start = attrs.get("start") or end - datetime.timedelta(days=DEFAULT_DAYS)
         if start >= end:
-            raise serializers.ValidationError({"start": [_("The start is before the end.")]})
+            raise serializers.ValidationError({"start": [_("The start must be before the end.")]})
         if end - start > datetime.timedelta(days=SCORECARD_MAX_DAYS):
             raise serializers.ValidationError(
                 {"start": [_("A period is at most %(days)d days.") % {"days": SCORECARD_MAX_DAYS}]}
