@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from core.exceptions import DomainError
+from logistics.exceptions import LogisticsForbidden
 from merchants.api.errors import error_body
 from merchants.exceptions import ApiKeyForbidden
 from programs.exceptions import (
@@ -46,6 +47,7 @@ STATUS_BY_ERROR: dict[type[Exception], int] = {
     EnrollmentCohortFull: status.HTTP_409_CONFLICT,
     EnrollmentForbidden: status.HTTP_403_FORBIDDEN,
     ApiKeyForbidden: status.HTTP_403_FORBIDDEN,
+    LogisticsForbidden: status.HTTP_403_FORBIDDEN,
     CriterionError: status.HTTP_400_BAD_REQUEST,
     DomainError: status.HTTP_400_BAD_REQUEST,
 }

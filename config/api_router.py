@@ -11,13 +11,15 @@ from rest_framework.routers import DefaultRouter
 
 from belts.api.urls import router as belts_router
 from config.api_errors import api_not_found
+from logistics.api.urls import router as logistics_router
+from logistics.api.urls import urlpatterns as logistics_urlpatterns
 from merchants.api.urls import router as merchants_router
 from merchants.api.urls import urlpatterns as merchants_urlpatterns
 from programs.api.urls import router as programs_router
 from programs.api.urls import urlpatterns as programs_urlpatterns
 
 router = DefaultRouter()
-for app_router in (belts_router, merchants_router, programs_router):
+for app_router in (belts_router, merchants_router, programs_router, logistics_router):
     router.registry.extend(app_router.registry)
 
 app_name = "api"
@@ -25,6 +27,7 @@ urlpatterns = [
     *router.urls,
     *merchants_urlpatterns,
     *programs_urlpatterns,
+    *logistics_urlpatterns,
     # The schema and its docs: for any authenticated caller, key holders included.
     path(
         "schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"

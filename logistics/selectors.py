@@ -9,8 +9,8 @@ from django.utils import timezone
 from belts.scoping import Viewer
 
 from .choices import OPEN_INCIDENT_STATES, IncidentKind
-from .models import ConditionCheck, ConditionCheckPhoto, Incident, Leg, Shipment
-from .scoping import scoped_shipments
+from .models import ConditionCheck, ConditionCheckPhoto, Incident, Leg, ServiceProvider, Shipment
+from .scoping import provider_id_of, scoped_shipments
 
 DAMAGE_KINDS = (IncidentKind.DAMAGE, IncidentKind.MISSING_PART, IncidentKind.INSTALLATION_DEFECT)
 
@@ -111,3 +111,43 @@ def incident_list(*, user: Viewer) -> QuerySet[Incident]:
 
 def incident_get(*, user: Viewer, pk: int) -> Incident:
     return incident_list(user=user).get(pk=pk)
+
+
+# Providers -----------------------------------------------------------------------------------
+def provider_list(*, user: Viewer) -> QuerySet[ServiceProvider]:
+    """The providers ``user`` may look up, by name: all of them (shipments name them), but a
+    provider's own user (its API key) sees only its provider."""
+    queryset = ServiceProvider.objects.order_by("name", "id")
+    if not user.is_authenticated:
+        return queryset.none()
+    provider_id = provider_id_of(user)
+    if provider_id is not None:
+        return queryset.filter(pk=provider_id)
+    return queryset
+
+
+# One shipment without its chain, for a write on it ---------------------------------------------
+def shipment_visible_get(*, user: Viewer, pk: int) -> Shipment:
+    """The shipment ``pk`` if ``user`` may see it (with its merchant); ``Shipment.DoesNotExist``
+    otherwise, the same answer as for a missing one."""
+    return scoped_shipments(Shipment.objects.filter(pk=pk), user).select_related("merchant").get()
+
+
+def handover_get(*, user: Viewer, shipment_id: int, index: int) -> ConditionCheck:
+    """Hand-over ``index`` of a shipment ``user`` may see; ``ConditionCheck.DoesNotExist`` for a
+    hand-over not recorded or a shipment out of scope."""
+    queryset = scoped_shipments(
+        ConditionCheck.objects.filter(shipment_id=shipment_id, index=index), user, "shipment"
+    )
+    return queryset.get()
+
+
+def handover_list(*, shipment: Shipment) -> QuerySet[ConditionCheck]:
+    """The recorded hand-overs of ``shipment`` in order, with their photos and legs: two
+    queries. The caller has checked that the shipment is visible."""
+    return (
+        ConditionCheck.objects.filter(shipment=shipment)
+        .select_related("checked_by", "giver", "receiver")
+        .prefetch_related(Prefetch("photos", queryset=ConditionCheckPhoto.objects.order_by("id")))
+        .order_by("index")
+    )

@@ -60,7 +60,9 @@ def api_key_may_manage(*, user, api_key: ApiKey) -> bool:
         return False
     if api_key.merchant_id is not None:
         return _manages_merchant(user, api_key.merchant)
-    return _manages_center(user, api_key.center)
+    if api_key.center_id is not None:
+        return _manages_center(user, api_key.center)
+    return user.is_superuser  # a provider's key: made by a superuser, revoked by one
 
 
 def api_key_list(*, user) -> QuerySet[ApiKey]:
@@ -158,32 +160,55 @@ def api_key_create(
     name, expires_at = api_key_check(
         actor=actor, name=name, merchant=merchant, center=center, expires_at=expires_at
     )
-    owner_filter = {"merchant": merchant} if merchant is not None else {"center": center}
-    api_key = ApiKey(
+    api_key, raw_key = api_key_issue(
+        actor=actor,
         name=name,
-        expiry_date=expires_at,
-        created_by=actor,
-        **owner_filter,
-    )
-    raw_key = ApiKey.objects.assign_key(api_key)
-    user = get_user_model()(
-        username=f"api-key-{api_key.prefix}",
-        first_name=_("API key")[:150],
-        last_name=name[:150],
+        expires_at=expires_at,
+        merchant=merchant,
+        center=center,
         # A center's key acts as its reviewer, who is staff; a merchant's key is a portal user.
         is_staff=center is not None,
-        is_active=True,
     )
-    user.set_unusable_password()
-    user.save()
-    api_key.user = user
-    api_key.save()
+    user = api_key.user
     if merchant is not None:
         MerchantMembership.objects.create(
             merchant=merchant, user=user, role=MembershipRole.OPERATOR
         )
     else:
         OperationCenterMembership.objects.create(center=center, user=user, role=CenterRole.REVIEWER)
+    return api_key, raw_key
+
+
+def api_key_issue(
+    *,
+    actor,
+    name: str,
+    expires_at: datetime.datetime | None,
+    merchant: Merchant | None = None,
+    center: OperationCenter | None = None,
+    is_staff: bool = False,
+) -> tuple[ApiKey, str]:
+    """The key row and its own user (no password, no membership yet), for a caller that has
+    checked who may create it and adds the key's one membership in the same transaction:
+    ``api_key_create`` for merchants and centers, ``logistics`` for providers (whose membership
+    this app does not know). ``name`` and ``expires_at`` are cleaned again here."""
+    name = _clean_name(name)
+    expires_at = _clean_expiry(expires_at, timezone.now())
+    api_key = ApiKey(
+        name=name, expiry_date=expires_at, created_by=actor, merchant=merchant, center=center
+    )
+    raw_key = ApiKey.objects.assign_key(api_key)
+    user = get_user_model()(
+        username=f"api-key-{api_key.prefix}",
+        first_name=_("API key")[:150],
+        last_name=name[:150],
+        is_staff=is_staff,
+        is_active=True,
+    )
+    user.set_unusable_password()
+    user.save()
+    api_key.user = user
+    api_key.save()
     return api_key, raw_key
 
 

@@ -140,9 +140,11 @@ class ApiKey(AbstractAPIKey):
     """A key for an integration: stored hashed (djangorestframework-api-key), shown once.
 
     A key belongs to a merchant, and acts as that merchant's operator, or to an operation center,
-    and acts as its reviewer. It acts through a user of its own (``user``), holding exactly that
-    membership and no password, so what a key may see and do is decided by the same selectors
-    and services as for a person signed in with that role."""
+    and acts as its reviewer, or to neither: a service provider's key (a carrier's or an
+    installer's), whose one membership is a ``logistics.ProviderMembership`` (merchants does not
+    know logistics, so that owner is not a column here). It acts through a user of its own
+    (``user``), holding exactly that membership and no password, so what a key may see and do is
+    decided by the same selectors and services as for a person signed in with that role."""
 
     merchant = models.ForeignKey(
         Merchant,
@@ -182,9 +184,9 @@ class ApiKey(AbstractAPIKey):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         constraints = [
+            # At most one of merchant and center; neither: a provider's key (see above).
             models.CheckConstraint(
-                condition=Q(merchant__isnull=False, center__isnull=True)
-                | Q(merchant__isnull=True, center__isnull=False),
+                condition=Q(merchant__isnull=True) | Q(center__isnull=True),
                 name="api_key_one_owner",
             ),
         ]
@@ -194,6 +196,7 @@ class ApiKey(AbstractAPIKey):
 
     @property
     def owner(self):
+        """The merchant or the center; None for a provider's key (its membership says which)."""
         return self.merchant or self.center
 
 

@@ -215,6 +215,11 @@ CELERY_IMPORTS = ["config.tasks"]
 LOGISTICS_PHOTO_MAX_BYTES = env.int("LOGISTICS_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 LOGISTICS_PHOTO_MAX_PIXELS = env.int("LOGISTICS_PHOTO_MAX_PIXELS", default=40_000_000)
 LOGISTICS_PHOTO_MAX_COUNT = env.int("LOGISTICS_PHOTO_MAX_COUNT", default=6)
+# The API's body limit for a hand-over with its photos (multipart), refused with 413 above it.
+LOGISTICS_HANDOVER_MAX_BODY_BYTES = env.int(
+    "LOGISTICS_HANDOVER_MAX_BODY_BYTES",
+    default=LOGISTICS_PHOTO_MAX_BYTES * LOGISTICS_PHOTO_MAX_COUNT + 1024 * 1024,
+)
 # Periodic tasks, in CELERY_TIMEZONE (Asia/Shanghai). Exactly one beat process may run them.
 CELERY_BEAT_SCHEDULE = {
     # Last year's belt figures and tiers, then every program's eligibility in chunk tasks.
@@ -293,6 +298,15 @@ SPECTACULAR_SETTINGS = {
         "MerchantTypeEnum": "merchants.choices.MerchantType",
         "BrandStageEnum": "merchants.choices.BrandStage",
         "NotificationKindEnum": "merchants.choices.NotificationKind",
+        "ShipmentStatusEnum": "logistics.choices.ShipmentStatus",
+        "LegKindEnum": "logistics.choices.LegKind",
+        "ProviderKindEnum": "logistics.choices.ProviderKind",
+        "ConditionEnum": "logistics.choices.Condition",
+        "IncidentKindEnum": "logistics.choices.IncidentKind",
+        "IncidentStatusEnum": "logistics.choices.IncidentStatus",
+        "AttributionStatusEnum": "logistics.choices.AttributionStatus",
+        "ResolutionEnum": "logistics.choices.Resolution",
+        "CostBearerEnum": "logistics.choices.CostBearer",
     },
 }
 

@@ -63,6 +63,10 @@ def test_schema_generates_without_warnings(tmp_path: Path) -> None:
         "/api/v1/metrics/bulk/",
         "/api/v1/notifications/read-all/",
         "/api/v1/notification-preferences/",
+        "/api/v1/shipments/",
+        "/api/v1/shipments/{shipment_id}/checks/",
+        "/api/v1/incidents/{id}/resolve/",
+        "/api/v1/providers/",
     ):
         assert f"{path}:" in text
 
@@ -115,6 +119,15 @@ class TestSchemaAndDocsAccess:
             "/api/v1/notifications/{id}/read/": {"post"},
             "/api/v1/notifications/read-all/": {"post"},
             "/api/v1/notification-preferences/": {"get", "put", "patch"},
+            "/api/v1/providers/": {"get"},
+            "/api/v1/providers/{id}/": {"get"},
+            "/api/v1/shipments/": {"get", "post"},
+            "/api/v1/shipments/{id}/": {"get"},
+            "/api/v1/shipments/{shipment_id}/checks/": {"get", "post"},
+            "/api/v1/shipments/{shipment_id}/checks/{index}/": {"get", "patch"},
+            "/api/v1/incidents/": {"get", "post"},
+            "/api/v1/incidents/{id}/": {"get"},
+            "/api/v1/incidents/{id}/resolve/": {"post"},
         }.items():
             assert set(paths[path]) == methods, path
 
@@ -182,6 +195,9 @@ def test_api_root_lists_every_endpoint(user_api_client):
         "merchants",
         "metrics",
         "notifications",
+        "providers",
+        "shipments",
+        "incidents",
     }
 
 
@@ -217,3 +233,33 @@ def test_schema_types_the_enrollment_states_and_steps(staff_api_client):
     assert components["EnrollmentStepEnum"]["enum"] == [step_path(s) for s in ENROLLMENT_STEPS]
     steps = components["Enrollment"]["properties"]["available_steps"]
     assert steps["items"] == {"$ref": "#/components/schemas/EnrollmentStepEnum"}
+
+
+@pytest.mark.django_db
+def test_schema_describes_the_logistics_bodies(staff_api_client):
+    schema = staff_api_client.get(reverse("api:schema"), {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    record = schema["paths"]["/api/v1/shipments/{shipment_id}/checks/"]["post"]
+    content = record["requestBody"]["content"]
+    assert {"application/json", "multipart/form-data"} <= set(content)
+    multipart = components[content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    photos = multipart["properties"]["photos"]
+    assert photos["type"] == "array"
+    assert photos["items"] == {"type": "string", "format": "binary"}
+    json_body = components[content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert "photos" not in json_body["properties"]
+    assert {"201", "400", "401", "403", "404", "413"} <= set(record["responses"])
+    assert components["ConditionEnum"]["enum"] == [
+        "intact",
+        "damaged",
+        "missing_parts",
+        "not_checked",
+    ]
+    incident = components["Incident"]["properties"]
+    assert incident["attribution"]["allOf"] == [{"$ref": "#/components/schemas/Attribution"}]
+    assert "text" in components["Attribution"]["properties"]
+    created = schema["paths"]["/api/v1/shipments/"]["post"]
+    legs = components[
+        created["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ]["properties"]["legs"]
+    assert legs["type"] == "array"

@@ -13,10 +13,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from rest_framework.throttling import UserRateThrottle
 
 from belts.choices import CenterRole
+from logistics.models import ConditionCheck
+from logistics.services.provider_keys import provider_api_key_create
 from tests.belts.factories import OperationCenterFactory, OperationCenterMembershipFactory
+from tests.logistics.factories import (
+    IncidentFactory,
+    LegFactory,
+    ServiceProviderFactory,
+    ShipmentFactory,
+)
 from tests.merchants.factories import (
     ApiKeyFactory,
     MerchantFactory,
@@ -57,9 +66,19 @@ def world() -> dict[str, str]:
     EnrollmentFactory(merchant=merchant, cohort=cohort)
     MonthlyMetricFactory(merchant=merchant)
     NotificationFactory(merchant=merchant, recipient=None)
+    # A shipment of two legs with its pickup recorded and an incident, and a key of its carrier.
+    carrier = ServiceProviderFactory()
+    shipment = ShipmentFactory(merchant=merchant)
+    pickup = LegFactory(shipment=shipment, sequence=1, provider=carrier)
+    LegFactory(shipment=shipment, sequence=2, provider=carrier)
+    ConditionCheck.objects.create(
+        shipment=shipment, index=0, receiver=pickup, condition="intact", checked_at=timezone.now()
+    )
+    IncidentFactory(shipment=shipment)
     return {
         "merchant": ApiKeyFactory(merchant=merchant).raw_key,
         "center": ApiKeyFactory(center=center).raw_key,
+        "provider": provider_api_key_create(actor=None, provider=carrier, name="Scanner")[1],
     }
 
 

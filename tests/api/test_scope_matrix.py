@@ -2,9 +2,12 @@
 
 Two sides, A and B: each a belt, the operation center serving it, a merchant with its owner, and
 one row of every merchant-scoped resource. The callers: anonymous, A's owner, B's owner, B's
-reviewer, a superuser, A's merchant key and B's center key. What each may see is the one
-merchant scope (``merchants/scoping.py``): a row of A is visible to A's owner and key and to the
-superuser, and a 404 (never a 403, never a name) to everyone else; anonymous is a 401.
+reviewer, a superuser, A's merchant key, B's center key and the key of a provider carrying a leg
+of A's shipment. What each may see is the one merchant scope (``merchants/scoping.py``): a row of
+A is visible to A's owner and key and to the superuser, and a 404 (never a 403, never a name) to
+everyone else; anonymous is a 401. The provider's key sees A's shipment and its incident
+(``logistics/scoping.py``), and nothing of any merchant: no merchant, metric, eligibility,
+enrollment, notification or webhook.
 
 ``ROUTES`` declares every route of the ``api`` namespace; a route added without a declaration
 fails ``test_every_api_route_is_declared``, so a new endpoint is walked from its first day.
@@ -20,6 +23,7 @@ from rest_framework.test import APIClient
 
 from belts.choices import CenterRole
 from config import api_router
+from logistics.services.provider_keys import provider_api_key_create
 from programs.choices import EnrollmentState
 from tests.belts.factories import (
     BeltYearStatFactory,
@@ -27,6 +31,12 @@ from tests.belts.factories import (
     SuperUserFactory,
 )
 from tests.console.base import admin_url, console_models, model_id
+from tests.logistics.factories import (
+    IncidentFactory,
+    LegFactory,
+    ServiceProviderFactory,
+    ShipmentFactory,
+)
 from tests.merchants.factories import (
     ApiKeyFactory,
     MerchantMembershipFactory,
@@ -37,7 +47,16 @@ from tests.merchants.factories import (
 from tests.programs.factories import CohortFactory, EligibilityFactory, EnrollmentFactory
 from tests.utils.world import served_merchant
 
-CALLERS = ("anonymous", "a_owner", "b_owner", "b_reviewer", "superuser", "a_key", "b_center_key")
+CALLERS = (
+    "anonymous",
+    "a_owner",
+    "b_owner",
+    "b_reviewer",
+    "superuser",
+    "a_key",
+    "b_center_key",
+    "a_provider_key",
+)
 # Who sees the rows of each side.
 SEES = {
     "a": {"a_owner", "superuser", "a_key"},
@@ -50,6 +69,10 @@ WEBHOOK_SEES = {
     "a": {"a_owner", "a_key", "superuser"},
     "b": {"b_reviewer", "b_center_key", "superuser"},
 }
+
+
+# Shipments and their incidents: the merchant scope, and the provider carrying a leg of A's.
+SHIPMENT_SEES = {"a": {*SEES["a"], "a_provider_key"}, "b": SEES["b"]}
 
 
 # The inbox: a message to a merchant as a whole is its members' (people and keys), nobody else's.
@@ -93,6 +116,12 @@ def _side(name: str) -> Side:
     side.rows["enrollment"] = EnrollmentFactory(
         merchant=merchant, cohort=CohortFactory(), state=EnrollmentState.SUBMITTED
     )
+    shipment = ShipmentFactory(merchant=merchant)
+    LegFactory(
+        shipment=shipment, sequence=1, provider=ServiceProviderFactory(name=f"Carrier {name}")
+    )
+    side.rows["shipment"] = shipment
+    side.rows["incident"] = IncidentFactory(shipment=shipment)
     return side
 
 
@@ -103,6 +132,12 @@ def _client(user=None, raw_key: str | None = None) -> APIClient:
     if raw_key is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
     return client
+
+
+def _provider_key(side: Side) -> str:
+    """A key of the provider running side's shipment's leg."""
+    provider = side.rows["shipment"].legs.get().provider
+    return provider_api_key_create(actor=None, provider=provider, name="Scanner")[1]
 
 
 @pytest.fixture
@@ -120,6 +155,7 @@ def world(db) -> World:
             "superuser": _client(SuperUserFactory()),
             "a_key": _client(raw_key=ApiKeyFactory(merchant=a.merchant).raw_key),
             "b_center_key": _client(raw_key=ApiKeyFactory(center=b.center).raw_key),
+            "a_provider_key": _client(raw_key=_provider_key(a)),
         },
     )
 
@@ -232,6 +268,36 @@ ROUTES = [
     ),
     Step("webhook-ping", _webhook, sees=WEBHOOK_SEES),
     Step("webhook-rotate-secret", _webhook, sees=WEBHOOK_SEES),
+    Scoped(
+        "shipment-list",
+        "shipment-detail",
+        lambda side: side.rows["shipment"],
+        sees=SHIPMENT_SEES,
+    ),
+    Scoped(
+        "shipment-list",
+        "shipment-check-list",
+        lambda side: side.rows["shipment"],
+        detail_kwargs=lambda row: {"shipment_id": row.pk},
+        sees=SHIPMENT_SEES,
+    ),
+    Scoped(
+        "incident-list",
+        "incident-detail",
+        lambda side: side.rows["incident"],
+        sees=SHIPMENT_SEES,
+    ),
+    Step(
+        "incident-resolve",
+        lambda side: side.rows["incident"],
+        {"resolution": "repair", "cost": "10.00", "bearer": "platform", "note": "x"},
+        sees=SHIPMENT_SEES,
+    ),
+    Covered(
+        ("provider-list", "provider-detail", "provider-scorecard", "shipment-check-detail"),
+        "tests/api/test_logistics.py (a provider's key reads its own provider only; a "
+        "hand-over out of scope is a 404 like the shipment's)",
+    ),
     Covered(
         ("rule-set-publish", "rule-set-simulate"),
         "tests/api/test_rule_sets.py (staff only; simulate lists only the caller's scope)",
