@@ -182,11 +182,12 @@ def logistics(args: argparse.Namespace) -> dict:
     result["floor_breach_insert_s"] = timed(
         _rolled_back(breach_insert, [now, *candidate_params]), 3
     )
-    notifications_before = Notification.objects.order_by("-id").values_list("id", flat=True)
-    last_notification = notifications_before.first() or 0
+    last_notification = Notification.objects.order_by("-id").values_list("id", flat=True).first()
+    last_notification = last_notification or 0
+    last_breach = SlaBreach.objects.order_by("-id").values_list("id", flat=True).first() or 0
     stats: dict = {}
     result["sla_first_s"] = timed(lambda: stats.update(sla_breaches_detect(now=now)))
-    result["breaches"] = SlaBreach.objects.count()
+    result["breaches"] = SlaBreach.objects.filter(id__gt=last_breach).count()
     result["breach_notifications"] = Notification.objects.filter(id__gt=last_notification).count()
     result["sla_rerun_s"] = timed(lambda: sla_breaches_detect(now=now), 3)
     say(
@@ -260,7 +261,7 @@ def logistics(args: argparse.Namespace) -> dict:
     result["peak_rss_mb"] = round(rss_mb(), 1)
 
     # As found: the bench's breaches and their notifications go.
-    SlaBreach.objects.all().delete()
+    SlaBreach.objects.filter(id__gt=last_breach).delete()
     Notification.objects.filter(id__gt=last_notification).delete()
     return {
         key: round(value, 4) if isinstance(value, float) else value for key, value in result.items()

@@ -1,5 +1,6 @@
 """Writes the demo data set: reference data, logins, a deterministic population of merchants with
-24 months of metrics, and a few enrollments and shipments.
+24 months of metrics, a few enrollments, and a few hundred delivery-and-installation chains
+(``config.demo.chains``).
 
 Guarantees:
 
@@ -49,14 +50,13 @@ from belts.models import (
     TierPolicy,
 )
 from core.months import add_months
-from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment
-from logistics.services.incidents import incidents_reattribute
+from logistics.models import ServiceProvider
 from merchants.choices import BrandStage, MembershipRole, MerchantStatus, MerchantType
 from merchants.models import Merchant, MerchantMembership, MonthlyMetric, Storefront
 from programs.choices import EnrollmentState, RuleSetStatus
 from programs.models import Cohort, Enrollment, EnrollmentEvent, Program, RuleSet
 
-from . import data
+from . import chains, data
 
 METRIC_MONTHS = 24
 MAX_MERCHANTS = 5_000_000  # ids are zero-padded to six digits, and simply grow past a million
@@ -883,92 +883,32 @@ class DemoBuilder:
 
     @transaction.atomic
     def seed_shipments(self) -> str:
-        providers = {provider.name: provider for provider in ServiceProvider.objects.all()}
-        cities = {city.name: city for city in City.objects.all()}
         flagship = self._flagship()
-        created = kept = 0
-        for spec in data.SHIPMENTS:
-            # The order reference alone identifies a demo shipment, whoever it ended up with.
-            if Shipment.objects.filter(order_reference=spec.order_reference).exists():
-                kept += 1
-                continue
-            merchant = flagship
-            if not spec.flagship:
-                candidates = list(
-                    self._demo_merchants(belt__slug=spec.merchant_belt)[: spec.merchant_rank + 1]
-                )
-                if len(candidates) > spec.merchant_rank:
-                    merchant = candidates[spec.merchant_rank]
-            self._create_shipment(spec, merchant, providers, cities)
-            created += 1
-        self.report.shipments_created = created
-        return f"{created} created, {kept} already present"
-
-    def _create_shipment(self, spec, merchant, providers, cities) -> None:
-        start = self.as_of_at - datetime.timedelta(days=spec.started_days_ago)
-
-        def hours(value: int | None) -> datetime.datetime | None:
-            return None if value is None else start + datetime.timedelta(hours=value)
-
-        shipment = Shipment.objects.create(
-            merchant=merchant,
-            order_reference=spec.order_reference,
-            item_description=spec.item_description,
-            declared_value=spec.declared_value,
-            destination_city=cities[spec.destination_city],
-            promised_delivery_on=(
-                start + datetime.timedelta(days=spec.promised_delivery_days)
-            ).date(),
-            promised_installation_on=(
-                None
-                if spec.promised_installation_days is None
-                else (start + datetime.timedelta(days=spec.promised_installation_days)).date()
-            ),
-            status=spec.status,
+        admin = getattr(self, "admin", None)
+        reviewer = getattr(self, "reviewer", None)
+        # The reviewer serves the Foshan furniture center; the admin resolves the rest.
+        resolvers = {"": admin, data.FLAGSHIP_BELT: reviewer or admin}
+        slugs = [spec.belt for spec in data.CHAIN_BELTS]
+        pools: dict[str, list[int]] = {slug: [] for slug in slugs}
+        rows = (
+            self._demo_merchants(belt__slug__in=slugs)
+            .exclude(pk=flagship.pk)
+            .values_list("belt__slug", "pk")
         )
-        Shipment.objects.filter(pk=shipment.pk).update(created_at=start)
-        legs = {}
-        pending = []
-        for sequence, leg_spec in enumerate(spec.legs, start=1):
-            leg = Leg.objects.create(
-                shipment=shipment,
-                kind=leg_spec.kind,
-                sequence=sequence,
-                provider=providers[leg_spec.provider],
-                sla_due_at=hours(leg_spec.sla_hours),
-                started_at=hours(leg_spec.started_hours),
-                completed_at=hours(leg_spec.completed_hours),
-            )
-            legs[sequence] = leg
-            for check in leg_spec.checks:
-                moment = leg.started_at if check.stage == "received" else leg.completed_at
-                index = sequence - 1 if check.stage == "received" else sequence
-                pending.append((index, check, moment or start))
-        for index, check, moment in pending:
-            ConditionCheck.objects.get_or_create(
-                shipment=shipment,
-                index=index,
-                defaults={
-                    "giver": legs.get(index),
-                    "receiver": legs.get(index + 1),
-                    "condition": check.condition,
-                    "note": check.note,
-                    "checked_at": moment,
-                },
-            )
-        for incident in spec.incidents:
-            Incident.objects.create(
-                shipment=shipment,
-                kind=incident.kind,
-                description=incident.description,
-                reported_at=hours(incident.reported_hours),
-                status=incident.status,
-                resolution=incident.resolution,
-                cost_bearer="platform" if incident.resolution else "",
-                resolution_cost=incident.resolution_cost,
-                resolved_at=hours(incident.resolved_hours),
-            )
-        incidents_reattribute(shipment=shipment, now=self.as_of_at)
+        for slug, pk in rows:
+            pools[slug].append(pk)
+        result = chains.write_chains(
+            seed=self.options.seed,
+            now=self.as_of_at,
+            flagship=flagship,
+            pools=pools,
+            resolvers=resolvers,
+        )
+        self.report.shipments_created = result.created
+        return (
+            f"{result.created} created ({result.legs:,} legs, {result.incidents} incidents, "
+            f"{result.breaches} SLA breaches), {result.kept} already present"
+        )
 
 
 def _belt_slugs() -> list[str]:

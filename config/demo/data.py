@@ -1,6 +1,7 @@
 """The demo's reference tables: real cities, categories and belts from the source article
 (``shared/seed/industrial-belts-article.txt``), operation centers, the five support programs and
-their first rule sets, cohorts, logistics providers and a handful of shipments.
+their first rule sets, cohorts, logistics providers and what the demo's delivery-and-installation
+chains are drawn from.
 
 Everything here is plain data keyed by natural keys (city name, category slug, belt slug, center
 name, program code, ...) so the builder can write it with ``update_or_create`` any number of times.
@@ -111,55 +112,6 @@ class ProviderSpec:
     name: str
     name_zh: str
     kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class ConditionSpec:
-    stage: str
-    condition: str
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class LegSpec:
-    kind: str
-    provider: str
-    # Hours after the shipment's start: SLA due, started, completed (None = not yet).
-    sla_hours: int
-    started_hours: int | None
-    completed_hours: int | None
-    checks: tuple[ConditionSpec, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentSpec:
-    kind: str
-    description: str
-    reported_hours: int
-    status: str
-    responsible_leg: int | None = None  # sequence of the leg attributed
-    attribution_note: str = ""
-    resolution: str = ""
-    resolution_cost: Decimal | None = None
-    resolved_hours: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ShipmentSpec:
-    order_reference: str
-    merchant_belt: str  # the shipment goes to the n-th demo merchant of this belt
-    merchant_rank: int
-    item_description: str
-    declared_value: Decimal
-    destination_city: str
-    # Days before the as-of date the goods were picked up; promised delivery/installation after.
-    started_days_ago: int
-    promised_delivery_days: int
-    promised_installation_days: int | None
-    status: str
-    legs: tuple[LegSpec, ...]
-    incidents: tuple[IncidentSpec, ...] = ()
-    flagship: bool = False  # ships for the merchant the "merchant" demo login owns
 
 
 def _d(value: str) -> Decimal:
@@ -810,203 +762,212 @@ PROVIDERS: tuple[ProviderSpec, ...] = (
     ProviderSpec("Pearl River Installers", "珠江安装服务", "contracted"),
 )
 
-_INTACT_BOTH = (
-    ConditionSpec("received", "intact"),
-    ConditionSpec("handed_over", "intact"),
+# Delivery-and-installation chains -------------------------------------------------------------
+# The demo's shipments are drawn (config.demo.chains) for the furniture and home belts: bulky
+# goods picked up from the maker, hauled, delivered and, for most, installed at the buyer's.
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    description: str
+    # Declared value range (CNY).
+    low: int
+    high: int
+    installed: bool = True  # whether an installation leg follows the delivery
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBeltSpec:
+    belt: str
+    weight: float  # the belt's share of the drawn shipments
+    items: tuple[ItemSpec, ...]
+
+
+CHAIN_SHIPMENTS = 360
+# The first shipments drawn are the flagship merchant's (the "merchant" login's): the first a
+# mixed chain whose line haul damaged the goods, resolved by sending a new one; the second on
+# its way.
+FLAGSHIP_SHIPMENTS = 8
+ORDER_PREFIX = "DEMO-ORD-"
+
+CHAIN_BELTS: tuple[ChainBeltSpec, ...] = (
+    ChainBeltSpec(
+        FLAGSHIP_BELT,
+        0.42,
+        (
+            ItemSpec("Solid wood bathroom cabinet", 2200, 4800),
+            ItemSpec("Fabric three-seat sofa", 3200, 7800),
+            ItemSpec("Leather sectional sofa", 6800, 16800),
+            ItemSpec("Oak bed frame, 1.8 m", 2400, 5200),
+            ItemSpec("Marble-top dining table", 3600, 9800),
+            ItemSpec("TV cabinet with glass doors", 1600, 3800),
+            ItemSpec("Six-drawer chest", 1200, 2900),
+            ItemSpec("Rattan lounge chair", 900, 2200, installed=False),
+        ),
+    ),
+    ChainBeltSpec(
+        "ganzhou-furniture",
+        0.28,
+        (
+            ItemSpec("Solid wood wardrobe, three doors", 4200, 8800),
+            ItemSpec("Solid wood dining table with six chairs", 5200, 9600),
+            ItemSpec("Pine bunk bed", 2100, 4200),
+            ItemSpec("Walnut bookcase", 2600, 5600),
+            ItemSpec("Solid wood desk", 1500, 3600),
+            ItemSpec("Camphor wood chest", 1800, 4400, installed=False),
+        ),
+    ),
+    ChainBeltSpec(
+        "shunde-small-appliances",
+        0.14,
+        (
+            ItemSpec("Built-in dishwasher", 3200, 6200),
+            ItemSpec("Range hood", 1800, 4200),
+            ItemSpec("Gas water heater", 1600, 3900),
+            ItemSpec("Built-in steam oven", 3600, 7200),
+        ),
+    ),
+    ChainBeltSpec(
+        "nantong-home-textiles",
+        0.09,
+        (
+            ItemSpec("Latex mattress, 1.8 m", 2600, 6800, installed=False),
+            ItemSpec("Pocket-spring mattress, 1.5 m", 1800, 4200, installed=False),
+            ItemSpec("Motorised curtain set", 1500, 3800),
+        ),
+    ),
+    ChainBeltSpec(
+        "jingdezhen-porcelain",
+        0.07,
+        (
+            ItemSpec("Hand-painted porcelain floor vase", 1800, 6800, installed=False),
+            ItemSpec("Porcelain tea table set", 2400, 5800, installed=False),
+            ItemSpec("Ceramic wall mural, six tiles", 2200, 5200),
+        ),
+    ),
 )
 
-SHIPMENTS: tuple[ShipmentSpec, ...] = (
-    # The article's case: a solid wood bathroom cabinet arrives flawed and the merchant would
-    # rather send a new one than take the original back. The checks show the line haul broke it.
-    ShipmentSpec(
-        "DEMO-ORD-0001",
-        FLAGSHIP_BELT,
-        0,
-        "Solid wood bathroom cabinet",
-        _d("3200.00"),
-        "Hangzhou",
-        started_days_ago=12,
-        promised_delivery_days=5,
-        promised_installation_days=6,
-        status="closed",
-        flagship=True,
-        legs=(
-            LegSpec("pickup", SELF_OPERATED, 24, 2, 20, _INTACT_BOTH),
-            LegSpec(
-                "line_haul",
-                "Lingnan Line-haul Freight",
-                72,
-                22,
-                70,
-                (
-                    ConditionSpec("received", "intact", "Carton sealed, no marks."),
-                    ConditionSpec(
-                        "handed_over",
-                        "damaged",
-                        "Carton crushed at one corner; door panel cracked.",
-                    ),
-                ),
-            ),
-            LegSpec(
-                "last_mile",
-                SELF_OPERATED,
-                110,
-                74,
-                100,
-                (ConditionSpec("received", "damaged", "Damage noted on receipt from line haul."),),
-            ),
-            LegSpec("installation", SELF_OPERATED, 150, None, None),
-        ),
-        incidents=(
-            IncidentSpec(
-                "damage",
-                "Cracked door panel on the cabinet, found before installation.",
-                reported_hours=101,
-                status="resolved",
-                responsible_leg=2,
-                attribution_note="Intact when the line haul received it, damaged when it handed "
-                "over.",
-                resolution="resend_new",
-                resolution_cost=_d("3480.00"),
-                resolved_hours=170,
-            ),
-        ),
+# A leg's SLA, in hours from its start.
+LEG_SLA_HOURS: dict[str, tuple[int, int]] = {
+    "pickup": (24, 24),
+    "line_haul": (48, 96),
+    "last_mile": (36, 60),
+    "installation": (48, 72),
+}
+# Who runs each leg of a mixed chain, the most likely first; a single chain is the self-operated
+# network end to end.
+SINGLE_CHAIN_SHARE = 0.4
+LEG_PROVIDERS: dict[str, tuple[tuple[str, float], ...]] = {
+    "pickup": (
+        ("Lingnan Line-haul Freight", 0.45),
+        ("Ganjiang Furniture Logistics", 0.35),
+        (SELF_OPERATED, 0.20),
     ),
-    # The self-operated chain end to end, the service the article says Cainiao brought to Ganzhou.
-    ShipmentSpec(
-        "DEMO-ORD-0002",
-        "ganzhou-furniture",
-        0,
-        "Solid wood wardrobe, three doors",
-        _d("5800.00"),
-        "Guangzhou",
-        started_days_ago=9,
-        promised_delivery_days=4,
-        promised_installation_days=5,
-        status="installed",
-        legs=(
-            LegSpec("pickup", SELF_OPERATED, 24, 1, 18, _INTACT_BOTH),
-            LegSpec("line_haul", SELF_OPERATED, 72, 19, 60, _INTACT_BOTH),
-            LegSpec("last_mile", SELF_OPERATED, 96, 62, 90, _INTACT_BOTH),
-            LegSpec("installation", SELF_OPERATED, 120, 92, 96, _INTACT_BOTH),
-        ),
+    "line_haul": (
+        ("Lingnan Line-haul Freight", 0.55),
+        ("Ganjiang Furniture Logistics", 0.35),
+        (SELF_OPERATED, 0.10),
     ),
-    # In transit; the last mile is late and a delay was reported, not yet attributed.
-    ShipmentSpec(
-        "DEMO-ORD-0003",
-        FLAGSHIP_BELT,
-        1,
-        "Fabric three-seat sofa",
-        _d("4600.00"),
-        "Nanjing",
-        started_days_ago=6,
-        promised_delivery_days=4,
-        promised_installation_days=5,
-        status="in_transit",
-        legs=(
-            LegSpec("pickup", "Lingnan Line-haul Freight", 24, 3, 20, _INTACT_BOTH),
-            LegSpec("line_haul", "Lingnan Line-haul Freight", 72, 21, 80, _INTACT_BOTH),
-            LegSpec(
-                "last_mile",
-                "Jiangnan Last-mile Express",
-                100,
-                84,
-                None,
-                (ConditionSpec("received", "intact"),),
-            ),
-            LegSpec("installation", "Pearl River Installers", 130, None, None),
-        ),
-        incidents=(
-            IncidentSpec(
-                "delay",
-                "Customer reports no delivery appointment a day after the promised date.",
-                reported_hours=125,
-                status="open",
-            ),
-        ),
+    "last_mile": (
+        ("Jiangnan Last-mile Express", 0.65),
+        (SELF_OPERATED, 0.25),
+        ("Ganjiang Furniture Logistics", 0.10),
     ),
-    ShipmentSpec(
-        "DEMO-ORD-0004",
-        "ganzhou-furniture",
-        1,
-        "Solid wood dining table with six chairs",
-        _d("7200.00"),
-        "Zhengzhou",
-        started_days_ago=3,
-        promised_delivery_days=5,
-        promised_installation_days=6,
-        status="in_transit",
-        legs=(
-            LegSpec("pickup", "Ganjiang Furniture Logistics", 24, 2, 22, _INTACT_BOTH),
-            LegSpec(
-                "line_haul",
-                "Ganjiang Furniture Logistics",
-                96,
-                24,
-                None,
-                (ConditionSpec("received", "intact"),),
-            ),
-            LegSpec("last_mile", SELF_OPERATED, 120, None, None),
-            LegSpec("installation", SELF_OPERATED, 144, None, None),
-        ),
+    "installation": (("Pearl River Installers", 0.75), (SELF_OPERATED, 0.25)),
+}
+# The chance that a leg damages the goods: the self-operated network, then a contracted carrier.
+DAMAGE_RATES: dict[str, tuple[float, float]] = {
+    "pickup": (0.006, 0.025),
+    "line_haul": (0.012, 0.06),
+    "last_mile": (0.01, 0.045),
+    "installation": (0.006, 0.025),
+}
+DAMAGED_BEFORE_PICKUP = 0.005  # the pickup check finds the goods already damaged
+# The chance that a hand-over is made without looking (graded "not checked"): within one
+# provider's network, then between two providers.
+NOT_CHECKED_RATES = (0.02, 0.16)
+# The chance that a leg overruns its SLA: the self-operated network, then a contracted carrier.
+LATE_RATES = (0.05, 0.11)
+# The chance that a leg due in the last four days is stuck, still open past its SLA.
+STALLED_RATES = (0.04, 0.15)
+MISSING_PART_RATE = 0.025  # parts missing, mostly at packing (sealed cartons), some lost later
+PACKING_SHARE = 0.6
+INSTALLATION_DEFECT_RATES = (0.012, 0.035)
+DELAY_REPORT_RATE = 0.12  # of the shipments with a leg past its SLA, how many buyers complain
+RESOLVED_RATE = 0.85  # of the incidents older than two days
+# What is done about an incident, by kind: (resolution, weight).
+RESOLUTION_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
+    "damage": (
+        ("resend_new", 0.66),
+        ("return_refund", 0.12),
+        ("repair", 0.12),
+        ("partial_refund", 0.10),
     ),
-    ShipmentSpec(
-        "DEMO-ORD-0005",
-        "shunde-small-appliances",
-        0,
-        "Built-in dishwasher",
-        _d("3900.00"),
-        "Foshan",
-        started_days_ago=1,
-        promised_delivery_days=3,
-        promised_installation_days=4,
-        status="created",
-        legs=(
-            LegSpec("pickup", SELF_OPERATED, 24, None, None),
-            LegSpec("line_haul", SELF_OPERATED, 48, None, None),
-            LegSpec("last_mile", SELF_OPERATED, 72, None, None),
-            LegSpec("installation", "Pearl River Installers", 96, None, None),
-        ),
+    "missing_part": (("resend_new", 0.8), ("repair", 0.2)),
+    "installation_defect": (("repair", 0.65), ("resend_new", 0.25), ("partial_refund", 0.10)),
+    "delay": (("partial_refund", 1.0),),
+}
+# Who bears an unattributed incident's cost, with the reason written down.
+UNATTRIBUTED_BEARERS: tuple[tuple[str, float, str], ...] = (
+    (
+        "platform",
+        0.65,
+        "No check recorded between the last intact hand-over and the damage: the platform covers "
+        "the cost and has reminded the carriers to grade every hand-over.",
     ),
-    ShipmentSpec(
-        "DEMO-ORD-0006",
-        FLAGSHIP_BELT,
-        0,
-        "Oak bed frame, 1.8 m",
-        _d("2900.00"),
-        "Wenzhou",
-        started_days_ago=20,
-        promised_delivery_days=4,
-        promised_installation_days=5,
-        status="closed",
-        flagship=True,
-        legs=(
-            LegSpec("pickup", SELF_OPERATED, 24, 2, 12, _INTACT_BOTH),
-            LegSpec("line_haul", "Lingnan Line-haul Freight", 72, 14, 66, _INTACT_BOTH),
-            LegSpec("last_mile", "Jiangnan Last-mile Express", 96, 68, 92, _INTACT_BOTH),
-            LegSpec(
-                "installation",
-                "Pearl River Installers",
-                120,
-                94,
-                99,
-                (
-                    ConditionSpec("received", "intact"),
-                    ConditionSpec("handed_over", "missing_parts", "Two slat brackets missing."),
-                ),
-            ),
-        ),
-        incidents=(
-            IncidentSpec(
-                "missing_part",
-                "Two slat brackets missing at installation.",
-                reported_hours=99,
-                status="attributed",
-                responsible_leg=4,
-                attribution_note="Intact when the installer received it.",
-            ),
-        ),
+    (
+        "merchant",
+        0.35,
+        "Unattributed: the merchant agreed to bear the cost to keep the buyer; the carriers were "
+        "asked to grade every hand-over.",
     ),
+)
+BEFORE_CHAIN_NOTE = (
+    "The pickup check recorded the damage: the goods left the merchant damaged, so the merchant "
+    "bears the cost."
+)
+
+DAMAGE_NOTES: tuple[str, ...] = (
+    "Carton crushed at one corner; panel cracked.",
+    "Deep scratches along the top surface.",
+    "Glass door shattered inside the wrap.",
+    "One leg snapped off at the joint.",
+    "Water stains on the carton; veneer lifting.",
+    "Edge chipped, visible through the torn foam.",
+)
+DAMAGE_DESCRIPTIONS: tuple[str, ...] = (
+    "Damaged on arrival: the buyer refuses the item.",
+    "Cracked panel found before installation.",
+    "Buyer reports scratches and a dented corner after delivery.",
+    "Broken glass found when the wrap was opened.",
+)
+NOT_CHECKED_NOTES: tuple[str, ...] = (
+    "",
+    "Handed over at night, wrap not opened.",
+    "Driver in a hurry: no inspection.",
+    "Loaded straight from the dock, not looked at.",
+)
+SEALED_NOTE = "Sealed carton, not opened."
+MISSING_PART_NOTES: tuple[str, ...] = (
+    "Two hinge brackets missing.",
+    "Screw pack missing.",
+    "One shelf board missing.",
+    "Slat brackets missing.",
+)
+MISSING_PART_DESCRIPTIONS: tuple[str, ...] = (
+    "Parts missing at installation: the installer could not finish.",
+    "Buyer reports a missing screw pack after delivery.",
+)
+INSTALLATION_DEFECT_DESCRIPTIONS: tuple[str, ...] = (
+    "Doors hang crooked after installation.",
+    "Installer drilled into a pipe behind the wall.",
+    "Unit not level; drawer rubs against the frame.",
+    "Wall mount loose a day after installation.",
+)
+DELAY_DESCRIPTIONS: tuple[str, ...] = (
+    "Customer reports no delivery appointment a day after the promised date.",
+    "Buyer complains the installation was postponed twice.",
+    "No movement on the tracking for three days.",
 )
 
 # Monthly GMV seasonality (1 = an ordinary month): Spring Festival dip in February, 618 in June,

@@ -8,12 +8,13 @@ import statistics
 from collections import Counter, defaultdict
 from decimal import Decimal, InvalidOperation
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, F, Max, Min, Sum
 from django.utils import timezone
 
 from belts.choices import BeltTier
@@ -26,15 +27,42 @@ from belts.models import (
     TierPolicy,
 )
 from config.demo.builder import demo_models, merchant_key
-from logistics.models import Incident, Leg, ServiceProvider, Shipment
-from merchants.choices import BrandStage, MembershipRole, MerchantStatus, MerchantType
-from merchants.models import Merchant, MerchantMembership, MonthlyMetric, Storefront
+from logistics.choices import (
+    AttributionStatus,
+    BreachKind,
+    Condition,
+    CostBearer,
+    IncidentKind,
+    IncidentStatus,
+    LegKind,
+    Resolution,
+    ShipmentStatus,
+)
+from logistics.models import ConditionCheck, Incident, Leg, ServiceProvider, Shipment, SlaBreach
+from logistics.services.incidents import incidents_reattribute
+from logistics.services.sla import sla_breaches_detect
+from merchants.choices import (
+    BrandStage,
+    MembershipRole,
+    MerchantStatus,
+    MerchantType,
+    NotificationKind,
+)
+from merchants.models import (
+    Merchant,
+    MerchantMembership,
+    MonthlyMetric,
+    Notification,
+    Storefront,
+)
 from programs.choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
 from programs.models import Cohort, Enrollment, Program, RuleSet
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = "2025-06"
+# The demo's "now": 09:00 on the first day of the as-of month, local time.
+AS_OF_AT = datetime.datetime(2025, 6, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 # The 24 full months before --as-of: 2023-06 .. 2025-05.
 WINDOW = [datetime.date(2023 + (5 + n) // 12, (5 + n) % 12 + 1, 1) for n in range(24)]
 NAMED_BELTS = {
@@ -350,18 +378,191 @@ def test_enrollments_and_shipments_tell_their_story():
     merchant = MerchantMembership.objects.get(user__username="merchant").merchant
     assert merchant.enrollments.filter(cohort__belt__slug="foshan-furniture").exists()
 
-    assert Shipment.objects.count() >= 4
-    assert set(Leg.objects.values_list("kind", flat=True)) == {
-        "pickup",
-        "line_haul",
-        "last_mile",
-        "installation",
+    # The flagship merchant's shipments: one on its way, one damaged by a leg and made good.
+    shipments = merchant.shipments.all()
+    assert 3 <= shipments.count() <= 20
+    assert shipments.filter(status=ShipmentStatus.IN_TRANSIT).exists()
+    damaged = Incident.objects.filter(
+        shipment__merchant=merchant,
+        kind=IncidentKind.DAMAGE,
+        attribution_status=AttributionStatus.ATTRIBUTED,
+        status=IncidentStatus.RESOLVED,
+    ).select_related("responsible_leg__provider", "bearer_provider")
+    assert damaged.exists()
+    for incident in damaged:
+        assert incident.responsible_leg.shipment_id == incident.shipment_id
+        assert incident.resolution_cost > 0
+        assert incident.cost_bearer == CostBearer.PROVIDER
+        assert incident.bearer_provider == incident.responsible_leg.provider
+
+
+CHAIN_BELTS = {
+    "foshan-furniture",
+    "ganzhou-furniture",
+    "shunde-small-appliances",
+    "nantong-home-textiles",
+    "jingdezhen-porcelain",
+}
+
+
+def _chains() -> tuple[dict[int, str], Counter]:
+    """Each shipment's chain ("single": one provider for every leg, else "mixed") and the
+    number of legs of each kind of chain."""
+    providers = defaultdict(set)
+    legs = Counter()
+    for shipment_id, provider_id in Leg.objects.values_list("shipment_id", "provider_id"):
+        providers[shipment_id].add(provider_id)
+    chain = {pk: "single" if len(ids) == 1 else "mixed" for pk, ids in providers.items()}
+    for shipment_id in Leg.objects.values_list("shipment_id", flat=True):
+        legs[chain[shipment_id]] += 1
+    return chain, legs
+
+
+def test_delivery_chains_of_the_furniture_and_home_belts():
+    seed("--merchants", "40")
+
+    shipments = Shipment.objects.filter(merchant__belt__slug__in=CHAIN_BELTS)
+    assert 300 <= shipments.count() == Shipment.objects.count() <= 400
+    chain, legs = _chains()
+    assert set(chain) == set(Shipment.objects.values_list("pk", flat=True)), "every one has legs"
+    assert {"single", "mixed"} == set(chain.values())
+    self_operated = ServiceProvider.objects.get(kind="self_operated")
+    single_providers = {
+        provider
+        for pk, provider in Leg.objects.values_list("shipment_id", "provider_id")
+        if chain[pk] == "single"
     }
-    attributed = Incident.objects.get(resolution="resend_new")
-    assert attributed.responsible_leg.kind == "line_haul"
-    assert attributed.resolution_cost > 0
-    assert attributed.shipment.merchant == merchant
-    assert 1 <= Incident.objects.count() <= 3
+    assert single_providers == {self_operated.pk}, "single chains are the self-operated network"
+    for shipment in Shipment.objects.prefetch_related("legs", "checks"):
+        kinds = [leg.kind for leg in shipment.legs.all()]
+        assert kinds[:3] == ["pickup", "line_haul", "last_mile"]
+        assert kinds[3:] in ([], ["installation"])
+        assert [leg.sequence for leg in shipment.legs.all()] == list(range(1, len(kinds) + 1))
+        # Hand-overs 0..k are recorded up to where the goods are; the legs keep in step.
+        checks = list(shipment.checks.all())
+        assert [check.index for check in checks] == list(range(len(checks)))
+        assert len(checks) <= len(kinds) + 1
+        by_sequence = {leg.sequence: leg for leg in shipment.legs.all()}
+        for check in checks:
+            assert check.giver_id == getattr(by_sequence.get(check.index), "pk", None)
+            assert check.receiver_id == getattr(by_sequence.get(check.index + 1), "pk", None)
+        for leg in shipment.legs.all():
+            started = leg.sequence - 1 < len(checks)
+            assert (leg.started_at is not None) == started, leg
+            if started:
+                assert leg.started_at == checks[leg.sequence - 1].checked_at
+            completed = leg.sequence < len(checks)
+            assert (leg.completed_at is not None) == completed, leg
+            if completed:
+                assert leg.completed_at == checks[leg.sequence].checked_at
+        if shipment.status == ShipmentStatus.CREATED:
+            assert not checks
+        if shipment.status in (ShipmentStatus.INSTALLED, ShipmentStatus.CLOSED):
+            assert len(checks) == len(kinds) + 1
+    statuses = set(Shipment.objects.values_list("status", flat=True))
+    assert {ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED} <= statuses
+
+    conditions = Counter(ConditionCheck.objects.values_list("condition", flat=True))
+    total = sum(conditions.values())
+    assert set(conditions) == set(Condition.values)
+    assert 0.02 < conditions[Condition.DAMAGED] / total < 0.08
+    assert 0.03 < conditions[Condition.NOT_CHECKED] / total < 0.2
+
+    incidents = Incident.objects.select_related("responsible_leg")
+    assert set(incidents.values_list("kind", flat=True)) == set(IncidentKind.values)
+    blamed = set(incidents.values_list("responsible_leg__kind", flat=True)) - {None}
+    assert blamed == set(LegKind.values), "incidents at every kind of leg"
+    damage_legs = set(
+        incidents.filter(kind=IncidentKind.DAMAGE).values_list("responsible_leg__kind", flat=True)
+    )
+    assert len(damage_legs - {None}) >= 3, "damage at several kinds of leg"
+    unattributed = incidents.filter(attribution_status=AttributionStatus.UNATTRIBUTED)
+    assert unattributed.exists()
+    for incident in unattributed.filter(attribution__rule="missing_check"):
+        grades = dict(incident.shipment.checks.values_list("index", "condition"))
+        missing = incident.attribution["missing_handovers"]
+        assert missing
+        assert all(
+            grades.get(index, Condition.NOT_CHECKED) == Condition.NOT_CHECKED for index in missing
+        )
+    assert unattributed.filter(attribution__rule="missing_check").exists()
+    for incident in incidents:
+        assert incident.attribution["status"] == incident.attribution_status
+        if incident.responsible_leg is not None:
+            assert incident.responsible_leg.shipment_id == incident.shipment_id
+            assert incident.attribution["leg"] == incident.responsible_leg.sequence
+        assert incident.reported_at <= timezone.now()
+
+    resolved = incidents.filter(status=IncidentStatus.RESOLVED)
+    resolutions = Counter(resolved.values_list("resolution", flat=True))
+    assert set(resolutions) == set(Resolution.values)
+    assert resolutions.most_common(1)[0][0] == Resolution.RESEND_NEW
+    assert resolutions[Resolution.RESEND_NEW] * 2 > sum(resolutions.values())
+    assert incidents.exclude(status=IncidentStatus.RESOLVED).exists()
+    for incident in resolved:
+        assert incident.resolution_cost is not None
+        assert incident.resolution_cost >= 0
+        assert incident.resolved_at > incident.reported_at
+        if incident.attribution_status == AttributionStatus.ATTRIBUTED:
+            assert incident.cost_bearer == CostBearer.PROVIDER
+            assert incident.bearer_provider_id == incident.responsible_leg.provider_id
+        else:
+            assert incident.cost_bearer in (CostBearer.MERCHANT, CostBearer.PLATFORM)
+            assert incident.bearer_provider_id is None
+            assert incident.resolution_note.strip()
+
+    # Damage per 1,000 legs, and the share of damage no leg can be blamed for: the
+    # self-operated network end to end does better than mixed chains on both.
+    damage = Counter()
+    blind = Counter()
+    for shipment_id, status in Incident.objects.filter(kind=IncidentKind.DAMAGE).values_list(
+        "shipment_id", "attribution_status"
+    ):
+        damage[chain[shipment_id]] += 1
+        blind[chain[shipment_id]] += status == AttributionStatus.UNATTRIBUTED
+    assert damage["single"] > 0
+    assert damage["single"] / legs["single"] < 0.7 * damage["mixed"] / legs["mixed"]
+    assert blind["mixed"] / damage["mixed"] > 0.1
+    assert blind["single"] / damage["single"] < 0.5 * blind["mixed"] / damage["mixed"]
+
+    # SLA breaches: one per leg that overran, as the hand-overs and the periodic check record.
+    breaches = SlaBreach.objects.select_related("leg")
+    kinds = Counter(breaches.values_list("kind", flat=True))
+    assert kinds[BreachKind.COMPLETED_LATE] > 0
+    assert kinds[BreachKind.OPEN_OVERDUE] > 0
+    for breach in breaches:
+        leg = breach.leg
+        assert breach.due_at == leg.sla_due_at
+        if breach.kind == BreachKind.COMPLETED_LATE:
+            assert leg.completed_at > leg.sla_due_at
+        else:
+            assert leg.completed_at is None
+    late = Leg.objects.filter(completed_at__gt=F("sla_due_at")).count()
+    assert kinds[BreachKind.COMPLETED_LATE] == late
+    assert 0.03 < late / sum(legs.values()) < 0.15
+    assert sla_breaches_detect(now=AS_OF_AT) == {
+        "open_overdue": 0,
+        "completed_late": 0,
+    }, "the open legs past due at the demo's now are all recorded"
+    logistics_kinds = (NotificationKind.SHIPMENT_INCIDENT, NotificationKind.SLA_BREACH)
+    assert not Notification.objects.filter(kind__in=logistics_kinds).exists(), (
+        "the demo's history notifies nobody"
+    )
+
+
+def test_incidents_store_what_reattribution_would_compute():
+    seed("--merchants", "10")
+
+    stored = {
+        incident.pk: (incident.attribution, incident.responsible_leg_id, incident.status)
+        for incident in Incident.objects.all()
+    }
+    for shipment in Shipment.objects.filter(incidents__isnull=False).distinct():
+        assert incidents_reattribute(shipment=shipment, now=AS_OF_AT) == 0
+    for incident in Incident.objects.all():
+        assert (incident.attribution, incident.responsible_leg_id, incident.status) == stored[
+            incident.pk
+        ]
 
 
 def test_merchants_and_sales_are_skewed_and_seasonal():

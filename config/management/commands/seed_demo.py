@@ -28,7 +28,8 @@ class Command(BaseCommand):
     help = (
         "Seed the demo: real industrial belts, operation centers, the five support programs "
         "with their first rule sets, open cohorts, N merchants with 24 months of metrics, a few "
-        "enrollments and shipments, and three demo logins. Same options, same data; safe to "
+        "enrollments, a few hundred delivery-and-installation shipments of the furniture and "
+        "home belts, and three demo logins. Same options, same data; safe to "
         "run twice."
     )
 
