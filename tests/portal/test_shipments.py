@@ -337,3 +337,44 @@ def test_the_navigation_links_to_the_shipments(owner_client, chain):
     assert f'<a href="{LIST}" aria-current="page">Shipments</a>' in html
     html = owner_client.get(detail(chain.shipment)).content.decode()
     assert f'<a href="{LIST}" aria-current="true">Shipments</a>' in html
+
+
+def test_a_member_of_two_merchants_opens_either_ones_shipments(client, chain):
+    second = chain_world()
+    user = UserFactory()
+    for merchant in (chain.served.merchant, second.served.merchant):
+        MerchantMembershipFactory(user=user, merchant=merchant, role=MembershipRole.OPERATOR)
+    client.force_login(user)
+
+    for shipment in (chain.shipment, second.shipment):
+        response = client.get(detail(shipment))
+        assert response.status_code == 200
+        # Back to the list of the shipment's own merchant.
+        assert f"{LIST}?merchant={shipment.merchant_id}" in response.content.decode()
+
+
+def test_a_handover_not_checked_reads_as_unknown(owner_client, chain):
+    handover_record(
+        actor=chain.reviewer, shipment=chain.shipment, index=0, condition=Condition.NOT_CHECKED
+    )
+
+    response = owner_client.get(detail(chain.shipment))
+
+    pickup = response.context["timeline"].handovers[0]
+    assert (pickup.tone, pickup.condition_label) == ("unknown", "Not checked")
+    assert "timeline__step--handover timeline__step--unknown" in response.content.decode()
+
+
+def test_a_notification_whose_payload_names_no_shipment_has_no_link(owner_client, chain):
+    for key, payload in (("none", {}), ("text", {"shipment": "abc"})):
+        Notification.objects.create(
+            merchant=chain.served.merchant,
+            kind=NotificationKind.SHIPMENT_INCIDENT,
+            subject=f"Odd {key}",
+            payload=payload,
+            dedupe_key=f"test:{key}",
+        )
+
+    response = owner_client.get(reverse("merchants:inbox"))
+
+    assert [n.link for n in response.context["notifications"]] == [None, None]
