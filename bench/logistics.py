@@ -33,7 +33,6 @@ from collections.abc import Callable
 import psycopg
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
 
 from bench.__main__ import prepare_database, rss_mb, say, setup_django
 
@@ -107,23 +106,29 @@ WHERE c.condition = 'damaged'
 """
 
 
-def seed(url: str, shipments: int, now: datetime.datetime) -> None:
+def seed(url: str, shipments: int, now: datetime.datetime) -> datetime.datetime:
+    """Seed the bench's shipments as of ``now``; the time they were seeded as of (a reused
+    seed's own, so every run measures the same legs past due)."""
     with psycopg.connect(url, autocommit=False) as conn:
         exists = conn.execute(
-            "SELECT count(*) FROM logistics_shipment WHERE order_reference LIKE 'BENCH-%'"
+            "SELECT count(*), max(created_at) FROM logistics_shipment "
+            "WHERE order_reference LIKE 'BENCH-%'"
         ).fetchone()
         if exists and exists[0] == shipments:
-            say(f"reusing {shipments:,} bench shipments")
-            return
+            say(f"reusing {shipments:,} bench shipments seeded as of {exists[1]:%Y-%m-%d %H:%M}")
+            return exists[1]
         conn.execute(
             "DELETE FROM logistics_shipment WHERE order_reference LIKE 'BENCH-%'",
         )
         started = time.perf_counter()
-        conn.execute(SEED_SQL, {"now": now, "shipments": shipments})
+        for statement in SEED_SQL.split(";\n\n"):
+            if statement.strip():
+                conn.execute(statement, {"now": now, "shipments": shipments})
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     say(f"seeded {shipments:,} shipments in {time.perf_counter() - started:.1f} s")
+    return now
 
 
 def timed(run: Callable[[], object], repeats: int = 1) -> float:
@@ -148,9 +153,9 @@ def _rolled_back(sql: str, params: list) -> Callable[[], None]:
 
 def logistics(args: argparse.Namespace) -> dict:
     url = args.database_url
-    now = timezone.now().replace(microsecond=0)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     prepare_database(url, args.merchants, datetime.date(2026, 11, 15), args.reuse)
-    seed(url, args.shipments, now)
+    now = seed(url, args.shipments, now)
     setup_django(url)
     # After django.setup(): the models and services need the app registry.
     from django.contrib.auth import get_user_model  # noqa: PLC0415

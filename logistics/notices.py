@@ -5,6 +5,7 @@ centers serving the merchant's belt. The dedupe keys make a repeated call write 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -15,11 +16,13 @@ from core.language import localized_name
 from core.money import format_cny_exact
 from merchants.choices import NotificationKind
 from merchants.services.notifications import (
+    NotificationDraft,
     bilingual,
     drafts_for_merchant,
     drafts_for_users,
     merchant_audience,
     notifications_create,
+    user_contacts,
 )
 
 from .attribution import attribution_text
@@ -115,6 +118,53 @@ def incident_notify(incident: Incident, event: str, *, version: int | str = 0) -
 
 def sla_breach_notify(breach: SlaBreach, leg: Leg) -> int:
     """Tell the merchant and the serving staff that ``leg`` overran its SLA (once per leg)."""
+    return notifications_create(sla_breach_drafts([(breach, leg)]))
+
+
+def sla_breach_drafts(breaches: Sequence[tuple[SlaBreach, Leg]]) -> list[NotificationDraft]:
+    """The messages of many breaches (legs loaded with ``shipment__merchant`` and ``provider``),
+    to each merchant and the staff serving its belt, in five queries whatever their number."""
+    if not breaches:
+        return []
+    kind = NotificationKind.SLA_BREACH
+    merchant_ids = {leg.shipment.merchant_id for _breach, leg in breaches}
+    audience = merchant_audience(merchant_ids, kind)
+    belt_ids = {leg.shipment.merchant.belt_id for _breach, leg in breaches}
+    staff: dict[int, set[int]] = {}
+    for belt_id, user_id in OperationCenterMembership.objects.filter(
+        center__belts__in=belt_ids, user__is_active=True
+    ).values_list("center__belts", "user_id"):
+        staff.setdefault(belt_id, set()).add(user_id)
+    contacts = user_contacts(set().union(*staff.values()) if staff else set(), kind)
+    drafts: list[NotificationDraft] = []
+    for breach, leg in breaches:
+        texts, payload = _breach_message(breach, leg)
+        key = f"sla_breach:leg:{leg.pk}"
+        merchant_id = leg.shipment.merchant_id
+        drafts += drafts_for_merchant(
+            merchant_id=merchant_id,
+            kind=kind,
+            key=key,
+            texts=texts,
+            emails=audience.get(merchant_id, []),
+            payload=payload,
+        )
+        users = staff.get(leg.shipment.merchant.belt_id)
+        if users:
+            drafts += drafts_for_users(
+                user_ids=users,
+                kind=kind,
+                key=f"{key}:staff",
+                texts=texts,
+                payload=payload,
+                contacts=contacts,
+            )
+    return drafts
+
+
+def _breach_message(
+    breach: SlaBreach, leg: Leg
+) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
     shipment = leg.shipment
 
     def render() -> tuple[str, str]:
@@ -140,11 +190,4 @@ def sla_breach_notify(breach: SlaBreach, leg: Leg) -> int:
         "breach": breach.kind,
         "due_at": breach.due_at.isoformat(),
     }
-    return _send(
-        merchant_id=shipment.merchant_id,
-        belt_id=shipment.merchant.belt_id,
-        kind=NotificationKind.SLA_BREACH,
-        key=f"sla_breach:leg:{leg.pk}",
-        render=render,
-        payload=payload,
-    )
+    return bilingual(render), payload

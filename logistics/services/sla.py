@@ -10,9 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from merchants.services.notifications import notifications_insert_bulk
+
 from ..choices import BreachKind
 from ..models import Leg, SlaBreach
-from ..notices import sla_breach_notify
+from ..notices import sla_breach_drafts, sla_breach_notify
 from ..selectors import overdue_filter
 
 BATCH = 500
@@ -63,14 +65,34 @@ def sla_breaches_detect(*, now: datetime.datetime | None = None, limit: int = 20
         (completed_late, BreachKind.COMPLETED_LATE),
     ):
         for start in range(0, len(ids), BATCH):
-            with transaction.atomic():
-                legs = Leg.objects.filter(pk__in=ids[start : start + BATCH]).select_related(
-                    "shipment__merchant__belt", "provider"
-                )
-                for leg in legs:
-                    if sla_breach_record(leg=leg, kind=_kind_now(leg, kind), now=now):
-                        stats[kind] += 1
+            stats[kind] += _record_batch(ids[start : start + BATCH], kind, now)
     return stats
+
+
+@transaction.atomic
+def _record_batch(ids: list[int], kind: str, now: datetime.datetime) -> int:
+    """Record the breaches of these legs and their notifications in one transaction, in a
+    fixed number of statements; the legs another run recorded meanwhile are left out (if one
+    slips in between, the batch falls back to one leg at a time)."""
+    legs = list(
+        Leg.objects.filter(pk__in=ids)
+        .exclude(Exists(SlaBreach.objects.filter(leg_id=OuterRef("pk"))))
+        .select_related("shipment__merchant", "provider")
+        .order_by("id")
+    )
+    breaches = [
+        SlaBreach(leg=leg, kind=_kind_now(leg, kind), detected_at=now, due_at=leg.sla_due_at)
+        for leg in legs
+    ]
+    try:
+        with transaction.atomic():
+            SlaBreach.objects.bulk_create(breaches)
+    except IntegrityError:  # a concurrent run recorded some of them
+        return sum(
+            1 for leg in legs if sla_breach_record(leg=leg, kind=_kind_now(leg, kind), now=now)
+        )
+    notifications_insert_bulk(sla_breach_drafts(list(zip(breaches, legs, strict=True))))
+    return len(breaches)
 
 
 def _kind_now(leg: Leg, found: str) -> str:

@@ -353,16 +353,9 @@ def drafts_for_merchant(
     return drafts
 
 
-def drafts_for_users(
-    *,
-    user_ids: Iterable[int],
-    kind: str,
-    key: str,
-    texts: dict[str, dict[str, str]] | None,
-    payload: dict[str, Any] | None = None,
-) -> list[NotificationDraft]:
-    """An in-app message to each user, plus an e-mail to those who want one. Without ``texts``
-    the kind's renderer makes them from the payload."""
+def user_contacts(user_ids: Iterable[int], kind: str) -> tuple[set[int], set[int]]:
+    """Of ``user_ids``: those who opted out of e-mail for ``kind``, and the active ones with an
+    e-mail address. Two queries, for any number of users."""
     user_ids = sorted(set(user_ids))
     opted_out = set(
         NotificationPreference.objects.filter(
@@ -375,6 +368,23 @@ def drafts_for_users(
         .exclude(email="")
         .values_list("id", flat=True)
     )
+    return opted_out, with_email
+
+
+def drafts_for_users(
+    *,
+    user_ids: Iterable[int],
+    kind: str,
+    key: str,
+    texts: dict[str, dict[str, str]] | None,
+    payload: dict[str, Any] | None = None,
+    contacts: tuple[set[int], set[int]] | None = None,
+) -> list[NotificationDraft]:
+    """An in-app message to each user, plus an e-mail to those who want one. Without ``texts``
+    the kind's renderer makes them from the payload. ``contacts`` (``user_contacts``) spares
+    its two queries to a caller writing many messages to the same people."""
+    user_ids = sorted(set(user_ids))
+    opted_out, with_email = contacts if contacts is not None else user_contacts(user_ids, kind)
     drafts = []
     for user_id in user_ids:
         drafts.append(

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -24,7 +26,14 @@ from logistics.choices import (
     ShipmentStatus,
 )
 from logistics.exceptions import LogisticsError, LogisticsForbidden, PhotoError
-from logistics.models import ConditionCheck, ConditionCheckPhoto, Incident, Leg, SlaBreach
+from logistics.models import (
+    ConditionCheck,
+    ConditionCheckPhoto,
+    Incident,
+    Leg,
+    Shipment,
+    SlaBreach,
+)
 from logistics.services.handovers import handover_correct, handover_record
 from logistics.services.incidents import incident_report, incident_resolve
 from logistics.services.sla import sla_breaches_detect
@@ -440,3 +449,20 @@ def test_the_sweep_finds_legs_completed_late_that_no_handover_recorded():
     assert sla_breaches_detect() == {"open_overdue": 0, "completed_late": 1}
     assert sla_breaches_detect() == {"open_overdue": 0, "completed_late": 0}
     assert SlaBreach.objects.get().kind == BreachKind.COMPLETED_LATE
+
+
+def test_the_sla_check_costs_the_same_queries_for_few_or_many_legs():
+    chain = chain_world()
+    counts = []
+    for shipments in (1, 5):  # 4 legs each, all past due
+        while Shipment.objects.count() < shipments:
+            new_shipment(chain, order=f"ORD-{Shipment.objects.count()}")
+        SlaBreach.objects.all().delete()
+        Notification.objects.all().delete()
+        with CaptureQueriesContext(connection) as context:
+            assert sla_breaches_detect()["open_overdue"] == 4 * shipments
+        counts.append(len(context.captured_queries))
+        in_app = Notification.objects.filter(channel="in_app")
+        assert in_app.filter(merchant=chain.served.merchant).count() == 4 * shipments
+        assert in_app.filter(recipient=chain.reviewer).count() == 4 * shipments
+    assert counts[0] == counts[1]
