@@ -39,7 +39,10 @@ urlpatterns += [
     path("portal/", include((portal_patterns, "portal"))),
     path("portal/", include("merchants.urls")),
     path("portal/", include("programs.urls")),
+    path("portal/", include("logistics.urls")),
 ]
 
+# Uploaded files (hand-over photos) in development (`make run`); in production the storage
+# backend or the web server in front serves MEDIA_URL.
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

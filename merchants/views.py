@@ -8,8 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import selectors
 from .api_keys import NAME_MAX_LENGTH, api_key_create, api_key_list, api_key_revoke
-from .choices import MembershipRole
+from .choices import MembershipRole, NotificationKind
 from .exceptions import ApiKeyError
 from .models import MerchantMembership, Notification
 from .services.notifications import (
@@ -28,6 +29,7 @@ from .services.notifications import (
 
 METRIC_MONTHS = 12
 INBOX_PAGE_SIZE = 25
+StrOrPromise = str | Promise
 
 
 def _selected_membership(
@@ -67,12 +69,37 @@ def merchant_metrics(request: HttpRequest) -> HttpResponse:
 
 
 # Inbox -------------------------------------------------------------------------------------------
+# The page a notification of a kind links to: its URL name, the payload key holding the page's one
+# argument, the link's words. Names are resolved at render time: the app owning the page is not
+# imported here.
+NOTIFICATION_LINKS: dict[str, tuple[str, str, StrOrPromise]] = {
+    NotificationKind.SHIPMENT_INCIDENT: ("logistics:shipment", "shipment", _l("Open the shipment")),
+    NotificationKind.SLA_BREACH: ("logistics:shipment", "shipment", _l("Open the shipment")),
+}
+
+
+def _link(notification: Notification) -> tuple[str, StrOrPromise] | None:
+    """The page the notification is about and the link's words, from its kind and payload."""
+    target = NOTIFICATION_LINKS.get(notification.kind)
+    if target is None:
+        return None
+    url_name, key, label = target
+    argument = (notification.payload or {}).get(key)
+    if argument is None:
+        return None
+    try:
+        return reverse(url_name, args=[argument]), label
+    except NoReverseMatch:
+        return None
+
+
 def _localise(notification: Notification, language: str) -> Notification:
     """Subject and body in ``language``: the texts stored per language, else the kind's
     renderer, else the stored (English) subject and body. Pure Python: no query per row."""
     texts = notification_texts(notification, language)
     notification.display_subject = texts.get("subject") or notification.subject
     notification.display_body = texts.get("body") or notification.body
+    notification.link = _link(notification)
     return notification
 
 
