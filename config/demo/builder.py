@@ -645,7 +645,17 @@ class DemoBuilder:
             content_type__app_label__in=DEMO_APPS, codename__startswith="view_"
         ) | Permission.objects.filter(
             content_type__app_label__in=DEMO_APPS,
-            codename__in=["change_merchant", "change_enrollment", "add_enrollmentevent"],
+            codename__in=[
+                "change_merchant",
+                "change_enrollment",
+                "add_enrollmentevent",
+                # The shipment page's steps: record and correct a hand-over, report and resolve
+                # an incident (the services check the center).
+                "add_conditioncheck",
+                "change_conditioncheck",
+                "add_incident",
+                "change_incident",
+            ],
         )
         group.permissions.add(*permissions)
         self.reviewer.groups.add(group)

@@ -341,6 +341,8 @@ def test_demo_logins_authenticate_with_the_printed_passwords():
     ]
     assert reviewer.has_perm("merchants.view_merchant")
     assert reviewer.has_perm("programs.change_enrollment")
+    assert reviewer.has_perm("logistics.add_conditioncheck")
+    assert reviewer.has_perm("logistics.change_incident")
     assert reviewer.has_perm("logistics.view_shipment")
     assert not reviewer.has_perm("programs.delete_program")
     assert not merchant.is_staff
