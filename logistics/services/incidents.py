@@ -56,16 +56,6 @@ def shipment_evidence(shipment: Shipment) -> tuple[list[Leg], list[LegFacts], li
     return legs, facts, [grades.get(index) for index in range(len(legs) + 1)]
 
 
-def _attribute(
-    incident: Incident,
-    legs: list[Leg],
-    facts: list[LegFacts],
-    handovers: list[str | None],
-    now: datetime.datetime,
-) -> Attribution:
-    return attribute(kind=incident.kind, legs=facts, handovers=handovers, now=now)
-
-
 def _apply(
     incident: Incident, result: Attribution, legs: list[Leg], now: datetime.datetime
 ) -> bool:
@@ -134,7 +124,9 @@ def incident_report(
         reported_by=acting_user(actor),
     )
     legs, facts, handovers = shipment_evidence(shipment)
-    _apply(incident, _attribute(incident, legs, facts, handovers, now), legs, now)
+    _apply(
+        incident, attribute(kind=incident.kind, legs=facts, handovers=handovers, now=now), legs, now
+    )
     incident.save()
     incident_notify(incident, INCIDENT_REPORTED)
     return incident
@@ -153,7 +145,12 @@ def incidents_reattribute(*, shipment: Shipment, now: datetime.datetime | None =
     legs, facts, handovers = shipment_evidence(shipment)
     changed = 0
     for incident in incidents:
-        if _apply(incident, _attribute(incident, legs, facts, handovers, now), legs, now):
+        if _apply(
+            incident,
+            attribute(kind=incident.kind, legs=facts, handovers=handovers, now=now),
+            legs,
+            now,
+        ):
             changed += 1
             incident.save()
             if incident.status != IncidentStatus.RESOLVED:
