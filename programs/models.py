@@ -24,6 +24,11 @@ class Program(models.Model):
     name = models.CharField(_("name"), max_length=150)
     name_zh = models.CharField(_("Chinese name"), max_length=150, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_zh = models.TextField(_("Chinese description"), blank=True)
+    # What a merchant gets from the program (traffic, fee waivers, training), shown beside its
+    # standing on the portal.
+    benefits = models.TextField(_("benefits"), blank=True)
+    benefits_zh = models.TextField(_("Chinese benefits"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -155,6 +160,7 @@ class Cohort(models.Model):
         Program, on_delete=models.CASCADE, related_name="cohorts", verbose_name=_("program")
     )
     name = models.CharField(_("name"), max_length=150)
+    name_zh = models.CharField(_("Chinese name"), max_length=150, blank=True)
     application_opens_at = models.DateTimeField(_("applications open"))
     application_closes_at = models.DateTimeField(_("applications close"))
     seats = models.PositiveIntegerField(_("seats"))
@@ -278,7 +284,11 @@ class EnrollmentEvent(models.Model):
         _("from"), max_length=20, choices=EnrollmentState.choices, blank=True
     )
     to_state = models.CharField(_("to"), max_length=20, choices=EnrollmentState.choices)
+    # Text a person typed (a reviewer's reason). What the workflow itself records is a code
+    # (with its parameters), rendered in the reader's language.
     reason = models.TextField(_("reason"), blank=True)
+    reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
