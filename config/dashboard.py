@@ -150,7 +150,7 @@ def program_funnel_list(*, user) -> list[ProgramFunnel]:
         cohorts = [
             CohortFunnel(
                 id=cohort.pk,
-                name=cohort.name,
+                name=cohort.display_name,
                 seats=cohort.seats,
                 seats_used=cohort.seats_used,
                 eligible=eligible,
@@ -311,7 +311,7 @@ def console_dashboard(*, user) -> dict[str, Any]:
                     merchant_id=enrollment.merchant_id,
                     merchant=enrollment.merchant.shop_name,
                     program=localized_name(enrollment.program.name, enrollment.program.name_zh),
-                    cohort=enrollment.cohort.name,
+                    cohort=enrollment.cohort.display_name,
                     state=enrollment.state,
                     state_label=enrollment.get_state_display(),
                     submitted_at=enrollment.submitted_at,

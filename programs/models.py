@@ -7,6 +7,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from belts.models import IndustrialBelt
+from core.language import localized_name
+from core.people import person_display
 from merchants.models import Merchant
 
 from .choices import (
@@ -15,6 +17,7 @@ from .choices import (
     EnrollmentState,
     RuleSetStatus,
 )
+from .reasons import event_reason_text
 
 
 class Program(models.Model):
@@ -38,7 +41,12 @@ class Program(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the Chinese one where there is one)."""
+        return localized_name(self.name, self.name_zh)
 
 
 class RuleSet(models.Model):
@@ -195,7 +203,12 @@ class Cohort(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.program} — {self.name}"
+        return f"{self.program} — {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the Chinese one where there is one)."""
+        return localized_name(self.name, self.name_zh)
 
 
 class Enrollment(models.Model):
@@ -301,6 +314,19 @@ class EnrollmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id}: {self.from_state or '-'} -> {self.to_state}"
+
+    @property
+    def actor_display(self) -> str:
+        """Who took the step, as a page names them (never by their login)."""
+        return person_display(self.actor)
+
+    @property
+    def reason_text(self) -> str:
+        """Why, in the active language: the workflow's note (from its code), then what a
+        person typed."""
+        return event_reason_text(
+            code=self.reason_code, params=self.reason_params, reason=self.reason
+        )
 
 
 class ReviewQueueManager(models.Manager):

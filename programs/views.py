@@ -171,7 +171,7 @@ def application_apply(request: HttpRequest, cohort_id: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(
-            request, _("Application submitted to %(cohort)s") % {"cohort": cohort.name}
+            request, _("Application submitted to %(cohort)s") % {"cohort": cohort.display_name}
         )
     return HttpResponseRedirect(_with_merchant(reverse("programs:eligibility"), merchant.pk))
 
@@ -221,7 +221,7 @@ def application_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespon
     else:
         messages.success(
             request,
-            _("Application to %(cohort)s withdrawn.") % {"cohort": enrollment.cohort.name},
+            _("Application to %(cohort)s withdrawn.") % {"cohort": enrollment.cohort.display_name},
         )
     return HttpResponseRedirect(
         _with_merchant(reverse("programs:applications"), enrollment.merchant_id)

@@ -55,6 +55,7 @@ from merchants.choices import BrandStage, MembershipRole, MerchantStatus, Mercha
 from merchants.models import Merchant, MerchantMembership, MonthlyMetric, Storefront
 from programs.choices import EnrollmentState, RuleSetStatus
 from programs.models import Cohort, Enrollment, EnrollmentEvent, Program, RuleSet
+from programs.reasons import ReasonCode
 
 from . import chains, data
 
@@ -844,13 +845,14 @@ class DemoBuilder:
         path = data.ENROLLMENT_PATHS[spec.state]
         applicant = self.merchant_user if is_flagship else None
         decider = self.reviewer if cohort.belt_id else self.admin
+        # The workflow's notes as codes: every reader gets them in their language.
         reasons = {
-            EnrollmentState.DRAFT: "Application started.",
-            EnrollmentState.SUBMITTED: "Application submitted.",
-            EnrollmentState.IN_REVIEW: "Picked up for review.",
-            EnrollmentState.APPROVED: "Meets the program's criteria; a seat is granted.",
-            EnrollmentState.WAITLISTED: "All seats are committed; placed on the waitlist.",
-            EnrollmentState.ACTIVE: "The cohort started.",
+            EnrollmentState.DRAFT: (ReasonCode.APPLICATION_STARTED, {}),
+            EnrollmentState.SUBMITTED: (ReasonCode.APPLICATION_SUBMITTED, {}),
+            EnrollmentState.IN_REVIEW: (ReasonCode.REVIEW_STARTED, {}),
+            EnrollmentState.APPROVED: (ReasonCode.SEAT_GRANTED, {}),
+            EnrollmentState.WAITLISTED: (ReasonCode.NO_SEAT_WAITLISTED, {"seats": cohort.seats}),
+            EnrollmentState.ACTIVE: (ReasonCode.COHORT_STARTED, {}),
         }
         actors = {
             EnrollmentState.DRAFT: applicant,
@@ -884,7 +886,8 @@ class DemoBuilder:
                 actor=actors[state],
                 from_state=previous,
                 to_state=state,
-                reason=reasons[state],
+                reason_code=reasons[state][0],
+                reason_params=reasons[state][1],
             )
             EnrollmentEvent.objects.filter(pk=event.pk).update(created_at=moment)
             previous = state

@@ -22,6 +22,7 @@ class CohortForm(forms.ModelForm):
         fields = (
             "program",
             "name",
+            "name_zh",
             "application_opens_at",
             "application_closes_at",
             "seats",
@@ -42,7 +43,7 @@ class CohortAdmin(ConsoleExportMixin, admin.ModelAdmin):
     form = CohortForm
     resource_classes = [CohortResource]
     list_display = (
-        "name",
+        "display_name",
         "program",
         "application_opens_at",
         "application_closes_at",
@@ -54,7 +55,7 @@ class CohortAdmin(ConsoleExportMixin, admin.ModelAdmin):
     list_select_related = ("program", "belt")
     list_filter = ("program", "belt__category")
     date_hierarchy = "application_opens_at"
-    search_fields = ("name", "program__name", "program__code")
+    search_fields = ("name", "name_zh", "program__name", "program__name_zh", "program__code")
     autocomplete_fields = ("belt",)
     readonly_fields = ("created_at",)
 
@@ -73,6 +74,10 @@ class CohortAdmin(ConsoleExportMixin, admin.ModelAdmin):
                 ),
             )
         )
+
+    @admin.display(description=_("name"), ordering="name")
+    def display_name(self, obj):
+        return obj.display_name
 
     @admin.display(description=_("seats taken"), ordering="seats_taken")
     def seats_taken(self, obj):

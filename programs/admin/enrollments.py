@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from belts.admin_scoping import CenterScopedAdminMixin
+from core.people import person_display
 
 from ..exceptions import ProgramError
 from ..models import Enrollment, EnrollmentEvent
@@ -19,10 +20,18 @@ class EnrollmentEventInline(admin.TabularInline):
     """The enrollment's history, read-only: the audit log is append-only."""
 
     model = EnrollmentEvent
-    fields = ("created_at", "from_state", "to_state", "actor", "reason")
+    fields = ("created_at", "from_state", "to_state", "actor_name", "reason_note")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=_("actor"))
+    def actor_name(self, obj):
+        return obj.actor_display
+
+    @admin.display(description=_("reason"))
+    def reason_note(self, obj):
+        return obj.reason_text
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -90,7 +99,7 @@ class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
         "cohort",
         "program",
         "state",
-        "created_by",
+        "created_by_name",
         "created_at",
         "submitted_at",
         "decided_at",
@@ -104,7 +113,7 @@ class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
             _("Timeline"),
             {
                 "fields": (
-                    "created_by",
+                    "created_by_name",
                     "created_at",
                     "submitted_at",
                     "decided_at",
@@ -123,7 +132,11 @@ class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("cohort"), ordering="cohort__name")
     def cohort_name(self, obj):
-        return obj.cohort.name
+        return obj.cohort.display_name
+
+    @admin.display(description=_("created by"))
+    def created_by_name(self, obj):
+        return person_display(obj.created_by) if obj.created_by_id else "—"
 
     # After approval: the center's managers start the program and confirm graduations ----------
     @admin.action(description=_("Start the program for the selected approved enrollments"))
@@ -164,16 +177,31 @@ class EnrollmentEventAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
 
     belt_path = "enrollment__merchant__belt"
 
-    list_display = ("enrollment", "from_state", "to_state", "actor", "created_at")
+    list_display = ("enrollment", "from_state", "to_state", "actor_name", "created_at")
     list_select_related = ("enrollment__merchant", "enrollment__cohort__program", "actor")
     list_filter = ("to_state", "from_state", "created_at")
     search_fields = ("enrollment__merchant__shop_name", "reason", "actor__username")
     # Newest first by key: the model orders by enrollment, hence by the enrollment's own order,
     # a join and a sort of the whole log for each page.
     ordering = ("-pk",)
-    fields = ("enrollment", "from_state", "to_state", "actor", "reason", "created_at")
+    fields = (
+        "enrollment",
+        "from_state",
+        "to_state",
+        "actor_name",
+        "reason_note",
+        "created_at",
+    )
     readonly_fields = fields
     show_full_result_count = False
+
+    @admin.display(description=_("actor"), ordering="actor")
+    def actor_name(self, obj):
+        return obj.actor_display
+
+    @admin.display(description=_("reason"))
+    def reason_note(self, obj):
+        return obj.reason_text
 
     def has_add_permission(self, request):
         return False

@@ -28,7 +28,7 @@ class ProgramForm(forms.ModelForm):
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     form = ProgramForm
-    list_display = ("name", "code", "name_zh", "is_active", "published_version", "created_at")
+    list_display = ("display_name", "code", "is_active", "published_version", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "name_zh", "code")
     prepopulated_fields = {"code": ("name",)}
@@ -41,6 +41,10 @@ class ProgramAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(published_version=Subquery(published.values("version")[:1]))
         )
+
+    @admin.display(description=_("name"), ordering="name")
+    def display_name(self, obj):
+        return obj.display_name
 
     @admin.display(description=_("published rule set"), ordering="published_version")
     def published_version(self, obj):

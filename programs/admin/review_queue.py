@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from belts.admin_scoping import CenterScopedAdminMixin
 from core.admin import ConsoleExportMixin, object_missing_redirect
+from core.people import person_display
 from merchants.facts import merchant_facts_get
 
 from ..choices import REVIEW_QUEUE_STATES, EnrollmentState
@@ -127,7 +128,7 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
         (None, {"fields": ("merchant", "cohort", "program", "state")}),
         (
             _("Timeline"),
-            {"fields": ("created_by", "created_at", "submitted_at", "state_changed_at")},
+            {"fields": ("created_by_name", "created_at", "submitted_at", "state_changed_at")},
         ),
         (_("Eligibility"), {"fields": ("eligibility_override_reason",)}),
     )
@@ -136,7 +137,7 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
         "cohort",
         "program",
         "state",
-        "created_by",
+        "created_by_name",
         "created_at",
         "submitted_at",
         "state_changed_at",
@@ -188,7 +189,11 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
 
     @admin.display(description=_("cohort"), ordering="cohort__name")
     def cohort_name(self, obj):
-        return obj.cohort.name
+        return obj.cohort.display_name
+
+    @admin.display(description=_("created by"))
+    def created_by_name(self, obj):
+        return person_display(obj.created_by) if obj.created_by_id else "—"
 
     @admin.display(description=_("eligible now"), boolean=True, ordering="eligible_now")
     def eligible_now(self, obj):

@@ -14,6 +14,7 @@ from programs import workflow
 from programs.criteria import CRITERIA, MAX_CRITERIA, MAX_LIST_VALUES, MAX_TEXT_LENGTH, explain
 from programs.eligibility import eligibility_reasons
 from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from programs.reasons import ReasonCode
 from programs.services.eligibility import RULE_SET_NOTES_MAX_LENGTH
 from programs.services.enrollments import REASON_MAX_LENGTH
 from programs.workflow import USER_STEPS, Role
@@ -256,7 +257,7 @@ ENROLLMENT_STEP_CHOICES = [(step_path(step), step_path(step)) for step in ENROLL
 class CohortBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cohort
-        fields = ["id", "name"]
+        fields = ["id", "name", "name_zh"]
 
 
 class EnrollmentEventSerializer(serializers.ModelSerializer):
@@ -273,9 +274,33 @@ class EnrollmentEventSerializer(serializers.ModelSerializer):
         "workflow itself (a freed seat, a closed window).",
     )
 
+    reason = serializers.CharField(
+        read_only=True, help_text="What the person who took the step typed, as typed; may be empty."
+    )
+    reason_code = serializers.CharField(
+        read_only=True,
+        help_text="What the workflow noted itself, as a stable code: one of "
+        + ", ".join(f"`{code}`" for code in ReasonCode.values)
+        + "; empty when it noted nothing.",
+    )
+    reason_text = serializers.CharField(
+        read_only=True,
+        help_text="The workflow's note and the typed reason together, for a person, in the "
+        "request's language (`Accept-Language: zh-hans` for Simplified Chinese).",
+    )
+
     class Meta:
         model = EnrollmentEvent
-        fields = ["id", "from_state", "to_state", "actor", "reason", "created_at"]
+        fields = [
+            "id",
+            "from_state",
+            "to_state",
+            "actor",
+            "reason",
+            "reason_code",
+            "reason_text",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

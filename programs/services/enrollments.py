@@ -59,6 +59,7 @@ from ..exceptions import (
     EnrollmentWindowClosed,
 )
 from ..models import Cohort, Eligibility, Enrollment, EnrollmentEvent
+from ..reasons import ReasonCode
 from ..selectors import cohort_seats_used
 from ..workflow import Role, Step
 
@@ -70,12 +71,8 @@ logger = logging.getLogger(__name__)
 # The most characters of a reason a user gives with a step (the console's form says the same).
 REASON_MAX_LENGTH = 2000
 
-# Reasons the workflow writes itself. Stored as written (the audit log keeps what was said, in
-# the platform's language); what merchants read is rendered per language from the state.
-REASON_NO_SEAT = "no seat left: waitlisted"
-REASON_PROMOTED = "promoted from the waitlist: a seat became free"
-REASON_EXPIRED = "the application window closed before the draft was submitted"
-REASON_GRADUATION_PROPOSED = "graduation proposed"
+# What the workflow says itself is a code (programs.reasons), rendered in the reader's language;
+# ``reason`` keeps only what a person typed.
 
 
 # Who the actor is --------------------------------------------------------------------------------
@@ -294,11 +291,14 @@ def _record(
     actor: User | None,
     reason: str,
     now: datetime.datetime,
+    reason_code: str = "",
+    reason_params: dict[str, Any] | None = None,
     update_fields: Sequence[str] = (),
     notify_merchant: bool = True,
 ) -> EnrollmentEvent:
     """Move the (locked, checked) enrollment along ``step`` and write what follows: the row,
-    the event and the merchant's notification."""
+    the event (``reason`` as typed, the workflow's own note as ``reason_code``) and the
+    merchant's notification."""
     before, after = workflow.apply(enrollment, step)
     stamps = _STAMPS.get(after, ())
     for name in stamps:
@@ -306,7 +306,13 @@ def _record(
     enrollment.state_changed_at = now
     enrollment.save(update_fields=["state", "state_changed_at", *stamps, *update_fields])
     event = EnrollmentEvent.objects.create(
-        enrollment=enrollment, actor=actor, from_state=before, to_state=after, reason=reason
+        enrollment=enrollment,
+        actor=actor,
+        from_state=before,
+        to_state=after,
+        reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params or {},
     )
     if notify_merchant:
         _notify_merchant(enrollment, event)
@@ -387,7 +393,7 @@ def _names(enrollment: Enrollment) -> dict[str, str]:
     program = enrollment.cohort.program
     return {
         "merchant": enrollment.merchant.shop_name,
-        "cohort": enrollment.cohort.name,
+        "cohort": enrollment.cohort.display_name,
         "program": localized_name(program.name, program.name_zh),
     }
 
@@ -415,7 +421,7 @@ def _notify_merchant(enrollment: Enrollment, event: EnrollmentEvent) -> int:
 
     def render() -> tuple[str, str]:
         names = _names(enrollment)
-        return subject % names, _with_reason(body % names, event.reason)
+        return subject % names, _with_reason(body % names, event.reason_text)
 
     kind = NotificationKind.ENROLLMENT_CHANGED
     emails = merchant_audience([enrollment.merchant_id], kind).get(enrollment.merchant_id, [])
@@ -581,6 +587,7 @@ def enrollment_submit(
                     _("An eligibility override needs a written reason.")
                 )
         update_fields: list[str] = []
+        overridden = False
         if not _is_eligible(current):
             if not override_eligibility:
                 raise EnrollmentNotEligible(
@@ -592,8 +599,15 @@ def enrollment_submit(
                 )
             current.eligibility_override_reason = reason
             update_fields.append("eligibility_override_reason")
+            overridden = True
         event = _record(
-            current, "submit", actor=actor, reason=reason, now=now, update_fields=update_fields
+            current,
+            "submit",
+            actor=actor,
+            reason=reason,
+            reason_code=ReasonCode.ELIGIBILITY_OVERRIDDEN if overridden else "",
+            now=now,
+            update_fields=update_fields,
         )
         _notify_reviewers_of_submission(current, event)
     return current
@@ -667,8 +681,14 @@ def enrollment_approve(*, enrollment: Enrollment, actor: User, reason: str = "")
         if _free_seats(cohort) > 0:
             _record(current, "approve", actor=actor, reason=reason, now=now)
         elif current.state == EnrollmentState.IN_REVIEW:
-            why = f"{REASON_NO_SEAT}; {reason}" if reason else REASON_NO_SEAT
-            _record(current, "waitlist", actor=actor, reason=why, now=now)
+            _record(
+                current,
+                "waitlist",
+                actor=actor,
+                reason=reason,
+                now=now,
+                **_no_seat(cohort),
+            )
         else:
             raise EnrollmentCohortFull(
                 _("Every seat of %(cohort)s is taken; the application stays on the waitlist.")
@@ -731,6 +751,11 @@ def enrollment_withdraw(*, enrollment: Enrollment, actor: User, reason: str = ""
     return current
 
 
+def _no_seat(cohort: Cohort) -> dict[str, Any]:
+    """The workflow's note on an approval that found every seat taken."""
+    return {"reason_code": ReasonCode.NO_SEAT_WAITLISTED, "reason_params": {"seats": cohort.seats}}
+
+
 def _promote_waitlist(cohort: Cohort, *, now: datetime.datetime) -> list[Enrollment]:
     """Give the free seats to the waitlist, first waitlisted first (then by id). The caller
     holds the cohort's row lock."""
@@ -745,7 +770,14 @@ def _promote_waitlist(cohort: Cohort, *, now: datetime.datetime) -> list[Enrollm
     )
     for enrollment in queue:
         enrollment.cohort = cohort
-        _record(enrollment, "promote", actor=None, reason=REASON_PROMOTED, now=now)
+        _record(
+            enrollment,
+            "promote",
+            actor=None,
+            reason="",
+            reason_code=ReasonCode.PROMOTED,
+            now=now,
+        )
     return queue
 
 
@@ -823,8 +855,9 @@ def enrollments_approve_bulk(
                         enrollment,
                         "waitlist",
                         actor=actor,
-                        reason=f"{REASON_NO_SEAT}; {reason}" if reason else REASON_NO_SEAT,
+                        reason=reason,
                         now=now + datetime.timedelta(microseconds=position),
+                        **_no_seat(cohort),
                     )
                     result.waitlisted.append(enrollment.pk)
     return result
@@ -856,7 +889,14 @@ def enrollment_drafts_expire(*, now: datetime.datetime | None = None) -> int:
             )
             if enrollment is None:  # submitted, withdrawn or being expired meanwhile
                 continue
-            _record(enrollment, "expire", actor=None, reason=REASON_EXPIRED, now=now)
+            _record(
+                enrollment,
+                "expire",
+                actor=None,
+                reason="",
+                reason_code=ReasonCode.WINDOW_CLOSED,
+                now=now,
+            )
             expired += 1
     return expired
 
@@ -867,8 +907,8 @@ def enrollment_graduation_propose_due(
     """Propose graduation for the active enrollments whose merchants meet their cohort's
     graduation criteria (on the merchant facts as of ``as_of``, default today); returns how many.
 
-    "Propose" marks ``graduation_proposed_at``, writes an event (active to active, reason
-    "graduation proposed") and notifies the managers of the centers serving the merchant's belt;
+    "Propose" marks ``graduation_proposed_at``, writes an event (active to active, reason code
+    ``graduation_proposed``) and notifies the managers of the centers serving the merchant's belt;
     a manager confirms with ``enrollment_graduate``. Each enrollment is proposed once: safe to
     run twice. A cohort without graduation criteria is never proposed (staff decide alone; an
     empty list would otherwise admit everyone), nor one whose criteria no longer parse."""
@@ -922,7 +962,7 @@ def _propose_graduation(pk: int, *, now: datetime.datetime) -> int:
             actor=None,
             from_state=EnrollmentState.ACTIVE,
             to_state=EnrollmentState.ACTIVE,
-            reason=REASON_GRADUATION_PROPOSED,
+            reason_code=ReasonCode.GRADUATION_PROPOSED,
         )
         _notify_managers_of_proposal(enrollment, event)
     return 1

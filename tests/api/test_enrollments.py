@@ -11,7 +11,7 @@ from merchants.choices import MembershipRole
 from merchants.models import Merchant
 from programs.choices import EnrollmentState
 from programs.models import Enrollment, EnrollmentEvent, Program
-from programs.services.enrollments import REASON_NO_SEAT, REASON_PROMOTED
+from programs.reasons import ReasonCode
 from tests.belts.factories import (
     IndustrialBeltFactory,
     OperationCenterFactory,
@@ -233,7 +233,11 @@ class TestShape:
             "shop_name": world.merchant.shop_name,
         }
         assert as_reviewer["program"]["code"] == world.cohort.program.code
-        assert as_reviewer["cohort"] == {"id": world.cohort.pk, "name": world.cohort.name}
+        assert as_reviewer["cohort"] == {
+            "id": world.cohort.pk,
+            "name": world.cohort.name,
+            "name_zh": world.cohort.name_zh,
+        }
         assert [(e["from_state"], e["to_state"]) for e in as_reviewer["events"]] == [
             ("", "draft"),
             ("draft", "submitted"),
@@ -484,7 +488,9 @@ class TestSteps:
 
         assert response.status_code == 200
         assert response.data["state"] == "waitlisted"
-        assert response.data["events"][-1]["reason"] == REASON_NO_SEAT
+        last = response.data["events"][-1]
+        assert (last["reason"], last["reason_code"]) == ("", ReasonCode.NO_SEAT_WAITLISTED)
+        assert last["reason_text"] == "All 2 seats are taken: waitlisted."
         assert Enrollment.objects.filter(cohort=world.cohort, state=S.APPROVED).count() == 2
 
     def test_approving_a_waitlisted_one_in_a_full_cohort_is_a_409(self, world):
@@ -527,7 +533,7 @@ class TestSteps:
         third.refresh_from_db()
         assert third.state == S.APPROVED
         promotion = third.events.order_by("-id").first()
-        assert (promotion.actor, promotion.reason) == (None, REASON_PROMOTED)
+        assert (promotion.actor, promotion.reason_code) == (None, ReasonCode.PROMOTED)
         assert Enrollment.objects.filter(cohort=world.cohort, state=S.APPROVED).count() == 2
 
     def test_a_manager_activates_graduates_and_a_reviewer_may_not(self, world):

@@ -17,9 +17,8 @@ from belts.choices import CenterRole
 from programs.choices import SEAT_HOLDING_STATES, EnrollmentState
 from programs.exceptions import EnrollmentCohortFull, EnrollmentStateError
 from programs.models import Enrollment, EnrollmentEvent
+from programs.reasons import ReasonCode
 from programs.services.enrollments import (
-    REASON_NO_SEAT,
-    REASON_PROMOTED,
     enrollment_approve,
     enrollment_withdraw,
     enrollments_approve_bulk,
@@ -127,7 +126,10 @@ def test_forty_simultaneous_approvals_never_overbook_ten_seats(queue):
     # Every attempt was decided exactly once, and every waitlisting says why.
     decisions = EnrollmentEvent.objects.filter(enrollment__cohort=cohort)
     assert decisions.count() == APPLICANTS
-    assert decisions.filter(to_state=S.WAITLISTED, reason=REASON_NO_SEAT).count() == 30
+    assert (
+        decisions.filter(to_state=S.WAITLISTED, reason_code=ReasonCode.NO_SEAT_WAITLISTED).count()
+        == 30
+    )
     # Decided one at a time under the cohort's lock: the last approval came before the first
     # waitlisting, and the waitlist has a strict order.
     last_approval = max(
@@ -148,9 +150,8 @@ def test_forty_simultaneous_approvals_never_overbook_ten_seats(queue):
     leaving = Enrollment.objects.filter(cohort=cohort, state=S.APPROVED).first()
     enrollment_withdraw(enrollment=leaving, actor=actors[-1])
     assert Enrollment.objects.get(pk=head).state == S.APPROVED
-    assert EnrollmentEvent.objects.get(enrollment_id=head, to_state=S.APPROVED).reason == (
-        REASON_PROMOTED
-    )
+    promotion = EnrollmentEvent.objects.get(enrollment_id=head, to_state=S.APPROVED)
+    assert promotion.reason_code == ReasonCode.PROMOTED
     assert Enrollment.objects.filter(cohort=cohort, state__in=SEAT_HOLDING_STATES).count() == SEATS
 
 

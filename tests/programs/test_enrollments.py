@@ -29,12 +29,9 @@ from programs.exceptions import (
     ProgramError,
 )
 from programs.models import Eligibility, Enrollment, EnrollmentEvent
+from programs.reasons import ReasonCode
 from programs.services import enrollments as services
 from programs.services.enrollments import (
-    REASON_EXPIRED,
-    REASON_GRADUATION_PROPOSED,
-    REASON_NO_SEAT,
-    REASON_PROMOTED,
     enrollment_activate,
     enrollment_apply,
     enrollment_approve,
@@ -133,6 +130,15 @@ def events(enrollment):
     )
 
 
+def notes(enrollment):
+    """What the workflow wrote itself on each event: (code, parameters)."""
+    return list(
+        EnrollmentEvent.objects.filter(enrollment=enrollment)
+        .order_by("pk")
+        .values_list("reason_code", "reason_params")
+    )
+
+
 def merchant_messages(enrollment):
     return Notification.objects.filter(
         merchant_id=enrollment.merchant_id,
@@ -185,6 +191,8 @@ def test_the_whole_way_from_draft_to_graduation(world):
         (S.APPROVED, S.ACTIVE, world.manager.pk, ""),
         (S.ACTIVE, S.GRADUATED, world.manager.pk, ""),
     ]
+    # Steps people take carry no note of the workflow's.
+    assert {code for code, _params in notes(enrollment)} == {""}
     # One in-app message to the merchant per step, each keyed by its event.
     keys = set(merchant_messages(enrollment).values_list("dedupe_key", flat=True))
     assert keys == {
@@ -590,6 +598,7 @@ def test_staff_override_eligibility_with_a_written_reason(world, role):
     assert events(result) == [
         (S.DRAFT, S.SUBMITTED, actor.pk, "Flood-hit factory; metrics will recover.")
     ]
+    assert notes(result) == [(ReasonCode.ELIGIBILITY_OVERRIDDEN, {})]
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
@@ -707,9 +716,9 @@ def test_approving_with_every_seat_taken_waitlists(world):
 
     assert result.state == S.WAITLISTED
     assert result.waitlisted_at is not None
-    assert events(enrollment) == [
-        (S.IN_REVIEW, S.WAITLISTED, world.reviewer.pk, f"{REASON_NO_SEAT}; good")
-    ]
+    # The reviewer's words stay as typed; the workflow's note is a code, with the seats.
+    assert events(enrollment) == [(S.IN_REVIEW, S.WAITLISTED, world.reviewer.pk, "good")]
+    assert notes(enrollment) == [(ReasonCode.NO_SEAT_WAITLISTED, {"seats": 2})]
     assert Enrollment.objects.filter(cohort=cohort, state=S.APPROVED).count() == 2
 
 
@@ -742,7 +751,8 @@ def test_a_seat_freed_early_goes_to_the_first_of_the_waitlist(world, ends, servi
     assert states[leaving.pk] == ends
     # The earliest waitlisted (not the lowest id) takes the seat; the others keep their place.
     assert [states[e.pk] for e in waitlist] == [S.APPROVED, S.WAITLISTED, S.WAITLISTED]
-    assert events(waitlist[0]) == [(S.WAITLISTED, S.APPROVED, None, REASON_PROMOTED)]
+    assert events(waitlist[0]) == [(S.WAITLISTED, S.APPROVED, None, "")]
+    assert notes(waitlist[0]) == [(ReasonCode.PROMOTED, {})]
     assert merchant_messages(waitlist[0]).get().payload["to"] == S.APPROVED
     assert Enrollment.objects.filter(cohort=cohort, state__in=[S.APPROVED, S.ACTIVE]).count() == 2
 
@@ -865,7 +875,8 @@ def test_drafts_expire_when_their_window_closes(world):
 
     states = dict(Enrollment.objects.values_list("pk", "state"))
     assert states == {stale.pk: S.EXPIRED, fresh.pk: S.DRAFT, submitted.pk: S.SUBMITTED}
-    assert events(stale) == [(S.DRAFT, S.EXPIRED, None, REASON_EXPIRED)]
+    assert events(stale) == [(S.DRAFT, S.EXPIRED, None, "")]
+    assert notes(stale) == [(ReasonCode.WINDOW_CLOSED, {})]
     assert merchant_messages(stale).get().payload["to"] == S.EXPIRED
     # An expired application no longer blocks a new one.
     assert enrollment_create_draft(merchant=world.merchant, cohort=world.cohort, actor=world.owner)
@@ -910,7 +921,8 @@ def test_graduation_is_proposed_to_the_managers_once(world):
     ready.refresh_from_db()
     assert ready.state == S.ACTIVE
     assert ready.graduation_proposed_at is not None
-    assert events(ready) == [(S.ACTIVE, S.ACTIVE, None, REASON_GRADUATION_PROPOSED)]
+    assert events(ready) == [(S.ACTIVE, S.ACTIVE, None, "")]
+    assert notes(ready) == [(ReasonCode.GRADUATION_PROPOSED, {})]
     assert Enrollment.objects.get(pk=not_yet.pk).graduation_proposed_at is None
     told = Notification.objects.filter(
         kind=NotificationKind.REVIEW_AWAITING, channel=NotificationChannel.IN_APP
