@@ -258,4 +258,5 @@ class BeltTierChange(models.Model):
         indexes = [models.Index(fields=["belt", "year"], name="belttierchange_belt_year_idx")]
 
     def __str__(self) -> str:
-        return f"{self.belt} {self.year}: {self.from_tier or '-'} -> {self.to_tier}"
+        before = self.get_from_tier_display() or "—"
+        return f"{self.belt} {self.year}: {before} → {self.get_to_tier_display()}"

@@ -18,3 +18,13 @@ class ConsoleAdminConfig(admin_apps.AdminConfig):
     default_site = "config.console.ConsoleSite"
     # AdminConfig is the default config of django.contrib.admin, not of this package.
     default = False
+
+    def ready(self) -> None:
+        super().ready()  # discovers every app's admin module
+        # The API key package registers its own model, whose table stays unused (merchants.ApiKey
+        # builds on its abstract base): the console lists the merchants' keys only.
+        from django.contrib import admin  # noqa: PLC0415 - the site exists once discovered
+        from rest_framework_api_key.models import APIKey  # noqa: PLC0415 - needs the app registry
+
+        if admin.site.is_registered(APIKey):
+            admin.site.unregister(APIKey)

@@ -4,9 +4,11 @@ checks at each hand-over, and incidents attributed to the leg that caused them."
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from belts.models import City
+from core.language import localized_name
 from merchants.models import Merchant
 
 from .choices import (
@@ -37,7 +39,7 @@ class ServiceProvider(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return localized_name(self.name, self.name_zh)
 
 
 class Shipment(models.Model):
@@ -214,7 +216,11 @@ class ConditionCheck(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shipment} hand-over {self.index}: {self.get_condition_display()}"
+        return gettext("%(shipment)s hand-over %(index)s: %(condition)s") % {
+            "shipment": self.shipment,
+            "index": self.index,
+            "condition": self.get_condition_display(),
+        }
 
 
 class ConditionCheckPhoto(models.Model):

@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.language import localized_name
@@ -97,10 +97,10 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
 
 
 class IncidentReportForm(forms.Form):
-    kind = forms.ChoiceField(label=_l("What happened"), choices=IncidentKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("What happened"), choices=IncidentKind.choices)
     # Its length is the service's rule (a LogisticsError, shown on the field).
     description = forms.CharField(
-        label=_l("Description"),
+        label=gettext_lazy("Description"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         strip=False,

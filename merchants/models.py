@@ -146,6 +146,29 @@ class ApiKey(AbstractAPIKey):
     (``user``), holding exactly that membership and no password, so what a key may see and do is
     decided by the same selectors and services as for a person signed in with that role."""
 
+    # The package's columns, named for the reader (its own names are not translatable).
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        blank=False,
+        default=None,
+        help_text=_("What the key is for, at most 50 characters; need not be unique."),
+    )
+    revoked = models.BooleanField(
+        _("revoked"),
+        blank=True,
+        default=False,
+        help_text=_("A revoked key no longer works; a revocation cannot be undone."),
+    )
+    expiry_date = models.DateTimeField(
+        _("expires"),
+        blank=True,
+        null=True,
+        help_text=_("After this time the key no longer works."),
+    )
+
     merchant = models.ForeignKey(
         Merchant,
         on_delete=models.CASCADE,

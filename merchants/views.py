@@ -11,9 +11,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST, require_safe
 
 from . import selectors
@@ -73,8 +72,16 @@ def merchant_metrics(request: HttpRequest) -> HttpResponse:
 # argument, the link's words. Names are resolved at render time: the app owning the page is not
 # imported here.
 NOTIFICATION_LINKS: dict[str, tuple[str, str, StrOrPromise]] = {
-    NotificationKind.SHIPMENT_INCIDENT: ("logistics:shipment", "shipment", _l("Open the shipment")),
-    NotificationKind.SLA_BREACH: ("logistics:shipment", "shipment", _l("Open the shipment")),
+    NotificationKind.SHIPMENT_INCIDENT: (
+        "logistics:shipment",
+        "shipment",
+        gettext_lazy("Open the shipment"),
+    ),
+    NotificationKind.SLA_BREACH: (
+        "logistics:shipment",
+        "shipment",
+        gettext_lazy("Open the shipment"),
+    ),
 }
 
 
@@ -165,9 +172,9 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
 
 # API keys ----------------------------------------------------------------------------------------
 class ApiKeyCreateForm(forms.Form):
-    name = forms.CharField(label=_l("What the key is for"), max_length=NAME_MAX_LENGTH)
+    name = forms.CharField(label=gettext_lazy("What the key is for"), max_length=NAME_MAX_LENGTH)
     expires_on = forms.DateField(
-        label=_l("Last day it works (optional)"),
+        label=gettext_lazy("Last day it works (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )

@@ -313,7 +313,10 @@ class EnrollmentEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enrollment_id}: {self.from_state or '-'} -> {self.to_state}"
+        return (
+            f"{self.enrollment_id}: {self.get_from_state_display() or '—'} → "
+            f"{self.get_to_state_display()}"
+        )
 
     @property
     def actor_display(self) -> str:

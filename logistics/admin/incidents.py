@@ -80,7 +80,7 @@ class IncidentAdmin(
         return _("#%(sequence)s %(kind)s by %(provider)s") % {
             "sequence": leg.sequence,
             "kind": leg.get_kind_display(),
-            "provider": leg.provider.name,
+            "provider": leg.provider,
         }
 
     @admin.display(description=_("resolution cost"), ordering="resolution_cost")

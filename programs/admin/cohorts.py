@@ -43,7 +43,8 @@ class CohortAdmin(ConsoleExportMixin, admin.ModelAdmin):
     form = CohortForm
     resource_classes = [CohortResource]
     list_display = (
-        "display_name",
+        "name",
+        "name_zh",
         "program",
         "application_opens_at",
         "application_closes_at",
@@ -74,10 +75,6 @@ class CohortAdmin(ConsoleExportMixin, admin.ModelAdmin):
                 ),
             )
         )
-
-    @admin.display(description=_("name"), ordering="name")
-    def display_name(self, obj):
-        return obj.display_name
 
     @admin.display(description=_("seats taken"), ordering="seats_taken")
     def seats_taken(self, obj):

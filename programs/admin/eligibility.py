@@ -102,6 +102,10 @@ class EligibilityAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
         )
 
 
+# The ends of a stored range, as a table cell names them.
+RANGE_ENDS = {"min": _("min"), "max": _("max")}
+
+
 def reason_value(value) -> str:
     """A stored value for a table cell: as the engine stored it, lists and ranges spelled out."""
     if value is None or value == "":
@@ -109,7 +113,9 @@ def reason_value(value) -> str:
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, dict):
-        return ", ".join(f"{key}: {reason_value(item)}" for key, item in value.items())
+        return ", ".join(
+            f"{RANGE_ENDS.get(key, key)}: {reason_value(item)}" for key, item in value.items()
+        )
     if isinstance(value, list | tuple):
         return ", ".join(reason_value(item) for item in value) or "—"
     return str(value)

@@ -20,15 +20,16 @@ class ProgramForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["description"]
-        field.max_length = PROGRAM_DESCRIPTION_MAX_LENGTH
-        field.validators.append(MaxLengthValidator(PROGRAM_DESCRIPTION_MAX_LENGTH))
+        field = self.fields.get("description")  # absent for a user who may only view
+        if field is not None:
+            field.max_length = PROGRAM_DESCRIPTION_MAX_LENGTH
+            field.validators.append(MaxLengthValidator(PROGRAM_DESCRIPTION_MAX_LENGTH))
 
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     form = ProgramForm
-    list_display = ("display_name", "code", "is_active", "published_version", "created_at")
+    list_display = ("name", "code", "name_zh", "is_active", "published_version", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "name_zh", "code")
     prepopulated_fields = {"code": ("name",)}
@@ -41,10 +42,6 @@ class ProgramAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(published_version=Subquery(published.values("version")[:1]))
         )
-
-    @admin.display(description=_("name"), ordering="name")
-    def display_name(self, obj):
-        return obj.display_name
 
     @admin.display(description=_("published rule set"), ordering="published_version")
     def published_version(self, obj):
