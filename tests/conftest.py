@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,6 +29,15 @@ def _selects_configuration(name: str) -> bool:
 
 
 RunPython = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Chinese leaves Chinese active in its thread (LocaleMiddleware activates,
+    nothing deactivates): every test starts in the default language, whatever ran before."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
