@@ -56,9 +56,22 @@ def format_ratio(ratio: Decimal | None, decimal_pos: int = 1) -> str | None:
     """A ratio (0.25) as a percentage ("25.0%") with the locale's decimal separator."""
     if ratio is None:
         return None
-    return _("%(percent)s%%") % {"percent": number_format(Decimal(ratio) * 100, decimal_pos)}
+    # Rounded half up (18.75% reads 18.8%), as the criteria's sentences round it.
+    percent = (Decimal(ratio) * 100).quantize(Decimal(1).scaleb(-decimal_pos), ROUND_HALF_UP)
+    return _("%(percent)s%%") % {"percent": number_format(percent, decimal_pos)}
 
 
 def format_percent(ratio: Decimal | None, places: int = 1) -> str:
     """Like :func:`format_ratio`, with a dash for an unknown ratio (for sentences)."""
     return format_ratio(ratio, places) or "—"
+
+
+def cny_axis_unit(maximum: Decimal | int | None) -> tuple[Decimal, str]:
+    """The unit a chart's money axis counts in, for amounts up to ``maximum``, in the units
+    :func:`format_cny` reads them in: ``(10000, "¥万")`` or ``(100000000, "¥亿")`` in Chinese,
+    ``(1000000, "CNY M")`` or ``(1000000000, "CNY bn")`` in English. Ticks are the amounts
+    divided by the first."""
+    value = abs(Decimal(maximum or 0))
+    if in_chinese():
+        return (HUNDRED_MILLION, "¥亿") if value >= HUNDRED_MILLION else (TEN_THOUSAND, "¥万")
+    return (BILLION, "CNY bn") if value >= BILLION else (MILLION, "CNY M")
