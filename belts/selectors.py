@@ -47,3 +47,12 @@ def category_names_by_slug() -> dict[str, tuple[str, str]]:
         slug: (name, name_zh)
         for slug, name, name_zh in Category.objects.values_list("slug", "name", "name_zh")
     }
+
+
+def belt_operation_center_list(*, belt_id: int) -> QuerySet[OperationCenter]:
+    """The operation centers serving the belt, with their city, by name: one query."""
+    return (
+        OperationCenter.objects.filter(belts__pk=belt_id)
+        .select_related("city")
+        .order_by("name", "id")
+    )
