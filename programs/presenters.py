@@ -156,6 +156,11 @@ class ProgramStanding:
         return _("; ").join(line.missing for line in self.failing)
 
     @property
+    def blocking(self) -> str:
+        """The failing criteria the merchant cannot act on, by name ("Category, Store age")."""
+        return _(", ").join(line.label for line in self.failing if not line.actionable)
+
+    @property
     def reassessing(self) -> bool:
         """The outcome was computed under a version that is no longer the published one: the
         recompute after publishing has not reached this merchant yet."""

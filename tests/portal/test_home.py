@@ -200,6 +200,8 @@ def test_standing_summary_and_programs_closest_first(owner_client, world):
     assert "Traffic for SMBs of trend belts" in html
     assert "Live-stream incubation for belt factories" in html
     assert "Still needed: 3 more live sessions" in html
+    assert "Asks for what your figures cannot change: Category" in html
+    assert "Asks for what your figures cannot change: Store age at most (months)" in html
     names = [html.index(f'<span class="standing__name">{name}</span>') for name in CLOSEST_FIRST]
     assert names == sorted(names)
 
