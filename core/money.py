@@ -75,3 +75,18 @@ def cny_axis_unit(maximum: Decimal | int | None) -> tuple[Decimal, str]:
     if in_chinese():
         return (HUNDRED_MILLION, "¥亿") if value >= HUNDRED_MILLION else (TEN_THOUSAND, "¥万")
     return (BILLION, "CNY bn") if value >= BILLION else (MILLION, "CNY M")
+
+
+def cny_as_shown(amount: Decimal | int) -> Decimal:
+    """The amount :func:`format_cny` shows, as a number: ``¥10.1万`` is 101,000 and
+    ``CNY 1.2 M`` is 1,200,000. A difference of two amounts *as shown* is what makes a sentence
+    add up ("¥10.1万; ¥20万 required: ¥9.9万 more", not "¥10万 more")."""
+    value = Decimal(amount)
+    sign = -1 if value < 0 else 1
+    value = abs(value)
+    units = (HUNDRED_MILLION, TEN_THOUSAND) if in_chinese() else (BILLION, MILLION)
+    for unit in units:
+        if value >= unit:
+            shown = (value / unit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) * unit
+            return sign * shown
+    return sign * value.quantize(Decimal(1), rounding=ROUND_HALF_UP)

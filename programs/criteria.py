@@ -27,7 +27,7 @@ from belts.choices import BeltTier
 from belts.models import Category
 from belts.selectors import category_names_by_slug
 from core.language import localized_name
-from core.money import format_cny, format_percent
+from core.money import cny_as_shown, format_cny, format_percent
 from merchants.choices import BrandStage, MerchantType
 from merchants.facts import MerchantFacts
 
@@ -766,7 +766,21 @@ class GmvBetween(Criterion):
         shortfall = _decimal(reason.shortfall)
         if shortfall is None or shortfall <= 0:
             return str(self.label)
-        return _("%(amount)s more GMV over 12 months") % {"amount": format_cny(shortfall)}
+        return _("%(amount)s more GMV over 12 months") % {"amount": self._gap_text(reason)}
+
+    def _gap_text(self, reason: Reason) -> str:
+        """The shortfall (or excess) between the amounts *as shown*, so the sentence adds up
+        (¥10.1万 against ¥20万 is ¥9.9万 short, not ¥10万); the exact one where rounding
+        would show none."""
+        actual, shortfall = _decimal(reason.actual), _decimal(reason.shortfall)
+        required = reason.required or {}
+        bound = _decimal(
+            required.get("min") if shortfall and shortfall > 0 else required.get("max")
+        )
+        if actual is None or shortfall is None or bound is None:
+            return format_cny(abs(shortfall)) if shortfall is not None else "—"
+        gap = abs(cny_as_shown(bound) - cny_as_shown(actual))
+        return format_cny(gap if gap else abs(shortfall))
 
     def explain(self, reason):
         actual = format_cny(_decimal(reason.actual))
@@ -781,11 +795,11 @@ class GmvBetween(Criterion):
             return _(
                 "Trailing 12-month GMV is %(actual)s; at least %(minimum)s is required: "
                 "%(shortfall)s more GMV over 12 months."
-            ) % {"actual": actual, "minimum": format_cny(low), "shortfall": format_cny(shortfall)}
+            ) % {"actual": actual, "minimum": format_cny(low), "shortfall": self._gap_text(reason)}
         return _(
             "Trailing 12-month GMV is %(actual)s, above the program's ceiling of %(maximum)s "
             "(%(excess)s over)."
-        ) % {"actual": actual, "maximum": format_cny(high), "excess": format_cny(-shortfall)}
+        ) % {"actual": actual, "maximum": format_cny(high), "excess": self._gap_text(reason)}
 
 
 @register

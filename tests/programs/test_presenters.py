@@ -4,6 +4,7 @@ criteria a merchant can act on."""
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from programs.criteria import CRITERIA, Reason, criterion_for_reason, explain
 from programs.presenters import Closeness, Reach, program_closeness
@@ -94,3 +95,27 @@ def test_what_a_shortfall_still_takes_in_a_few_words():
     assert criterion_for_reason(sessions).shortfall_text(sessions) == "3 more live sessions"
     assert criterion_for_reason(one).shortfall_text(one) == "1 more live session"
     assert criterion_for_reason(gmv).shortfall_text(gmv) == "CNY 1.2 M more GMV over 12 months"
+
+
+@pytest.mark.parametrize(
+    ("language", "actual", "words"),
+    [
+        # ¥10.1万 shown (10.05 rounds up): ¥9.9万 more, not the exact 99,500 shown as ¥10万.
+        ("zh-hans", "100500", ("¥10.1万", "¥20万", "¥9.9万")),
+        ("en", "800000", ("CNY 800,000", "CNY 2 M", "CNY 1.2 M")),
+        # Rounding would show no gap at all: the exact one.
+        ("en", "1999000", ("CNY 2 M", "CNY 2 M", "CNY 1,000")),
+    ],
+)
+def test_gmv_shortfalls_add_up_as_shown(language, actual, words):
+    minimum = "200000" if language == "zh-hans" else "2000000"
+    reason = _failing("gmv_between", {"min": minimum}, Decimal(actual))
+
+    text = explain(reason, language=language)
+
+    shown_actual, shown_minimum, shortfall = words
+    assert shown_actual in text
+    assert shown_minimum in text
+    assert shortfall in text
+    with translation.override(language):
+        assert shortfall in criterion_for_reason(reason).shortfall_text(reason)
