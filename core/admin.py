@@ -130,8 +130,16 @@ class ConsoleImportMixin(ImportMixin):
                     ("xlsx", gettext("Excel template")),
                 )
             ]
-            if context.get("result") is not None:
-                context["invalid_row_cells"] = invalid_row_cells(context["result"])
+            result = context.get("result")
+            if result is not None:
+                context["invalid_row_cells"] = invalid_row_cells(result)
+                # The file's own problems in words; any other failure without its exception.
+                context["file_errors"] = [
+                    str(error.error)
+                    if isinstance(error.error, ImportFileError)
+                    else gettext("The file could not be imported. Nothing was written.")
+                    for error in result.base_errors
+                ]
         return response
 
     def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:

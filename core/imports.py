@@ -287,6 +287,20 @@ class SheetModelResource(resources.ModelResource):
         "BooleanField": SheetBooleanWidget,
     }
 
+    def _check_import_id_fields(self, headers: list[str] | None) -> None:
+        # The library's check (same call, after ``before_import``), worded for the reader: the
+        # columns that find the row to write must be in the file.
+        missing = [
+            str(self.fields[name].column_name)
+            for name in self.get_import_id_fields()
+            if name in self.fields and self.fields[name].column_name not in (headers or [])
+        ]
+        if missing:
+            raise ImportFileError(
+                gettext("The file has no column %(columns)s, which this import needs.")
+                % {"columns": ", ".join(missing)}
+            )
+
     def get_diff_class(self) -> type[resources.Diff]:
         return PreviewDiff
 

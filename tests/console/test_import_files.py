@@ -98,6 +98,21 @@ def test_a_file_in_another_encoding_is_refused_in_words(importer):
     assert "Error" not in content.split('id="content"')[1]  # no exception's class name
 
 
+def test_a_file_without_a_key_column_is_refused_in_words(importer):
+    belt, client = importer
+    merchant = MerchantFactory(belt=belt)
+    response = upload(client, MonthlyMetric, f"merchant_id,gmv\n{merchant.pk},100\n".encode())
+    assert "confirm_form" not in response.context
+    content = response.content.decode()
+    assert (
+        '<li class="file-error">The file has no column month, which this import needs.</li>'
+        in content
+    )
+    assert "could not be imported" not in content  # not a line per row besides
+    assert "KeyError" not in content
+    assert not MonthlyMetric.objects.exists()
+
+
 def test_a_csv_chosen_as_xlsx_is_refused_in_words(importer):
     _belt, client = importer
     response = upload(client, Merchant, b"id,shop_name\n", file_format=XLSX_FORMAT)
