@@ -106,6 +106,8 @@ class DetectedCSV(CSV):
 class ExcelCSV(CSV):
     """A CSV export that Excel opens as UTF-8: the text starts with the byte order mark."""
 
+    CONTENT_TYPE = "text/csv; charset=utf-8"
+
     def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> str:
         return codecs.BOM_UTF8.decode("utf-8") + super().export_data(dataset, **kwargs)
 

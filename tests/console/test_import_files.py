@@ -91,6 +91,7 @@ def test_a_chinese_merchant_file_in_any_encoding_excel_writes(importer, encoding
 def test_a_file_in_another_encoding_is_refused_in_words(importer):
     _belt, client = importer
     response = upload(client, Merchant, "id,商家\n".encode("utf-16-le"))
+    assert response.status_code == 200
     assert "confirm_form" not in response.context
     assert "result" not in response.context
     content = response.content.decode()
@@ -222,6 +223,15 @@ def test_errors_in_the_readers_language(importer):
     content = content.content.decode()
     assert "此字段不能为空。" in content  # Django's own words, in Chinese
     assert "This field cannot be blank." not in content
+
+    merchant = MerchantFactory(belt=belt)
+    text = f"{METRIC_HEADER}\n{merchant.pk},2025-01,lots,1,0,0,0,0,0"
+    response = upload(client, MonthlyMetric, text.encode(), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    (cell,) = re.findall(
+        r'<td class="cell-error" data-column="gmv">(.*?)</td>', response.content.decode(), re.S
+    )
+    # The field as the reader's language names it.
+    assert "GMV（元）" in cell  # noqa: RUF001 - full-width brackets, as Chinese writes them
 
 
 # Templates ---------------------------------------------------------------------------------------
