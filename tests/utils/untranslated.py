@@ -20,6 +20,11 @@ from html.parser import HTMLParser
 ALLOWED = frozenset(
     word.lower()
     for word in [
+        # Encodings and systems, as an import's help names them.
+        "UTF-8",
+        "GBK",
+        "GB18030",
+        "Windows",
         "Belt",
         "Ops",
         "BeltOps",
