@@ -20,7 +20,7 @@ DJANGO_ADMIN_WORDS = (
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
-    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),  # noqa: RUF001
 )
 
 

@@ -33,7 +33,7 @@ def object_missing_redirect(
     model_admin.message_user(
         request,
         # Django's own words (and their translations) for its change and delete pages.
-        gettext("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?")
+        gettext("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?")  # noqa: RUF001
         % {"name": opts.verbose_name, "key": unquote(object_id)},
         messages.WARNING,
     )

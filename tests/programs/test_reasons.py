@@ -34,7 +34,7 @@ def test_a_note_with_its_parameters_says_more_and_falls_back_without_them():
         assert reason_note(code, {}) == "No seat left: waitlisted."
         assert reason_note(code, {"other": 1}) == "No seat left: waitlisted."
     with translation.override("zh-hans"):
-        assert reason_note(code, {"seats": 12}) == "12 个名额均已占满，列入候补。"
+        assert reason_note(code, {"seats": 12}) == "12 个名额均已占满，列入候补。"  # noqa: RUF001
 
 
 def test_an_unknown_code_is_shown_as_it_is_and_no_code_is_no_note():
@@ -54,7 +54,7 @@ def test_the_text_of_an_event_is_the_note_then_what_a_person_typed():
         )
     with translation.override("zh-hans"):
         assert event_reason_text(code=promoted, params={}, reason="好") == (
-            "有名额空出，已从候补转为录取。好"
+            "有名额空出，已从候补转为录取。好"  # noqa: RUF001
         )
 
 
@@ -117,7 +117,7 @@ def test_the_old_english_notes_become_codes_and_come_back():
     assert state("typed") == ("", {}, "Refund rate too high.")  # a person's words stay
     with translation.override("zh-hans"):
         assert EnrollmentEvent.objects.get(pk=events["no_seat_with_words"].pk).reason_text == (
-            "8 个名额均已占满，列入候补。strong, but late"
+            "8 个名额均已占满，列入候补。strong, but late"  # noqa: RUF001
         )
 
     migration.backward(apps, None)

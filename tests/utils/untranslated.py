@@ -90,9 +90,9 @@ _NOT_A_WORD = re.compile(r"^(?:[A-Za-z]?\d[\w.-]*|[A-Za-z]\d+|[A-Za-z])$")
 # language: Django's business, not a catalogue's.
 _DJANGO_ICONS = "/static/admin/img/"
 _LATIN_RUN = re.compile(
-    r"[A-Za-z][A-Za-z0-9'’.&/_-]*(?:[ \t\n\r,;:()\"“”'!?·—-]+[A-Za-z0-9][A-Za-z0-9'’.&/_-]*)*"
+    r"[A-Za-z][A-Za-z0-9'’.&/_-]*(?:[ \t\n\r,;:()\"“”'!?·—-]+[A-Za-z0-9][A-Za-z0-9'’.&/_-]*)*"  # noqa: RUF001
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’_-]*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’_-]*")  # noqa: RUF001
 
 _SKIPPED_ELEMENTS = {"script", "style", "code", "pre", "textarea", "template", "noscript", "svg"}
 _VOID = {
@@ -163,6 +163,6 @@ def untranslated(html: str, *, allowed: Iterable[str] = ()) -> list[str]:
     for text in visible_texts(html):
         for run in _LATIN_RUN.findall(text):
             words = [w for w in _WORD.findall(run) if not _NOT_A_WORD.match(w)]
-            if any(word.lower().strip("'’") not in known for word in words):
+            if any(word.lower().strip("'’") not in known for word in words):  # noqa: RUF001
                 found.setdefault(" ".join(run.split()), None)
     return list(found)
