@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,15 @@ def _selects_configuration(name: str) -> bool:
 
 
 RunPython = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request through the test client leaves its language active in the thread (the locale
+    middleware activates it and nothing deactivates it): start every test in the default one."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
