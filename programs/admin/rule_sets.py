@@ -128,7 +128,7 @@ class RuleSetAdmin(admin.ModelAdmin):
     lifecycle_fields = ("status", "created_by", "created_at", "published_at", "retired_at")
     # The criteria of a draft are the form set under the fields; a published or retired
     # version shows them as sentences.
-    fields = ("program", "version", "notes", *lifecycle_fields)
+    fields = ("program", "version", "criteria_sentences", "notes", *lifecycle_fields)
     frozen_fields = ("program", "version", "criteria_sentences", "notes", *lifecycle_fields)
     add_fields = ("program", "notes")
     publish_template = "admin/programs/ruleset/publish_confirmation.html"
@@ -149,7 +149,8 @@ class RuleSetAdmin(admin.ModelAdmin):
         if obj is None:
             return ()
         # A draft stays in its program and keeps its number; only criteria and notes change.
-        return ("program", "version", *self.lifecycle_fields)
+        # Its saved criteria read as sentences above the rows that edit them.
+        return ("program", "version", "criteria_sentences", *self.lifecycle_fields)
 
     def has_change_permission(self, request, obj=None):
         if self._is_frozen(obj):
@@ -356,7 +357,7 @@ class RuleSetAdmin(admin.ModelAdmin):
     def criterion_count(self, obj):
         return len(obj.criteria or ())
 
-    @admin.display(description=_("criteria"))
+    @admin.display(description=_("criteria in words"))
     def criteria_sentences(self, obj):
         """What a merchant must meet, one sentence per criterion, in the active language."""
         try:
