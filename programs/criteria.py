@@ -641,8 +641,8 @@ class _Bound(Criterion):
         return _SENTENCES[self.type]() % {"value": self.format_value(self.params[self.param])}
 
 
-_AT_LEAST_LABEL = gettext_lazy("at least (%)")
-_AT_MOST_LABEL = gettext_lazy("at most (%)")
+_AT_LEAST_LABEL = gettext_lazy("at least (percent)")
+_AT_MOST_LABEL = gettext_lazy("at most (percent)")
 _SENTENCES = {
     "yoy_growth_at_least": lambda: _("Year-on-year GMV growth of at least %(value)s"),
     "live_share_at_least": lambda: _("Live streams bring at least %(value)s of GMV"),
