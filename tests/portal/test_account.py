@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -253,3 +254,18 @@ def test_an_inactive_user_gets_no_reset_email(client):
     client.post(RESET, {"email": "gone@example.com"})
 
     assert mail.outbox == []
+
+
+# Query counts of the account's pages -------------------------------------------------------------
+def test_password_pages_query_counts(owner_client):
+    # Session, user, the unread count of the navigation.
+    with assert_num_queries(3, "change form"):
+        assert owner_client.get(CHANGE).status_code == 200
+    client = Client()
+    # Anonymous: no session row, no user.
+    with assert_num_queries(0, "reset form"):
+        assert client.get(RESET).status_code == 200
+    UserFactory(username="shopkeeper", email="shop@example.com")
+    # The users with the address (one query), whatever the address.
+    with assert_num_queries(1, "reset request"):
+        client.post(RESET, {"email": "shop@example.com"})

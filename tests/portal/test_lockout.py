@@ -11,12 +11,14 @@ from django.utils import translation
 
 from tests.belts.factories import StaffUserFactory, SuperUserFactory, UserFactory
 from tests.merchants.factories import ApiKeyFactory, MerchantFactory
+from tests.utils.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 
 PORTAL_LOGIN = reverse("portal:login")
 CONSOLE_LOGIN = reverse("admin:login")
 PASSWORD = "pass-word-123"  # UserFactory's
+LOCKED_OUT_QUERIES = 11
 
 
 def attempt(client, url, username, password, address="203.0.113.5"):
@@ -199,3 +201,16 @@ def test_api_keys_are_not_counted_nor_locked(client):
 
     assert response.status_code == 200
     assert not AccessAttempt.objects.exists()
+
+
+def test_a_locked_out_attempt_costs_a_fixed_number_of_queries(client):
+    UserFactory(username="shopkeeper")
+    fail(client, PORTAL_LOGIN, "shopkeeper", 5)
+
+    # All axes': the lock looked up, expired attempts cleaned up, the failure counted again (its
+    # row read and updated, in a savepoint), the lock looked up again, the failure logged and
+    # the log's length per user checked (in a savepoint). No password is checked, and the page
+    # itself reads nothing.
+    with assert_num_queries(LOCKED_OUT_QUERIES, "locked out") as context:
+        assert attempt(client, PORTAL_LOGIN, "shopkeeper", PASSWORD).status_code == 429
+    assert not [q for q in context.captured_queries if "auth_user" in q["sql"]]
