@@ -46,7 +46,7 @@ def say(message: str) -> None:
 
 
 def prepare_database(url: str, merchants: int, as_of: datetime.date, reuse: bool) -> None:
-    """A fresh database holding ``merchants`` demo merchants with 24 months of metrics."""
+    """A fresh database holding ``merchants`` demo merchants and their monthly metrics."""
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     if not name.startswith("beltops_bench"):

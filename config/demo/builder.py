@@ -1,6 +1,6 @@
 """Writes the demo data set: reference data, logins, a deterministic population of merchants with
-24 months of metrics, a few enrollments, and a few hundred delivery-and-installation chains
-(``config.demo.chains``).
+monthly metrics from January two years back (two complete years, then the current one), a few
+enrollments, and a few hundred delivery-and-installation chains (``config.demo.chains``).
 
 Guarantees:
 
@@ -58,7 +58,10 @@ from programs.models import Cohort, Enrollment, EnrollmentEvent, Program, RuleSe
 
 from . import chains, data
 
-METRIC_MONTHS = 24
+# The metrics start in January two years before the as-of year, so the last full calendar year
+# (the one belt tiers are computed for) and the year before it are both complete: a belt's
+# year-on-year growth then compares two whole years. 25 to 36 months, by the as-of month.
+METRIC_YEARS = 2
 MAX_MERCHANTS = 5_000_000  # ids are zero-padded to six digits, and simply grow past a million
 KEY_PREFIX = "demo-"
 DEMO_APPS = ("belts", "merchants", "programs", "logistics")
@@ -73,8 +76,11 @@ def merchant_key(index: int) -> str:
 
 
 def metric_months(as_of: datetime.date) -> list[datetime.date]:
-    """The 24 full months before the as-of month, oldest first."""
-    return [add_months(as_of, offset) for offset in range(-METRIC_MONTHS, 0)]
+    """The full months from January of ``as_of.year - 2`` to the month before the as-of month,
+    oldest first: at least the 24 months the portal shows, and two complete calendar years."""
+    first = datetime.date(as_of.year - METRIC_YEARS, 1, 1)
+    count = (as_of.year - first.year) * 12 + as_of.month - first.month
+    return [add_months(first, offset) for offset in range(count)]
 
 
 def _batched(items: Sequence[int], size: int) -> Iterator[list[int]]:
@@ -587,6 +593,9 @@ class DemoBuilder:
                     "name": spec.name,
                     "name_zh": spec.name_zh,
                     "description": spec.description,
+                    "description_zh": spec.description_zh,
+                    "benefits": spec.benefits,
+                    "benefits_zh": spec.benefits_zh,
                 },
             )
             for rule_set in spec.rule_sets:
@@ -614,6 +623,7 @@ class DemoBuilder:
                 defaults={
                     "application_opens_at": today - datetime.timedelta(days=spec.opened_days_ago),
                     "application_closes_at": today + datetime.timedelta(days=spec.closes_in_days),
+                    "name_zh": spec.name_zh,
                     "seats": spec.seats,
                     "belt": belts[spec.belt] if spec.belt else None,
                     "graduation_criteria": spec.graduation_criteria,

@@ -606,6 +606,11 @@ def belt_year_stats_recompute(*, year: int | None = None) -> dict:
     """Recompute every belt's figures for ``year`` (default: last calendar year) from the
     merchants' metrics and classify the belts by that year's tier policy.
 
+    Year-on-year growth compares two whole years: it is given only when the belt's metrics cover
+    all twelve months of the prior year (and the prior year sold something); otherwise it is
+    empty, and the belt cannot be a growth belt that year. A belt whose history starts in
+    the middle of the prior year would otherwise show a growth of several hundred percent.
+
     Guarantees: one transaction; a belt whose tier moved gets a BeltTierChange and a
     notification to the staff of every center serving it (deduplicated, so a rerun tells no
     one twice); a rerun with unchanged metrics changes no tier."""
@@ -622,6 +627,9 @@ def belt_year_stats_recompute(*, year: int | None = None) -> dict:
                 filter=Q(month__gte=datetime.date(year, 1, 1), gmv__gt=0),
                 distinct=True,
             ),
+            prior_months=Count(
+                "month", filter=Q(month__lt=datetime.date(year, 1, 1)), distinct=True
+            ),
         )
     )
     sums = {row["merchant__belt_id"]: row for row in per_belt}
@@ -631,7 +639,8 @@ def belt_year_stats_recompute(*, year: int | None = None) -> dict:
         row = sums.get(belt_id, {})
         gmv = Decimal(row.get("year_gmv") or 0).quantize(CENTS)
         prior = Decimal(row.get("prior_gmv") or 0).quantize(CENTS)
-        growth = ((gmv - prior) / prior).quantize(GROWTH_PLACES) if prior else None
+        complete = row.get("prior_months", 0) == 12
+        growth = ((gmv - prior) / prior).quantize(GROWTH_PLACES) if prior and complete else None
         figures.append((belt_id, gmv, growth, row.get("active_merchants", 0)))
     policy = _tier_policy(year)
     tiers = classify_belts([(b, g, y) for b, g, y, _m in figures], policy)

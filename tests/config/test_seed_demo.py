@@ -21,6 +21,7 @@ from django.utils import timezone
 from belts.choices import BeltTier
 from belts.models import (
     TEN_BILLION_CNY,
+    BeltYearStat,
     Category,
     IndustrialBelt,
     OperationCenter,
@@ -57,15 +58,18 @@ from merchants.models import (
     Storefront,
 )
 from programs.choices import SEAT_HOLDING_STATES, EnrollmentState, RuleSetStatus
-from programs.models import Cohort, Enrollment, Program, RuleSet
+from programs.eligibility import eligibility_reasons
+from programs.models import Cohort, Eligibility, Enrollment, Program, RuleSet
+from programs.selectors import cohort_open_list
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = "2025-06"
 # The demo's "now": 09:00 on the first day of the as-of month, local time.
 AS_OF_AT = datetime.datetime(2025, 6, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
-# The 24 full months before --as-of: 2023-06 .. 2025-05.
-WINDOW = [datetime.date(2023 + (5 + n) // 12, (5 + n) % 12 + 1, 1) for n in range(24)]
+# From January two years before --as-of to the month before it: 2023-01 .. 2025-05, so 2023 and
+# 2024 (the year belt tiers are computed for) are complete.
+WINDOW = [datetime.date(2023 + n // 12, n % 12 + 1, 1) for n in range(29)]
 NAMED_BELTS = {
     "guangzhou-beauty",
     "foshan-furniture",
@@ -253,7 +257,8 @@ def test_five_programs_each_with_one_published_rule_set_in_the_engine_format():
     schema = criteria_schema()
     used_types = set()
     for program in Program.objects.all():
-        assert all((program.name, program.name_zh, program.description)), program
+        texts = ("name", "name_zh", "description", "description_zh", "benefits", "benefits_zh")
+        assert all(getattr(program, text) for text in texts), program
         published = RuleSet.objects.filter(program=program, status=RuleSetStatus.PUBLISHED)
         assert published.count() == 1, program
         rule_set = published.get()
@@ -284,12 +289,13 @@ def test_cohorts_are_open_now():
     for cohort in cohorts:
         assert cohort.application_opens_at < now < cohort.application_closes_at, cohort
         assert 10 <= cohort.seats <= 50
+        assert cohort.name_zh, cohort
     restricted = cohorts.filter(belt__isnull=False)
     assert restricted.exists()
     assert restricted.first().belt.slug == "foshan-furniture"
 
 
-def test_merchants_have_storefronts_and_24_months_of_metrics():
+def test_merchants_have_storefronts_and_two_whole_years_of_metrics():
     seed("--merchants", "40")
 
     merchants = Merchant.objects.all()
@@ -303,7 +309,7 @@ def test_merchants_have_storefronts_and_24_months_of_metrics():
     assert len(per_merchant) == 40
 
     months = sorted(set(MonthlyMetric.objects.values_list("month", flat=True)))
-    assert months == WINDOW  # 24 full months, the last one the month before --as-of
+    assert months == WINDOW  # two whole years and the as-of year's past months
     rows = defaultdict(list)
     for merchant_id, month in MonthlyMetric.objects.values_list("merchant_id", "month"):
         rows[merchant_id].append(month)
@@ -384,8 +390,9 @@ def test_enrollments_and_shipments_tell_their_story():
     for cohort in Cohort.objects.all():
         held = cohort.enrollments.filter(state__in=SEAT_HOLDING_STATES).count()
         assert held <= cohort.seats
+    assert Enrollment.objects.filter(cohort__belt__slug="foshan-furniture").exists()
     merchant = MerchantMembership.objects.get(user__username="merchant").merchant
-    assert merchant.enrollments.filter(cohort__belt__slug="foshan-furniture").exists()
+    assert not merchant.enrollments.exists(), "the demo merchant has yet to apply"
 
     # The flagship merchant's shipments: one on its way, one damaged by a leg and made good.
     shipments = merchant.shipments.all()
@@ -663,3 +670,34 @@ def test_bad_options_are_refused():
         call_command("seed_demo", "--as-of", "June 2025", stdout=StringIO())
     with pytest.raises(CommandError, match="--merchants"):
         call_command("seed_demo", "--merchants", "0", stdout=StringIO())
+
+
+def test_at_the_default_size_the_demo_merchant_can_apply_somewhere_and_is_near_another():
+    # The default size (what `make run` seeds), derived as the nightly recompute would.
+    seed()
+    stats = BeltYearStat.objects.filter(year=2024).select_related("belt")
+    assert stats.count() == IndustrialBelt.objects.count()
+    # Two whole years compared: the belts' growth is what the demo draws (tens of percent, a
+    # small young belt at most about double), not the +1,000% a partial prior year gave.
+    odd = [(stat.belt.slug, stat.yoy_growth) for stat in stats if not -0.6 < stat.yoy_growth < 2]
+    assert not odd
+    assert stats.get(belt__slug="foshan-furniture").tier == BeltTier.GROWTH
+
+    merchant = MerchantMembership.objects.get(user__username="merchant").merchant
+    outcomes = {
+        row.program.code: row
+        for row in Eligibility.objects.filter(merchant=merchant).select_related(
+            "program", "rule_set"
+        )
+    }
+    assert {code for code, row in outcomes.items() if row.is_eligible} == {"star_origin"}
+    # Cohorts are open around the day the command runs, whatever --as-of says.
+    open_now = cohort_open_list(belt_id=merchant.belt_id, now=timezone.now())
+    assert open_now.filter(program__code="star_origin").exists()
+
+    # Near the line for Source Power: everything but a few live sessions.
+    failed = [
+        reason for reason in eligibility_reasons(outcomes["source_power"]) if not reason.passed
+    ]
+    assert [reason.type for reason in failed] == ["live_sessions_at_least"]
+    assert 1 <= failed[0].shortfall <= 5

@@ -72,8 +72,12 @@ def test_top_n_cut_and_ties_break_by_gmv_then_age():
 
 
 def _gmv(belt, year, amount):
+    """A merchant of ``belt`` selling ``amount`` over the twelve months of ``year``."""
     merchant = MerchantFactory(belt=belt)
-    MonthlyMetric.objects.create(merchant=merchant, month=datetime.date(year, 6, 1), gmv=amount)
+    MonthlyMetric.objects.bulk_create(
+        MonthlyMetric(merchant=merchant, month=datetime.date(year, month, 1), gmv=amount / 12)
+        for month in range(1, 13)
+    )
     return merchant
 
 
@@ -118,10 +122,43 @@ def test_recompute_derives_figures_and_tells_the_centers_staff_once():
     assert BeltTierChange.objects.count() == 2
 
     # The growing belt falls back: a change and a message.
-    MonthlyMetric.objects.filter(merchant__belt=growing, month__year=2025).update(gmv=Decimal("90"))
+    MonthlyMetric.objects.filter(merchant__belt=growing, month__year=2025).update(
+        gmv=Decimal("7.5")
+    )
     assert belt_year_stats_recompute(year=2025)["changed"] == 1
     change = BeltTierChange.objects.latest("id")
     assert (change.from_tier, change.to_tier) == (BeltTier.GROWTH, BeltTier.STANDARD)
+
+
+@pytest.mark.django_db
+def test_growth_compares_two_whole_years_only():
+    TierPolicy.objects.create(year=2025, ten_billion_gmv=Decimal("1000"), growth_min_gmv=1)
+    whole, partial = IndustrialBeltFactory.create_batch(2)
+    _gmv(whole, 2024, Decimal("120"))
+    _gmv(whole, 2025, Decimal("180"))
+    # The partial belt's history starts in November of the prior year: two months cannot be
+    # compared with twelve (that would read as a growth of several hundred percent).
+    late = MerchantFactory(belt=partial)
+    MonthlyMetric.objects.bulk_create(
+        MonthlyMetric(merchant=late, month=datetime.date(2024, month, 1), gmv=Decimal("10"))
+        for month in (11, 12)
+    )
+    _gmv(partial, 2025, Decimal("120"))
+
+    belt_year_stats_recompute(year=2025)
+
+    assert BeltYearStat.objects.get(belt=whole, year=2025).yoy_growth == Decimal("0.5000")
+    stat = BeltYearStat.objects.get(belt=partial, year=2025)
+    assert (stat.gmv, stat.yoy_growth, stat.tier) == (Decimal("120.00"), None, BeltTier.STANDARD)
+
+    # Once the prior year's months are all there, the growth is given.
+    MonthlyMetric.objects.bulk_create(
+        MonthlyMetric(merchant=late, month=datetime.date(2024, month, 1), gmv=Decimal("10"))
+        for month in range(1, 11)
+    )
+    belt_year_stats_recompute(year=2025)
+    stat = BeltYearStat.objects.get(belt=partial, year=2025)
+    assert (stat.yoy_growth, stat.tier) == (Decimal("0.0000"), BeltTier.GROWTH)
 
 
 # Outbox delivery ---------------------------------------------------------------------------------

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from belts.models import IndustrialBelt
 from config.demo import data
-from config.demo.builder import MAX_MERCHANTS, DemoBuilder, SeedOptions, table_counts
+from config.demo.builder import (
+    MAX_MERCHANTS,
+    DemoBuilder,
+    SeedOptions,
+    metric_months,
+    table_counts,
+)
 from merchants.services.metrics import belt_year_stats_recompute
 from programs.services.eligibility import eligibility_recompute
 
@@ -27,10 +33,10 @@ def _month(value: str) -> datetime.date:
 class Command(BaseCommand):
     help = (
         "Seed the demo: real industrial belts, operation centers, the five support programs "
-        "with their first rule sets, open cohorts, N merchants with 24 months of metrics, a few "
-        "enrollments, a few hundred delivery-and-installation shipments of the furniture and "
-        "home belts, and three demo logins. Same options, same data; safe to "
-        "run twice."
+        "with their first rule sets, open cohorts, N merchants with metrics since January two "
+        "years back, a few enrollments, a few hundred delivery-and-installation shipments of "
+        "the furniture and home belts, and three demo logins. Same options, same data; safe "
+        "to run twice."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,7 +45,8 @@ class Command(BaseCommand):
             "--as-of",
             dest="as_of",
             help="The month the data treats as the present, YYYY-MM (default: the current "
-            "month). Metrics cover the 24 full months before it.",
+            "month). Metrics run from January two years earlier to the month before it, so "
+            "the last two calendar years are complete.",
         )
         parser.add_argument(
             "--merchants",
@@ -136,9 +143,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _window(as_of: datetime.date) -> str:
-        first = as_of.replace(year=as_of.year - 2)
-        last = (as_of - datetime.timedelta(days=1)).replace(day=1)
-        return f"{first:%Y-%m} to {last:%Y-%m}"
+        months = metric_months(as_of)
+        return f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}"
 
     def _write_logins(self, *, reset: bool) -> None:
         if reset:
