@@ -11,11 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors
 from .api_keys import NAME_MAX_LENGTH, api_key_create, api_key_list, api_key_revoke
@@ -32,7 +31,6 @@ from .services.notifications import (
 
 METRIC_MONTHS = 12
 INBOX_PAGE_SIZE = 25
-StrOrPromise = str | Promise
 
 
 def _selected_membership(
@@ -173,6 +171,7 @@ class NotificationPreferencesForm(forms.Form):
             )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required(login_url="portal:login")
 def notification_preferences(request: HttpRequest) -> HttpResponse:
     """The user's own preferences: in-app messages always (shown, not offered), e-mail per kind.

@@ -155,7 +155,11 @@ AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # The console's pages for attempts and failures, with the unlock action, are config/admin.py's.
 AXES_ENABLE_ADMIN = False
+# Failed logins are kept (AccessFailureLog, at most 1,000 per username; `axes_reset_failure_logs`
+# trims by age); successful ones are not: no page reads them, and the table would keep growing
+# with every user's address.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
 # The client's address: REMOTE_ADDR unless told otherwise. Behind a reverse proxy, name the
 # header it sets and how many proxies stand in front (docs/deploy.md): a header the client
 # could send itself must never be trusted.

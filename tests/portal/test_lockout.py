@@ -3,7 +3,7 @@ the page a locked-out user sees, what the lock is counted by, unlocking from the
 what the lock does not touch (API keys)."""
 
 import pytest
-from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
@@ -214,3 +214,12 @@ def test_a_locked_out_attempt_costs_a_fixed_number_of_queries(client):
     with assert_num_queries(LOCKED_OUT_QUERIES, "locked out") as context:
         assert attempt(client, PORTAL_LOGIN, "shopkeeper", PASSWORD).status_code == 429
     assert not [q for q in context.captured_queries if "auth_user" in q["sql"]]
+
+
+def test_a_successful_login_is_not_recorded(client):
+    UserFactory(username="shopkeeper")
+
+    assert attempt(client, PORTAL_LOGIN, "shopkeeper", PASSWORD).status_code == 302
+
+    assert not AccessLog.objects.exists()
+    assert not AccessAttempt.objects.exists()
