@@ -1,19 +1,27 @@
-"""What every app's console pages share: the CSV and Excel exports, the previewed CSV import,
-and the answer to a link to a row that is not there. Only Django and django-import-export here,
-no project app."""
+"""What every app's console pages share: the CSV and Excel exports, the previewed CSV and Excel
+import, and the answer to a link to a row that is not there. Only Django and
+django-import-export here, no project app."""
 
 from typing import Any
 
+import tablib
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from import_export.admin import ExportMixin, ImportMixin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 from import_export.forms import ExportForm
+
+from core.imports import DetectedCSV, ExcelCSV, ImportFileError, WorkbookXLSX
+
+# The formats of an import's blank template, by the name in its address.
+TEMPLATE_FORMATS = {"csv": ExcelCSV, "xlsx": XLSX}
 
 
 def object_missing_redirect(
@@ -37,7 +45,7 @@ class ConsoleExportMixin(ExportMixin):
     queryset. The plain export form: the selectable-fields one needs inline event handlers,
     which the console's content security policy refuses."""
 
-    export_formats = [CSV, XLSX]
+    export_formats = [ExcelCSV, XLSX]
     export_form_class = ExportForm
 
     def has_export_permission(self, request: HttpRequest) -> bool:
@@ -49,14 +57,90 @@ class ConsoleExportMixin(ExportMixin):
 
 
 class ConsoleImportMixin(ImportMixin):
-    """A CSV import with a preview: the file is read and every row checked in a dry run that
-    is rolled back; the confirmation imports it in one transaction that an invalid row rolls
-    back entirely. Allowed to whoever may add and change the model."""
+    """An import with a preview: the file (CSV in UTF-8 or GB18030, or an Excel workbook) is read
+    and every row checked in a dry run that is rolled back; the preview shows each bad row with
+    its errors beside the cells they concern; the confirmation imports it in one transaction
+    that an invalid row rolls back entirely. Each import offers a blank template of its columns.
+    Allowed to whoever may add and change the model."""
 
-    import_formats = [CSV]
+    import_formats = [DetectedCSV, WorkbookXLSX]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_urls(self) -> list:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "import/template.<str:extension>",
+                self.admin_site.admin_view(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request: HttpRequest, extension: str) -> HttpResponse:
+        """A file with the header row of the import's columns, to fill in and upload."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if extension not in TEMPLATE_FORMATS:
+            raise Http404
+        file_format = TEMPLATE_FORMATS[extension]()
+        resource_class = self.get_import_resource_classes(request)[0]
+        resource = resource_class(**self.get_import_resource_kwargs(request))
+        dataset = tablib.Dataset(
+            headers=[str(field.column_name) for field in resource.get_import_fields()]
+        )
+        response = HttpResponse(
+            file_format.export_data(dataset), content_type=file_format.get_content_type()
+        )
+        name = f"{self.opts.model_name}-template.{file_format.get_extension()}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        # The reason in words, never the exception's class.
+        if isinstance(e, ImportFileError):
+            form.add_error("import_file", str(e))
+        else:
+            form.add_error(
+                "import_file",
+                gettext(
+                    "The file could not be read in the format chosen: check that it is a CSV "
+                    "file or an Excel workbook (.xlsx), as the format says."
+                ),
+            )
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
+            context = response.context_data
+            info = self.opts.app_label, self.opts.model_name
+            context["import_templates"] = [
+                (
+                    label,
+                    reverse(
+                        "admin:{}_{}_import_template".format(*info),
+                        args=[extension],
+                        current_app=self.admin_site.name,
+                    ),
+                )
+                for extension, label in (
+                    ("csv", gettext("CSV template")),
+                    ("xlsx", gettext("Excel template")),
+                )
+            ]
+            result = context.get("result")
+            if result is not None:
+                context["invalid_row_cells"] = invalid_row_cells(result)
+                # The file's own problems in words; any other failure without its exception.
+                context["file_errors"] = [
+                    str(error.error)
+                    if isinstance(error.error, ImportFileError)
+                    else gettext("The file could not be imported. Nothing was written.")
+                    for error in result.base_errors
+                ]
+        return response
 
     def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
         if result.has_errors() or result.has_validation_errors():
@@ -76,3 +160,25 @@ class ConsoleImportMixin(ImportMixin):
                 reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
             )
         return super().process_result(result, request)
+
+
+def invalid_row_cells(result: Any) -> list[dict]:
+    """The preview's invalid rows, each as its cells (the column, the value read, the errors of
+    that column) and the errors that concern no column of the file."""
+    headers = [str(header) for header in result.diff_headers]
+    rows = []
+    for row in result.invalid_rows:
+        errors = {str(key): list(messages) for key, messages in row.error_dict.items()}
+        cells = [
+            {
+                "column": column,
+                "value": "" if value in (None, "---") else value,
+                "errors": errors.pop(column, []),
+            }
+            for column, value in zip(headers, row.values, strict=False)
+        ]
+        general = errors.pop(NON_FIELD_ERRORS, [])
+        # Errors of a column the file lacks (a required one) are named by that column.
+        other = list(errors.items())
+        rows.append({"number": row.number, "cells": cells, "general": general, "other": other})
+    return rows

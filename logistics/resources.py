@@ -7,7 +7,9 @@ already annotated with the shipments' flags: an export runs one query, whatever 
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
+
+from core.imports import SheetExportResource
 
 from .choices import (
     AttributionStatus,
@@ -31,7 +33,7 @@ def _label(choices, value) -> str:
     return str(choices(value).label) if value else ""
 
 
-class ShipmentResource(resources.ModelResource):
+class ShipmentResource(SheetExportResource):
     merchant = fields.Field(attribute="merchant__shop_name", column_name=_("merchant"))
     order_reference = fields.Field(attribute="order_reference", column_name=_("order reference"))
     item = fields.Field(attribute="item_description", column_name=_("item"))
@@ -74,7 +76,7 @@ class ShipmentResource(resources.ModelResource):
         return _local(obj.created_at)
 
 
-class IncidentResource(resources.ModelResource):
+class IncidentResource(SheetExportResource):
     shipment = fields.Field(attribute="shipment__order_reference", column_name=_("shipment"))
     merchant = fields.Field(attribute="shipment__merchant__shop_name", column_name=_("merchant"))
     kind = fields.Field(column_name=_("kind"))

@@ -21,16 +21,18 @@ import re
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from belts.models import Category, IndustrialBelt
 from belts.scoping import belt_scope
+from core.imports import CellError, SheetModelResource
 
 from .exceptions import MetricError
 from .models import Merchant, MonthlyMetric
 from .services.metrics import METRIC_FIELDS, monthly_metrics_upsert
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+# 2025-01, 2025-01-01, 2025/1, 2025/1/1, 2025年1月, 2025年1月1日.
+_MONTH = re.compile(r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?|年(\d{1,2})月(?:(\d{1,2})日)?)$")
 
 
 class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -48,8 +50,8 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
         return queryset if scope is None else queryset.filter(scope)
 
     def clean(self, value, row=None, **kwargs):
-        if value in (None, ""):
-            raise ValueError(gettext("This field is required."))
+        if value is None or not str(value).strip():
+            raise CellError(gettext("%(field)s is required."))
         try:
             return super().clean(value, row, **kwargs)
         except (self.model.DoesNotExist, ValueError, TypeError):
@@ -60,7 +62,8 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
 
 
 class MonthWidget(widgets.Widget):
-    """A month as ``YYYY-MM`` or as the first day ``YYYY-MM-DD``."""
+    """A month as ``YYYY-MM`` or its first day ``YYYY-MM-DD`` (with slashes too), as
+    ``2025年1月`` or ``2025年1月1日``, or a workbook's date."""
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, datetime.datetime):
@@ -72,11 +75,16 @@ class MonthWidget(widgets.Widget):
             try:
                 if not match:
                     raise ValueError
-                year, month, day_of_month = match.groups()
-                day = datetime.date(int(year), int(month), int(day_of_month or 1))
+                year, month, day_of_month, month_zh, day_zh = match.groups()
+                day = datetime.date(
+                    int(year), int(month or month_zh), int(day_of_month or day_zh or 1)
+                )
             except ValueError:
                 raise ValueError(
-                    gettext("“%(value)s” is not a month: write YYYY-MM or YYYY-MM-01.")
+                    gettext(
+                        "“%(value)s” is not a month: write 2025-01, 2025/01, 2025年1月 "
+                        "or the first day, 2025-01-01."
+                    )
                     % {"value": value}
                 ) from None
         if day.day != 1:
@@ -124,7 +132,7 @@ class _UserMixin:
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
 
 
-class MerchantResource(_UserMixin, resources.ModelResource):
+class MerchantResource(_UserMixin, SheetModelResource):
     """Merchants by ``id`` (blank: a new merchant), with their belt and category by slug."""
 
     resolved_relations = ("belt", "category")
@@ -183,7 +191,7 @@ class MerchantResource(_UserMixin, resources.ModelResource):
         super().before_import_row(row, **kwargs)
 
 
-class MonthlyMetricResource(_UserMixin, resources.ModelResource):
+class MonthlyMetricResource(_UserMixin, SheetModelResource):
     """One merchant's figures for one month, by ``merchant_id`` and ``month``."""
 
     resolved_relations = ("merchant", "merchant_id")

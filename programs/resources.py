@@ -9,7 +9,9 @@ query, whatever its size.
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
+
+from core.imports import SheetExportResource
 
 from .choices import EnrollmentState
 from .models import Cohort, ReviewQueueItem
@@ -23,7 +25,7 @@ def _local(value):
     return timezone.localtime(value).replace(tzinfo=None)
 
 
-class ReviewQueueResource(resources.ModelResource):
+class ReviewQueueResource(SheetExportResource):
     """One row per application awaiting a decision, oldest submission first."""
 
     merchant = fields.Field(attribute="merchant__shop_name", column_name=_("merchant"))
@@ -67,7 +69,7 @@ class ReviewQueueResource(resources.ModelResource):
         return gettext("eligible") if obj.eligible_now else gettext("not eligible")
 
 
-class CohortResource(resources.ModelResource):
+class CohortResource(SheetExportResource):
     """One row per cohort: its program, window, seats and how they are taken."""
 
     program = fields.Field(attribute="program__name", column_name=_("program"))
