@@ -38,3 +38,21 @@ def center_list_for(*, user: Viewer) -> QuerySet[OperationCenter]:
     scope = center_scope(user, "pk")
     centers = OperationCenter.objects.order_by("name", "id")
     return centers if scope is None else centers.filter(scope)
+
+
+def category_names_by_slug() -> dict[str, tuple[str, str]]:
+    """``{slug: (name, name_zh)}`` of every category: one query. Categories are a few dozen
+    rows; explanations that name categories by their slug read them from this."""
+    return {
+        slug: (name, name_zh)
+        for slug, name, name_zh in Category.objects.values_list("slug", "name", "name_zh")
+    }
+
+
+def belt_operation_center_list(*, belt_id: int) -> QuerySet[OperationCenter]:
+    """The operation centers serving the belt, with their city, by name: one query."""
+    return (
+        OperationCenter.objects.filter(belts__pk=belt_id)
+        .select_related("city")
+        .order_by("name", "id")
+    )

@@ -19,6 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Load balancers and monitors; exempt from the HTTPS redirect in production settings.
     path("health/", health, name="health"),
+    path("", views.landing, name="landing"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 # The merchant portal: server-rendered pages. Each app mounts its own pages under /portal/.

@@ -21,7 +21,7 @@ from .api_keys import NAME_MAX_LENGTH, api_key_create, api_key_list, api_key_rev
 from .choices import MembershipRole, NotificationKind
 from .exceptions import ApiKeyError
 from .models import MerchantMembership, Notification
-from .presenters import notification_link
+from .presenters import gmv_chart_data, metric_rows, notification_link
 from .services.metrics import notification_preferences_update
 from .services.notifications import (
     notification_mark_read,
@@ -63,6 +63,8 @@ def merchant_metrics(request: HttpRequest) -> HttpResponse:
             "selected": selected,
             "merchant": selected.merchant if selected else None,
             "metrics": metrics,
+            "rows": metric_rows(metrics),
+            "chart": gmv_chart_data(reversed(metrics), first=window_first, months=METRIC_MONTHS),
             "window_first": window_first,
             "window_last": window_last,
         },

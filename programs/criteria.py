@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from belts.choices import BeltTier
 from belts.models import Category
-from core.money import format_cny, format_percent
+from belts.selectors import category_names_by_slug
+from core.language import localized_name
+from core.money import cny_as_shown, format_cny, format_percent
 from merchants.choices import BrandStage, MerchantType
 from merchants.facts import MerchantFacts
 
@@ -40,6 +43,7 @@ MAX_TEXT_LENGTH = 100  # characters of any string in a criterion (a category slu
 MAX_AMOUNT = Decimal("10000000000000")  # CNY 10^13: far above any merchant's yearly GMV
 MONEY_PLACES = 2  # amounts are CNY with fen
 RATIO_PLACES = 4  # growth, shares and rates are rounded to 4 places in the facts
+PERCENT_PLACES = 1  # ... and shown as percentages to one place (18.8%)
 MIN_GROWTH, MAX_GROWTH = Decimal(-1), Decimal(100)  # -100 % (nothing left) to +10,000 %
 MAX_MONTHS = 1200  # a hundred years
 MAX_SESSIONS = 10_000  # live sessions in 90 days: more than a hundred a day
@@ -87,12 +91,55 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+def _percent(ratio: Decimal | None, places: int = PERCENT_PLACES) -> Decimal | None:
+    """A ratio as the percentage a page shows: ``places`` decimal places, rounded half up."""
+    if ratio is None:
+        return None
+    return (ratio * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def _percent_values(reason: Reason) -> dict[str, str]:
-    """A ratio criterion's actual, required and shortfall as percentages, for its sentences."""
+    """A ratio criterion's actual and required value as percentages, and the shortfall in
+    percentage points *between the two figures shown*: 18.8% against 20.0% is 1.2 points short,
+    whatever the unrounded ratios were, so the sentence adds up. Facts have four places (two of a
+    percentage): where one place would hide a real gap (19.99% against 20%), two are shown."""
+    actual, required = _decimal(reason.actual), _decimal(_bound_of(reason.required))
+    places = PERCENT_PLACES
+    if (
+        not reason.passed
+        and actual is not None
+        and required is not None
+        and _percent(actual) == _percent(required)
+    ):
+        places = RATIO_PLACES - 2
+    shown_actual, shown_required = _percent(actual, places), _percent(required, places)
+    points = (
+        abs(shown_required - shown_actual)
+        if shown_actual is not None and shown_required is not None
+        else None
+    )
     return {
-        key: format_percent(_decimal(getattr(reason, key)))
-        for key in ("actual", "required", "shortfall")
+        "actual": _percent_text(shown_actual, places),
+        "required": _percent_text(shown_required, places),
+        "shortfall": "—" if points is None else number_format(points, places),
     }
+
+
+def _percent_text(percent: Decimal | None, places: int) -> str:
+    # The percentage is already rounded: format_percent only formats it in the locale's style.
+    return format_percent(None if percent is None else percent / 100, places)
+
+
+def shortfall_points(reason: Reason) -> str:
+    """The shortfall of a failed ratio criterion in percentage points, as its sentence says."""
+    return _percent_values(reason)["shortfall"]
+
+
+def _bound_of(required: Any) -> Any:
+    """The one bound of ``required`` (a ``{"min", "max"}`` pair gives the one that is set)."""
+    if isinstance(required, Mapping):
+        return required.get("min") if required.get("min") is not None else required.get("max")
+    return required if isinstance(required, int | str | Decimal) else None
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -124,6 +171,12 @@ class Criterion:
     params_allowed: ClassVar[tuple[str, ...]] = ()
     decimal: ClassVar[bool] = False  # the actual value is a Decimal, stored as a JSON string
     textual: ClassVar[bool] = False  # the actual value is a code (text): the fingerprint escapes it
+    # Whether a merchant can meet the criterion by its own work (more live sessions, a lower
+    # refund rate, more GMV), or not (its store age, category, belt, type): the portal tells
+    # the two apart, and a program failing a criterion it cannot act on is out of reach.
+    actionable: ClassVar[bool] = False
+    # The names of categories, for explaining a reason (set by ``explain``; see CategoryNames).
+    category_names: CategoryNames | None = None
 
     def __init__(self, params: Mapping[str, Any] | None = None, *, bounded: bool = True) -> None:
         # Unbounded: reading what was stored under older rules (the reasons of a stored outcome,
@@ -164,6 +217,26 @@ class Criterion:
     def explain(self, reason: Reason) -> str:
         """The reason in words, in the active language."""
         raise NotImplementedError
+
+    def within_reach(self, reason: Reason) -> bool:
+        """Whether the merchant can make this failed reason pass by its own work."""
+        return self.actionable
+
+    def relative_shortfall(self, reason: Reason) -> Decimal:
+        """How far a failed reason is from passing, relative to what is required (0.25: a
+        quarter of the way still to go); 1 without data or a bound to compare with; 0 when
+        passed."""
+        if reason.passed:
+            return Decimal(0)
+        shortfall, required = _decimal(reason.shortfall), _decimal(_bound_of(reason.required))
+        if shortfall is None or not required:
+            return Decimal(1)
+        return abs(shortfall) / abs(required)
+
+    def shortfall_text(self, reason: Reason) -> str:
+        """What a failed reason still takes, in a few words ("3 more live sessions"); the
+        criterion's label where there is nothing to count."""
+        return str(self.label)
 
     @property
     def column(self) -> str:
@@ -528,15 +601,50 @@ def reasons_from_actuals(criteria: Sequence[Criterion], actuals: Sequence[Any]) 
     ]
 
 
-def explain(reason: Reason | Mapping[str, Any], *, language: str | None = None) -> str:
-    """Words for a stored reason, in ``language`` or the active one."""
-    if not isinstance(reason, Reason):
-        reason = Reason.from_json(reason)
+class CategoryNames:
+    """Category names by slug for explanations, read at the first lookup (one query) and then
+    shared by every explanation given the same instance, in whichever language is active when
+    each is worded: a page makes one and passes it to all its ``explain`` calls. A slug that
+    is no category's (since deleted) reads as itself."""
+
+    def __init__(self, names: Mapping[str, tuple[str, str]] | None = None) -> None:
+        self._names = dict(names) if names is not None else None
+
+    def name(self, slug: str) -> str:
+        if self._names is None:
+            self._names = category_names_by_slug()
+        name, name_zh = self._names.get(slug, (slug, ""))
+        return localized_name(name, name_zh)
+
+
+def criterion_for_reason(
+    reason: Reason, categories: CategoryNames | None = None
+) -> Criterion | None:
+    """The criterion that judged a stored reason, to word it or weigh it (its parameters are
+    not needed: the reason holds what was required); None for a type no longer known."""
     cls = CRITERIA.get(reason.type)
     if cls is None:
-        return reason.type
+        return None
     criterion = cls.__new__(cls)
     criterion.params = {}
+    criterion.category_names = categories or CategoryNames()
+    return criterion
+
+
+def explain(
+    reason: Reason | Mapping[str, Any],
+    *,
+    language: str | None = None,
+    categories: CategoryNames | None = None,
+) -> str:
+    """Words for a stored reason, in ``language`` or the active one. Categories are named, not
+    given by slug: pass one ``categories`` to the explanations of a page, so that they read the
+    names once (none if no criterion names a category); without, this call reads them itself."""
+    if not isinstance(reason, Reason):
+        reason = Reason.from_json(reason)
+    criterion = criterion_for_reason(reason, categories)
+    if criterion is None:
+        return reason.type
     if language:
         with translation.override(language):
             return criterion.explain(reason)
@@ -544,7 +652,11 @@ def explain(reason: Reason | Mapping[str, Any], *, language: str | None = None) 
 
 
 def explain_bilingual(reason: Reason | Mapping[str, Any]) -> dict[str, str]:
-    return {"en": explain(reason, language="en"), "zh-hans": explain(reason, language="zh-hans")}
+    categories = CategoryNames()
+    return {
+        "en": explain(reason, language="en", categories=categories),
+        "zh-hans": explain(reason, language="zh-hans", categories=categories),
+    }
 
 
 # Numeric criteria ------------------------------------------------------------------------------
@@ -599,6 +711,7 @@ class _AtMost(_Bound):
 @register
 class GmvBetween(Criterion):
     type = "gmv_between"
+    actionable = True  # up to the floor; a GMV above the ceiling is out of reach
     label = gettext_lazy("Trailing 12-month GMV between")
     fact = "gmv_12m"
     params_allowed = ("min", "max")
@@ -645,6 +758,30 @@ class GmvBetween(Criterion):
             params.append(str(self.params["max"]))
         return " AND ".join(conditions), tuple(params)
 
+    def within_reach(self, reason):
+        shortfall = _decimal(reason.shortfall)
+        return shortfall is None or shortfall > 0
+
+    def shortfall_text(self, reason):
+        shortfall = _decimal(reason.shortfall)
+        if shortfall is None or shortfall <= 0:
+            return str(self.label)
+        return _("%(amount)s more GMV over 12 months") % {"amount": self._gap_text(reason)}
+
+    def _gap_text(self, reason: Reason) -> str:
+        """The shortfall (or excess) between the amounts *as shown*, so the sentence adds up
+        (¥10.1万 against ¥20万 is ¥9.9万 short, not ¥10万); the exact one where rounding
+        would show none."""
+        actual, shortfall = _decimal(reason.actual), _decimal(reason.shortfall)
+        required = reason.required or {}
+        bound = _decimal(
+            required.get("min") if shortfall and shortfall > 0 else required.get("max")
+        )
+        if actual is None or shortfall is None or bound is None:
+            return format_cny(abs(shortfall)) if shortfall is not None else "—"
+        gap = abs(cny_as_shown(bound) - cny_as_shown(actual))
+        return format_cny(gap if gap else abs(shortfall))
+
     def explain(self, reason):
         actual = format_cny(_decimal(reason.actual))
         required = reason.required or {}
@@ -658,16 +795,17 @@ class GmvBetween(Criterion):
             return _(
                 "Trailing 12-month GMV is %(actual)s; at least %(minimum)s is required: "
                 "%(shortfall)s more GMV over 12 months."
-            ) % {"actual": actual, "minimum": format_cny(low), "shortfall": format_cny(shortfall)}
+            ) % {"actual": actual, "minimum": format_cny(low), "shortfall": self._gap_text(reason)}
         return _(
             "Trailing 12-month GMV is %(actual)s, above the program's ceiling of %(maximum)s "
             "(%(excess)s over)."
-        ) % {"actual": actual, "maximum": format_cny(high), "excess": format_cny(-shortfall)}
+        ) % {"actual": actual, "maximum": format_cny(high), "excess": self._gap_text(reason)}
 
 
 @register
 class YoyGrowthAtLeast(_AtLeast):
     type = "yoy_growth_at_least"
+    actionable = True
     label = gettext_lazy("Year-on-year GMV growth at least")
     fact = "yoy_growth"
     # Growth is a ratio without a ceiling: 1 is +100 %; -1 (all sales lost) is the floor.
@@ -680,14 +818,21 @@ class YoyGrowthAtLeast(_AtLeast):
         if reason.passed:
             return _("GMV grew %(actual)s year on year (at least %(required)s needed).") % values
         return (
-            _("GMV grew %(actual)s year on year; %(required)s is required (%(shortfall)s short).")
+            _(
+                "GMV grew %(actual)s year on year; %(required)s is required "
+                "(%(shortfall)s percentage points short)."
+            )
             % values
         )
+
+    def shortfall_text(self, reason):
+        return _("%(points)s percentage points more growth") % {"points": shortfall_points(reason)}
 
 
 @register
 class LiveShareAtLeast(_AtLeast):
     type = "live_share_at_least"
+    actionable = True
     label = gettext_lazy("Live-stream share of GMV at least")
     fact = "live_share"
 
@@ -702,15 +847,23 @@ class LiveShareAtLeast(_AtLeast):
         return (
             _(
                 "Live streams brought %(actual)s of GMV; %(required)s is required "
-                "(%(shortfall)s more needed)."
+                "(%(shortfall)s percentage points more needed)."
             )
             % values
         )
+
+    def shortfall_text(self, reason):
+        if reason.actual is None:
+            return _("sales, some of them through live streams")
+        return _("%(points)s percentage points more live-stream share") % {
+            "points": shortfall_points(reason)
+        }
 
 
 @register
 class LiveSessionsAtLeast(_AtLeast):
     type = "live_sessions_at_least"
+    actionable = True
     label = gettext_lazy("Live sessions in the last 90 days at least")
     fact = "live_sessions_90d"
     params_allowed = ("min", "days")
@@ -759,10 +912,17 @@ class LiveSessionsAtLeast(_AtLeast):
             % values
         )
 
+    def shortfall_text(self, reason):
+        count = int(reason.shortfall or 0)
+        return ngettext("%(count)s more live session", "%(count)s more live sessions", count) % {
+            "count": count
+        }
+
 
 @register
 class RefundRateAtMost(_AtMost):
     type = "refund_rate_at_most"
+    actionable = True
     label = gettext_lazy("Average refund rate at most")
     fact = "refund_rate"
 
@@ -775,10 +935,17 @@ class RefundRateAtMost(_AtMost):
         return (
             _(
                 "Average refund rate is %(actual)s; at most %(required)s is allowed "
-                "(%(shortfall)s lower needed)."
+                "(%(shortfall)s percentage points lower needed)."
             )
             % values
         )
+
+    def shortfall_text(self, reason):
+        if reason.actual is None:
+            return _("sales over the last 12 months")
+        return _("a refund rate %(points)s percentage points lower") % {
+            "points": shortfall_points(reason)
+        }
 
 
 class _AgeCriterion(Criterion):
@@ -937,7 +1104,12 @@ class CategoryIn(_In):
         return {self.param: self._strings(params, self.param)}
 
     def display(self, value):
-        return str(value) if value else "—"  # categories are data: slugs, not choices
+        # Categories are data: the reason holds slugs; the merchant reads their names.
+        if not value:
+            return "—"
+        names = getattr(self, "category_names", None) or CategoryNames()
+        self.category_names = names  # one lookup for the actual and every required slug
+        return names.name(str(value))
 
 
 @register

@@ -1,8 +1,9 @@
 """Portal pages of the programs app: thin callers of its selectors and of the merchants app's.
 
 The eligibility page shows, for the selected merchant (one of the user's own), each active
-program's recorded outcome with one line per criterion, the merchant's facts today, and the
-program's cohorts open for applications (or the merchant's open application to it). The
+program's recorded outcome with one line per criterion, closest first (``presenters.Closeness``),
+with what the program offers, the merchant's facts today, and the program's cohorts open for
+applications (or the merchant's open application to it). The
 applications page lists the merchant's applications with their history. Applying and
 withdrawing are POSTs that call the enrollment services; what those refuse becomes a message.
 """
@@ -10,7 +11,7 @@ withdrawing are POSTs that call the enrollment services; what those refuse becom
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -29,72 +31,14 @@ from merchants.models import MerchantMembership
 
 from . import selectors, workflow
 from .choices import SEAT_HOLDING_STATES, EnrollmentState
-from .criteria import explain
-from .eligibility import eligibility_reasons
 from .exceptions import ProgramError
-from .models import Cohort, Eligibility, Enrollment, Program, RuleSet
-from .presenters import criterion_label, merchant_fact_rows
+from .models import Cohort, Enrollment
+from .presenters import merchant_fact_rows, program_standings, standing_summary
 from .services.enrollments import (
     enrollment_apply,
     enrollment_roles,
     enrollment_withdraw,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CriterionLine:
-    passed: bool
-    label: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProgramStanding:
-    """One program as the merchant sees it: the recorded outcome and its reasons in words."""
-
-    program: Program
-    name: str
-    published: RuleSet | None
-    eligibility: Eligibility | None
-    lines: list[CriterionLine] = field(default_factory=list)
-    # Cohorts taking this merchant's applications now, and its open application, if any.
-    open_cohorts: list[Cohort] = field(default_factory=list)
-    open_enrollment: Enrollment | None = None
-
-    @property
-    def failing(self) -> list[CriterionLine]:
-        return [line for line in self.lines if not line.passed]
-
-    @property
-    def reassessing(self) -> bool:
-        """The outcome was computed under a version that is no longer the published one: the
-        recompute after publishing has not reached this merchant yet."""
-        return bool(
-            self.eligibility
-            and self.published
-            and self.eligibility.rule_set_id != self.published.pk
-        )
-
-
-def _standing(program: Program) -> ProgramStanding:
-    eligibility = program.merchant_eligibilities[0] if program.merchant_eligibilities else None
-    reasons = eligibility_reasons(eligibility) if eligibility else []
-    return ProgramStanding(
-        program=program,
-        name=localized_name(program.name, program.name_zh),
-        published=program.published_rule_sets[0] if program.published_rule_sets else None,
-        eligibility=eligibility,
-        lines=[
-            CriterionLine(
-                passed=reason.passed,
-                label=criterion_label(reason.type),
-                message=explain(reason),
-            )
-            for reason in reasons
-        ],
-        open_cohorts=getattr(program, "open_cohorts", []),
-        open_enrollment=(getattr(program, "open_enrollments", None) or [None])[0],
-    )
 
 
 def _memberships_and_selected(
@@ -137,15 +81,17 @@ def merchant_eligibility(request: HttpRequest) -> HttpResponse:
         window_first, window_last = merchant_selectors.complete_months_window(
             months=12, as_of=as_of
         )
+        # Closest first (presenters.Closeness), not alphabetically.
+        standings = program_standings(
+            selectors.program_application_list(
+                merchant_id=selected.merchant_id,
+                belt_id=selected.merchant.belt_id,
+                now=timezone.now(),
+            )
+        )
         context.update(
-            standings=[
-                _standing(program)
-                for program in selectors.program_application_list(
-                    merchant_id=selected.merchant_id,
-                    belt_id=selected.merchant.belt_id,
-                    now=timezone.now(),
-                )
-            ],
+            standings=standings,
+            summary=standing_summary(standings),
             may_apply=_may_apply(selected),
             facts=merchant_fact_rows(facts),
             window_first=window_first,
@@ -174,7 +120,18 @@ def application_apply(request: HttpRequest, cohort_id: int) -> HttpResponse:
         messages.success(
             request, _("Application submitted to %(cohort)s") % {"cohort": cohort.name}
         )
-    return HttpResponseRedirect(_with_merchant(reverse("programs:eligibility"), merchant.pk))
+    return HttpResponseRedirect(_back_to(request, merchant.pk))
+
+
+def _back_to(request: HttpRequest, merchant_id: int) -> str:
+    """Where an application form sends the merchant back to: the page it was posted from
+    (``next``, the portal's home or the eligibility page), never another site."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return _with_merchant(reverse("programs:eligibility"), merchant_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from merchants.api.rows import datetime_json
-from programs.criteria import criteria_from_json, explain
+from programs.criteria import CategoryNames, criteria_from_json, explain
 from programs.models import RuleSet
 
 ELIGIBILITY_VALUES = (
@@ -46,13 +46,14 @@ def eligibility_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         .values_list("id", "criteria")
     }
     reasons: dict[tuple[int, int, str], dict[str, Any]] = {}
+    categories = CategoryNames()  # read once, only if a criterion names a category
 
     def reason(rule_set_id: int, index: int, actual: Any) -> dict[str, Any]:
         key = (rule_set_id, index, repr(actual))
         if key not in reasons:
             criterion = criteria[rule_set_id][index]
             judged = criterion.judge(criterion.actual_from_json(actual))
-            reasons[key] = {**judged.as_json(), "message": explain(judged)}
+            reasons[key] = {**judged.as_json(), "message": explain(judged, categories=categories)}
         return reasons[key]
 
     result = []

@@ -11,7 +11,14 @@ from merchants.api.serializers import MerchantBriefSerializer
 from merchants.models import Merchant
 from merchants.scoping import visible_merchants
 from programs import workflow
-from programs.criteria import CRITERIA, MAX_CRITERIA, MAX_LIST_VALUES, MAX_TEXT_LENGTH, explain
+from programs.criteria import (
+    CRITERIA,
+    MAX_CRITERIA,
+    MAX_LIST_VALUES,
+    MAX_TEXT_LENGTH,
+    CategoryNames,
+    explain,
+)
 from programs.eligibility import eligibility_reasons
 from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
 from programs.services.eligibility import RULE_SET_NOTES_MAX_LENGTH
@@ -230,12 +237,14 @@ class EligibilitySerializer(serializers.ModelSerializer):
         # type, a category or a tier, and the wording depends on nothing else.
         criteria = self.context.setdefault("criteria_by_rule_set", {})
         worded = self.context.setdefault("reason_messages", {})
+        # Category names, read once per page and only if a criterion names a category.
+        categories = self.context.setdefault("category_names", CategoryNames())
         reasons = []
         for index, reason in enumerate(eligibility_reasons(eligibility, criteria_cache=criteria)):
             data = reason.as_json()
             key = (eligibility.rule_set_id, index, repr(data["actual"]))
             if key not in worded:
-                worded[key] = explain(reason)
+                worded[key] = explain(reason, categories=categories)
             reasons.append({**data, "message": worded[key]})
         return reasons
 

@@ -6,12 +6,12 @@ load a static asset that does not answer 200, or send a request off this machine
 """
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
+from core.money import format_cny
 from merchants.api_keys import api_key_authenticate
 from merchants.selectors import (
     complete_months_window,
@@ -26,6 +26,7 @@ from programs.selectors import program_standing_list
 from tests.browser.conftest import MERCHANT_LOGIN, log_in
 
 PORTAL_LOGIN = reverse("portal:login")
+HOME = reverse("portal:home")
 METRICS = reverse("merchants:metrics")
 ELIGIBILITY = reverse("programs:eligibility")
 INBOX = reverse("merchants:inbox")
@@ -47,11 +48,6 @@ def unread_in_nav(page) -> int:
     return int(re.match(r"\d+", badge.text_content()).group())
 
 
-def whole_cny(value: Decimal) -> str:
-    """As the metrics table shows money: rounded half up (floatformat), thousands separated."""
-    return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
-
-
 def zh_hans(text: str) -> str | None:
     """The catalogue's Simplified Chinese for ``text``, or None while it is untranslated."""
     with translation.override("zh-hans"):
@@ -62,8 +58,10 @@ def zh_hans(text: str) -> str | None:
 def test_owner_logs_in_and_sees_the_merchants_figures(page, page_log, demo):
     log_in(page, *MERCHANT_LOGIN)
 
-    assert path_of(page) == METRICS
+    assert path_of(page) == HOME
     assert page.locator("html").get_attribute("lang") == "en"
+    portal_nav(page).get_by_role("link", name="Metrics").click()
+    page.wait_for_url(f"**{METRICS}")
     assert page.get_by_role("heading", level=1).text_content() == demo.merchant.shop_name
     first, last = complete_months_window(months=12)
     metrics = list(monthly_metric_list(merchant_id=demo.merchant.pk, months=12))
@@ -72,15 +70,14 @@ def test_owner_logs_in_and_sees_the_merchants_figures(page, page_log, demo):
         expected = [
             [
                 date_format(metric.month, "YEAR_MONTH_FORMAT"),
-                whole_cny(metric.gmv),
+                format_cny(metric.gmv),
                 f"{metric.orders:,}",
-                whole_cny(metric.live_gmv),
-                f"{metric.live_sessions:,}",
+                format_cny(metric.live_gmv),
             ]
             for metric in metrics
         ]
     rows = page.locator("table.data-table tbody tr")
-    shown = [row.locator("th, td").all_text_contents()[:5] for row in rows.all()]
+    shown = [row.locator("th, td").all_text_contents()[:4] for row in rows.all()]
     assert shown == expected
     assert date_format(last, "YEAR_MONTH_FORMAT") in shown[0][0]
     assert date_format(first, "YEAR_MONTH_FORMAT") in shown[-1][0]
@@ -174,7 +171,7 @@ def test_switching_to_simplified_chinese_persists_across_pages(page, demo):
     with page.expect_navigation():
         page.get_by_role("button", name="简体中文").click()
 
-    assert path_of(page) == METRICS  # back where the switch was made
+    assert path_of(page) == HOME  # back where the switch was made
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.get_by_role("button", name="简体中文").get_attribute("aria-pressed") == "true"
     assert page.get_by_role("button", name="English").get_attribute("aria-pressed") == "false"

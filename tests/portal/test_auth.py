@@ -17,7 +17,7 @@ def test_login_page_renders(client):
     assert b'name="password"' in response.content
 
 
-def test_logging_in_leads_to_the_metrics_page(client):
+def test_logging_in_leads_to_the_portal_home(client):
     UserFactory(username="merchant-user")
 
     response = client.post(
@@ -26,7 +26,7 @@ def test_logging_in_leads_to_the_metrics_page(client):
         follow=True,
     )
 
-    assert response.redirect_chain[-1][0] == reverse("merchants:metrics")
+    assert response.redirect_chain[-1][0] == reverse("portal:home")
     assert response.status_code == 200
 
 
@@ -52,11 +52,11 @@ def test_anonymous_is_sent_to_the_portal_login(client, url_name):
     assert response["Location"] == f"{reverse('portal:login')}?next={url}"
 
 
-def test_home_redirects_to_the_metrics_page(owner_client):
+def test_home_is_the_merchants_dashboard(owner_client):
     response = owner_client.get(reverse("portal:home"))
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("merchants:metrics")
+    assert response.status_code == 200
+    assert response.templates[0].name == "portal/home.html"
 
 
 def test_logout_is_a_post(owner_client):

@@ -62,7 +62,8 @@ def test_shows_each_program_with_pass_fail_and_what_it_would_take(owner_client, 
     assert response.status_code == 200
     html = response.content.decode()
     assert "Eligibility of Baigou Travel Goods" in html
-    source_power, star_origin = response.context["standings"]
+    # Closest first: the eligible program before the one the merchant falls short of.
+    star_origin, source_power = response.context["standings"]
     assert source_power.name == "Source Power"
     assert source_power.eligibility.is_eligible is False
     assert star_origin.eligibility.is_eligible is True
@@ -104,7 +105,7 @@ def test_the_page_follows_the_language(owner_client, programs):
     html = response.content.decode()
     assert "¥120万" in html  # the shortfall, in units of 10,000
     assert "CNY 1.2 M" not in html
-    assert response.context["standings"][0].name == "源头力量"
+    assert response.context["standings"][1].name == "源头力量"
 
 
 def test_programs_not_assessed_or_without_rules_say_so(owner_client, merchant):

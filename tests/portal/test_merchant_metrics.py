@@ -82,13 +82,45 @@ def test_owner_sees_profile_and_figures(owner_client, merchant):
         "Me better",
         "April 8, 2019",
         date_format(last_month, "YEAR_MONTH_FORMAT"),
-        '<td class="num">1,234,568</td>',
+        # Amounts in the product's style (core.money.format_cny), not 1,234,568.
+        '<td class="num">CNY 1.2 M</td>',
         '<td class="num">4,321</td>',
-        '<td class="num">411,522</td>',
+        '<td class="num">CNY 411,522</td>',
+        '<td class="num">33.3%</td>',  # the live-stream share of the month's GMV
         '<td class="num">17</td>',
         '<td class="num">3.5%</td>',
     ):
         assert text in html, text
+    assert "1,234,568" not in html
+
+
+def test_figures_in_chinese_units_and_a_chart_above_the_table(owner_client, merchant):
+    MonthlyMetricFactory(
+        merchant=merchant,
+        month=months_back(1),
+        gmv=Decimal("7777777.00"),
+        live_gmv=Decimal("1533742.00"),
+    )
+    owner_client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+
+    response = owner_client.get(reverse("merchants:metrics"))
+
+    html = response.content.decode()
+    assert '<td class="num">¥777.8万</td>' in html
+    assert '<td class="num">¥153.4万</td>' in html
+    assert "1,533,742" not in html
+    # The chart (drawn by portal-charts.js with the vendored Chart.js) comes before the table.
+    assert html.index('data-portal-chart="metrics-gmv-chart"') < html.index("<table")
+    assert "/static/vendor/chartjs/chart.umd.min.js" in html
+    assert "/static/js/portal-charts.js" in html
+    chart = response.context["chart"]
+    assert len(chart["labels"]) == 12
+    gmv, live = chart["series"]
+    assert live["words"][-1] == "¥153.4万"
+    assert gmv["words"][-1] == "¥777.8万"  # the newest month is the last point
+    assert gmv["values"][-1] == pytest.approx(777.7777)  # in the axis unit, 万
+    assert "¥万" in chart["axis"]
+    assert gmv["values"][:-1] == [None] * 11  # months without figures are gaps, not zeros
 
 
 def test_shows_the_twelve_complete_months_before_this_one(owner_client, merchant):
