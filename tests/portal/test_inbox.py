@@ -282,3 +282,19 @@ def test_the_inbox_links_to_the_preferences(owner_client):
     html = inbox(owner_client).content.decode()
 
     assert f'href="{reverse("merchants:preferences")}"' in html
+
+
+def test_the_portal_homes_recent_notifications_link_too(owner_client, merchant):
+    to_merchant(
+        merchant,
+        "Application approved",
+        kind=NotificationKind.ENROLLMENT_CHANGED,
+        payload={"enrollment": 41, "merchant": merchant.pk, "to": "approved"},
+    )
+
+    response = owner_client.get(reverse("portal:home"))
+
+    (line,) = response.context["notifications"]
+    url = f"{reverse('programs:applications')}?merchant={merchant.pk}#application-41"
+    assert line.link[0] == url
+    assert f'<a href="{url}">Application approved</a>' in response.content.decode()
