@@ -181,7 +181,7 @@ def funnel_chart_data(funnels: list[ProgramFunnel]) -> dict[str, Any]:
     program with cohorts, the stages on one axis and one series per cohort."""
     return {
         "stages": funnel_stage_labels(),
-        "axis": _("Merchants (log scale)"),
+        "axis": _("Merchants"),
         "charts": [
             {
                 "program": program.code,

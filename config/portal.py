@@ -30,7 +30,7 @@ from merchants import selectors as merchant_selectors
 from merchants.choices import MembershipRole
 from merchants.facts import MerchantFacts, merchant_facts_get
 from merchants.models import MonthlyMetric, Notification
-from merchants.presenters import gmv_chart_data
+from merchants.presenters import StrOrPromise, gmv_chart_data, notification_link
 from merchants.services.notifications import notification_texts
 from programs import selectors as program_selectors
 from programs.presenters import ProgramStanding, program_standings, standing_summary
@@ -55,6 +55,8 @@ class NotificationLine:
     notification: Notification
     subject: str
     unread: bool
+    # The page it is about and the link's words (merchants.presenters.notification_link).
+    link: tuple[str, StrOrPromise] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,9 @@ def key_facts(
     return rows
 
 
-def _notification_lines(notifications: list[Notification]) -> list[NotificationLine]:
+def _notification_lines(
+    notifications: list[Notification], *, merchant_ids: set[int]
+) -> list[NotificationLine]:
     language = get_language() or "en"
     return [
         NotificationLine(
@@ -121,6 +125,7 @@ def _notification_lines(notifications: list[Notification]) -> list[NotificationL
             subject=notification_texts(notification, language).get("subject")
             or notification.subject,
             unread=notification.read_at is None,
+            link=notification_link(notification, merchant_ids=merchant_ids),
         )
         for notification in notifications
     ]
@@ -222,7 +227,9 @@ def portal_home_context(request: HttpRequest) -> dict:
         cohorts=_cohort_offers(standings),
         may_apply=selected.role in APPLYING_ROLES,
         applications=[standing for standing in standings if standing.open_enrollment is not None],
-        notifications=_notification_lines(notifications),
+        notifications=_notification_lines(
+            notifications, merchant_ids={membership.merchant_id for membership in memberships}
+        ),
         shipments=_shipment_lines(shipments),
     )
     return context

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, reverse_lazy
 
 from config import views
 from config.api_errors import bad_request, server_error
@@ -35,6 +36,61 @@ portal_patterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
+    # Password change and reset by e-mail, in the portal's look. The templates are named
+    # registration/portal_*: the console's own password change uses Django's default names.
+    path(
+        "password/change/",
+        login_required(
+            auth_views.PasswordChangeView.as_view(
+                template_name="registration/portal_password_change_form.html",
+                success_url=reverse_lazy("portal:password-change-done"),
+            ),
+            login_url="portal:login",
+        ),
+        name="password-change",
+    ),
+    path(
+        "password/change/done/",
+        login_required(
+            auth_views.PasswordChangeDoneView.as_view(
+                template_name="registration/portal_password_change_done.html"
+            ),
+            login_url="portal:login",
+        ),
+        name="password-change-done",
+    ),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="registration/portal_password_reset_form.html",
+            email_template_name="registration/portal_password_reset_email.txt",
+            subject_template_name="registration/portal_password_reset_subject.txt",
+            success_url=reverse_lazy("portal:password-reset-done"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/portal_password_reset_done.html"
+        ),
+        name="password-reset-done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/portal_password_reset_confirm.html",
+            success_url=reverse_lazy("portal:password-reset-complete"),
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/portal_password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
 ]
 urlpatterns += [
     path("api/v1/", include("config.api_router")),

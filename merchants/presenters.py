@@ -1,22 +1,36 @@
-"""A merchant's monthly figures as people read them: the rows of the metrics table and the data
-of the GMV chart, in the active language and the product's money style (``core.money``). Shared
-by the metrics page and the portal's home."""
+"""The merchants app's data as people read it on the portal's pages.
+
+- A merchant's monthly figures: the rows of the metrics table and the data of the GMV chart, in
+  the active language and the product's money style (``core.money``). Shared by the metrics page
+  and the portal's home.
+- A notification's link: the page it is about, and the link's words. Shared by every page that
+  lists notifications (the inbox, the portal's home). The pages belong to other apps (programs,
+  logistics), which this app may not import: their URL names are resolved at render time, and a
+  name that does not resolve gives no link.
+"""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format, number_format
+from django.utils.functional import Promise
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.money import cny_axis_unit, format_cny, format_percent
 from core.months import add_months
 
-from .models import MonthlyMetric
+from .choices import NotificationKind
+from .models import MonthlyMetric, Notification
+
+StrOrPromise = str | Promise
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +92,56 @@ def gmv_chart_data(
             series(_("Live-stream GMV"), "live_gmv"),
         ],
     }
+
+
+# Notifications ---------------------------------------------------------------------------------
+def _applications(notification: Notification, payload: dict[str, Any]) -> str | None:
+    enrollment = payload.get("enrollment")
+    if not isinstance(enrollment, int):
+        return None
+    url = reverse("programs:applications")
+    # The page of the merchant's applications, at this one (its card's id).
+    return f"{url}?{urlencode({'merchant': notification.merchant_id})}#application-{enrollment:d}"
+
+
+def _eligibility(notification: Notification, payload: dict[str, Any]) -> str:
+    return f"{reverse('programs:eligibility')}?{urlencode({'merchant': notification.merchant_id})}"
+
+
+def _shipment(notification: Notification, payload: dict[str, Any]) -> str | None:
+    shipment = payload.get("shipment")
+    if not isinstance(shipment, int):
+        return None
+    return reverse("logistics:shipment", args=[shipment])
+
+
+# Per kind: the URL of the page it is about (None when the payload lacks what it needs) and
+# the link's words.
+NOTIFICATION_LINKS: dict[
+    str, tuple[Callable[[Notification, dict[str, Any]], str | None], StrOrPromise]
+] = {
+    NotificationKind.ENROLLMENT_CHANGED: (_applications, gettext_lazy("Open the application")),
+    NotificationKind.ELIGIBILITY_GAINED: (_eligibility, gettext_lazy("See your eligibility")),
+    NotificationKind.ELIGIBILITY_LOST: (_eligibility, gettext_lazy("See your eligibility")),
+    NotificationKind.SHIPMENT_INCIDENT: (_shipment, gettext_lazy("Open the shipment")),
+    NotificationKind.SLA_BREACH: (_shipment, gettext_lazy("Open the shipment")),
+}
+
+
+def notification_link(
+    notification: Notification, *, merchant_ids: Collection[int]
+) -> tuple[str, StrOrPromise] | None:
+    """The portal page ``notification`` is about and the link's words, or None.
+
+    ``merchant_ids``: the merchants the reader is a member of. Only a notification about one of
+    them links anywhere: the pages are the merchant's own, and a message addressed to the
+    reader as staff (a review awaiting) has no portal page. Pure Python: no query per row."""
+    target = NOTIFICATION_LINKS.get(notification.kind)
+    if target is None or notification.merchant_id not in merchant_ids:
+        return None
+    build, label = target
+    try:
+        url = build(notification, notification.payload or {})
+    except NoReverseMatch:
+        return None
+    return (url, label) if url else None

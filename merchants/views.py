@@ -1,6 +1,7 @@
 """Portal pages of the merchants app: thin callers of its selectors and services."""
 
 import datetime
+from collections.abc import Collection
 
 from django import forms
 from django.contrib import messages
@@ -8,19 +9,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors
 from .api_keys import NAME_MAX_LENGTH, api_key_create, api_key_list, api_key_revoke
 from .choices import MembershipRole, NotificationKind
 from .exceptions import ApiKeyError
 from .models import MerchantMembership, Notification
-from .presenters import gmv_chart_data, metric_rows
+from .presenters import gmv_chart_data, metric_rows, notification_link
+from .services.metrics import notification_preferences_update
 from .services.notifications import (
     notification_mark_read,
     notification_texts,
@@ -29,7 +30,6 @@ from .services.notifications import (
 
 METRIC_MONTHS = 12
 INBOX_PAGE_SIZE = 25
-StrOrPromise = str | Promise
 
 
 def _selected_membership(
@@ -71,45 +71,16 @@ def merchant_metrics(request: HttpRequest) -> HttpResponse:
 
 
 # Inbox -------------------------------------------------------------------------------------------
-# The page a notification of a kind links to: its URL name, the payload key holding the page's one
-# argument, the link's words. Names are resolved at render time: the app owning the page is not
-# imported here.
-NOTIFICATION_LINKS: dict[str, tuple[str, str, StrOrPromise]] = {
-    NotificationKind.SHIPMENT_INCIDENT: (
-        "logistics:shipment",
-        "shipment",
-        gettext_lazy("Open the shipment"),
-    ),
-    NotificationKind.SLA_BREACH: (
-        "logistics:shipment",
-        "shipment",
-        gettext_lazy("Open the shipment"),
-    ),
-}
-
-
-def _link(notification: Notification) -> tuple[str, StrOrPromise] | None:
-    """The page the notification is about and the link's words, from its kind and payload."""
-    target = NOTIFICATION_LINKS.get(notification.kind)
-    if target is None:
-        return None
-    url_name, key, label = target
-    argument = (notification.payload or {}).get(key)
-    if argument is None:
-        return None
-    try:
-        return reverse(url_name, args=[argument]), label
-    except NoReverseMatch:
-        return None
-
-
-def _localise(notification: Notification, language: str) -> Notification:
+def _localise(
+    notification: Notification, language: str, *, merchant_ids: Collection[int]
+) -> Notification:
     """Subject and body in ``language``: the texts stored per language, else the kind's
-    renderer, else the stored (English) subject and body. Pure Python: no query per row."""
+    renderer, else the stored (English) subject and body; and the page it is about, if the
+    reader may see it. Pure Python: no query per row."""
     texts = notification_texts(notification, language)
     notification.display_subject = texts.get("subject") or notification.subject
     notification.display_body = texts.get("body") or notification.body
-    notification.link = _link(notification)
+    notification.link = notification_link(notification, merchant_ids=merchant_ids)
     return notification
 
 
@@ -130,7 +101,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     notifications = selectors.inbox_notification_list(user=request.user)
     page = Paginator(notifications, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     language = get_language() or "en"
-    items = [_localise(notification, language) for notification in page.object_list]
+    merchant_ids = set(selectors.member_merchant_ids(user=request.user))
+    items = [
+        _localise(notification, language, merchant_ids=merchant_ids)
+        for notification in page.object_list
+    ]
     return render(
         request,
         "merchants/inbox.html",
@@ -171,6 +146,51 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
             % {"count": marked},
         )
     return _inbox_redirect(request)
+
+
+# Notification preferences ------------------------------------------------------------------------
+# The kinds a merchant's members are sent by e-mail, in the kinds' order; the others go to staff
+# or to webhooks only, and a switch for them would change nothing a member receives.
+MEMBER_EMAIL_KINDS = (
+    NotificationKind.ELIGIBILITY_GAINED,
+    NotificationKind.ELIGIBILITY_LOST,
+    NotificationKind.ENROLLMENT_CHANGED,
+    NotificationKind.SHIPMENT_INCIDENT,
+    NotificationKind.SLA_BREACH,
+)
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One "send me an e-mail" box per kind; an unticked box is a "no" (a browser sends
+    nothing for it), so every kind shown is saved."""
+
+    def __init__(self, *args, preferences: list[dict], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for preference in preferences:
+            self.fields[preference["kind"]] = forms.BooleanField(
+                label=preference["label"], required=False, initial=preference["email_enabled"]
+            )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="portal:login")
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """The user's own preferences: in-app messages always (shown, not offered), e-mail per kind.
+    Saved for the user, whichever of their merchants a message is about."""
+    preferences = [
+        preference
+        for preference in selectors.notification_preference_list(user=request.user)
+        if preference["kind"] in MEMBER_EMAIL_KINDS
+    ]
+    if request.method == "POST":
+        form = NotificationPreferencesForm(request.POST, preferences=preferences)
+        if form.is_valid():
+            notification_preferences_update(user=request.user, email_enabled=form.cleaned_data)
+            messages.success(request, _("Your notification preferences are saved."))
+            return HttpResponseRedirect(reverse("merchants:preferences"))
+    else:
+        form = NotificationPreferencesForm(preferences=preferences)
+    return render(request, "merchants/preferences.html", {"form": form})
 
 
 # API keys ----------------------------------------------------------------------------------------

@@ -159,6 +159,24 @@ def _places(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+@dataclass(frozen=True, slots=True)
+class ParamField:
+    """How a form asks for one parameter of a criterion type (the console's criteria form).
+
+    ``kind`` is one of ``amount`` (CNY, a decimal with fen), ``percent`` (a ratio typed as a
+    percentage: 4.7 for 0.047), ``whole`` (a whole number), ``codes`` (several of
+    ``choices``), ``categories`` (several category slugs, which are data) and ``flag`` (yes or
+    no). ``minimum`` and ``maximum`` are in the stored unit (a ratio for ``percent``)."""
+
+    name: str
+    kind: str
+    label: Any
+    required: bool = True
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    choices: type[models.TextChoices] | None = None
+
+
 class Criterion:
     """One rule over one fact. Subclasses set ``type``, ``label``, ``fact`` (an attribute of
     ``MerchantFacts`` and a column of the facts relation ``f`` in SQL), ``params_allowed`` (the
@@ -258,6 +276,28 @@ class Criterion:
     def describe(self) -> str:
         """The requirement in words, in the active language (for rule set pages)."""
         return str(self.label)
+
+    # The form's fields for the parameters, in order (see ``ParamField``).
+    param_fields: ClassVar[tuple[ParamField, ...]] = ()
+
+    def sentence(self) -> str:
+        """The requirement as a sentence, in the active language ("Year-on-year GMV growth of
+        at least 20.0%"), for a rule set's page; subclasses say it in their own words."""
+        return self.describe()
+
+    def format_value(self, value: Any) -> str:
+        """One actual or required value of this type as a reader reads it."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return number_format(value, force_grouping=True)
+        return str(value)
+
+    @classmethod
+    def display_value(cls, value: Any) -> str:
+        """``format_value`` without parameters (for a stored reason's values)."""
+        criterion = cls.__new__(cls)
+        criterion.params = {}
+        criterion.bounded = False
+        return criterion.format_value(value)
 
     def as_json(self) -> dict[str, Any]:
         return {"type": self.type, "params": _to_json(self.params)}
@@ -697,6 +737,29 @@ class _Bound(Criterion):
             (str(self.params[self.param]),),
         )
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "param", None) and "param_fields" not in cls.__dict__:
+            label = _AT_LEAST_LABEL if cls.param == "min" else _AT_MOST_LABEL
+            cls.param_fields = (
+                ParamField(cls.param, "percent", label, minimum=cls.minimum, maximum=cls.maximum),
+            )
+
+    def format_value(self, value):
+        return format_percent(_decimal(value))
+
+    def sentence(self):
+        return _SENTENCES[self.type]() % {"value": self.format_value(self.params[self.param])}
+
+
+_AT_LEAST_LABEL = gettext_lazy("at least (percent)")
+_AT_MOST_LABEL = gettext_lazy("at most (percent)")
+_SENTENCES = {
+    "yoy_growth_at_least": lambda: _("Year-on-year GMV growth of at least %(value)s"),
+    "live_share_at_least": lambda: _("Live streams bring at least %(value)s of GMV"),
+    "refund_rate_at_most": lambda: _("An average refund rate of at most %(value)s"),
+}
+
 
 class _AtLeast(_Bound):
     param = "min"
@@ -747,6 +810,27 @@ class GmvBetween(Criterion):
 
     def required(self):
         return {"min": self.params["min"], "max": self.params["max"]}
+
+    param_fields = (
+        ParamField(
+            "min", "amount", gettext_lazy("at least (CNY)"), required=False, maximum=MAX_AMOUNT
+        ),
+        ParamField(
+            "max", "amount", gettext_lazy("at most (CNY)"), required=False, maximum=MAX_AMOUNT
+        ),
+    )
+
+    def format_value(self, value):
+        return format_cny(_decimal(value))
+
+    def sentence(self):
+        low, high = self.params["min"], self.params["max"]
+        values = {"minimum": format_cny(low), "maximum": format_cny(high)}
+        if low is not None and high is not None:
+            return _("Trailing 12-month GMV between %(minimum)s and %(maximum)s") % values
+        if low is not None:
+            return _("Trailing 12-month GMV of at least %(minimum)s") % values
+        return _("Trailing 12-month GMV of at most %(maximum)s") % values
 
     def passed_sql(self):
         conditions, params = [], []
@@ -891,6 +975,21 @@ class LiveSessionsAtLeast(_AtLeast):
     def passed_sql(self):
         return "f.live_sessions_90d >= %s", (self.params["min"],)
 
+    # The window is always 90 days: no field for it.
+    param_fields = (
+        ParamField(
+            "min", "whole", gettext_lazy("at least (sessions)"), minimum=0, maximum=MAX_SESSIONS
+        ),
+    )
+
+    def format_value(self, value):
+        return Criterion.format_value(self, value)
+
+    def sentence(self):
+        return _("At least %(value)s live sessions in the last 90 days") % {
+            "value": self.format_value(self.params["min"])
+        }
+
     def required(self):
         return self.params["min"]
 
@@ -950,9 +1049,49 @@ class RefundRateAtMost(_AtMost):
 
 class _AgeCriterion(Criterion):
     params_allowed = ("months",)
+    param_fields = (
+        ParamField("months", "whole", gettext_lazy("months"), minimum=0, maximum=MAX_MONTHS),
+    )
 
     def clean(self, params):
         return {"months": self._whole(params, "months", maximum=MAX_MONTHS)}
+
+    def format_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return ngettext("%(months)s month", "%(months)s months", value) % {
+                "months": number_format(value, force_grouping=True)
+            }
+        return str(value)
+
+    def sentence(self):
+        months = self.params["months"]
+        values = {"months": number_format(months, force_grouping=True)}
+        if self.type == "store_age_at_most":
+            return (
+                ngettext(
+                    "The store is at most %(months)s month old",
+                    "The store is at most %(months)s months old",
+                    months,
+                )
+                % values
+            )
+        if self.type == "store_age_at_least":
+            return (
+                ngettext(
+                    "The store is at least %(months)s month old",
+                    "The store is at least %(months)s months old",
+                    months,
+                )
+                % values
+            )
+        return (
+            ngettext(
+                "Returned to the platform within the last %(months)s month",
+                "Returned to the platform within the last %(months)s months",
+                months,
+            )
+            % values
+        )
 
 
 @register
@@ -1051,6 +1190,25 @@ class _In(Criterion):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.params_allowed = (cls.param,)
+        if "param_fields" not in cls.__dict__:
+            kind = "codes" if getattr(cls, "choices", None) is not None else "categories"
+            cls.param_fields = (
+                ParamField(
+                    cls.param, kind, gettext_lazy("one of"), choices=getattr(cls, "choices", None)
+                ),
+            )
+
+    def format_value(self, value):
+        return self.display(value)
+
+    def sentence(self):
+        values = [self.display(value) for value in self.params[self.param]]
+        if len(values) == 1:
+            return _("%(label)s is %(value)s") % {"label": self.label, "value": values[0]}
+        return _("%(label)s is one of: %(values)s") % {
+            "label": self.label,
+            "values": ", ".join(values),
+        }
 
     def clean(self, params):
         return {self.param: self._choices(params, self.param, self.choices.values)}
@@ -1151,6 +1309,13 @@ class Smb(Criterion):
 
     def passed_sql(self):
         return "f.is_smb = %s", (self.params["value"],)
+
+    param_fields = (ParamField("value", "flag", gettext_lazy("small or medium business")),)
+
+    def sentence(self):
+        if self.params["value"]:
+            return _("The merchant is a small or medium business")
+        return _("The merchant is not a small or medium business")
 
     def explain(self, reason):
         if reason.passed:

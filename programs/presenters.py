@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -250,3 +251,30 @@ def standing_summary(standings: Sequence[ProgramStanding]) -> str:
         "%(counted)s; the others ask for what your own figures cannot change "
         "(such as category, belt or store age)."
     ) % {"counted": counted}
+
+
+def criterion_value(criterion_type: str, value: Any) -> str:
+    """A value a criterion saw or requires, as a reviewer reads it: amounts in CNY with the
+    locale's units (¥777.8万, CNY 7.8 M), ratios as percentages (4.7%), codes by their labels,
+    a range as "at least … / at most …". A stored value of an unknown type as it is stored."""
+    if value is None or value == "":
+        return "—"
+    cls = CRITERIA.get(criterion_type)
+    if isinstance(value, dict):
+        low, high = value.get("min"), value.get("max")
+        low_text = criterion_value(criterion_type, low) if low is not None else None
+        high_text = criterion_value(criterion_type, high) if high is not None else None
+        if low_text and high_text:
+            return _("%(minimum)s to %(maximum)s") % {"minimum": low_text, "maximum": high_text}
+        if low_text:
+            return _("at least %(minimum)s") % {"minimum": low_text}
+        if high_text:
+            return _("at most %(maximum)s") % {"maximum": high_text}
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(criterion_value(criterion_type, item) for item in value) or "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if cls is None:
+        return str(value)
+    return cls.display_value(value)

@@ -177,6 +177,6 @@ def member_enrollment_get(*, user: Viewer, enrollment_id: int) -> Enrollment | N
                 "merchant_id"
             ),
         )
-        .select_related("merchant", "cohort")
+        .select_related("merchant", "cohort", "program")
         .first()
     )

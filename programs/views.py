@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.language import localized_name
 from merchants import selectors as merchant_selectors
@@ -30,6 +30,7 @@ from merchants.facts import merchant_facts_get
 from merchants.models import MerchantMembership
 
 from . import selectors, workflow
+from .choices import SEAT_HOLDING_STATES, EnrollmentState
 from .exceptions import ProgramError
 from .models import Cohort, Enrollment
 from .presenters import merchant_fact_rows, program_standings, standing_summary
@@ -164,13 +165,41 @@ def application_list(request: HttpRequest) -> HttpResponse:
     return render(request, "programs/applications.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required(login_url="portal:login")
 def application_withdraw(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """Asks first (GET: what withdrawing gives up, a seat above all), withdraws on the
+    confirmation (POST). Works without a script."""
     # Someone else's application is a 404, like one that does not exist.
     enrollment = selectors.member_enrollment_get(user=request.user, enrollment_id=enrollment_id)
     if enrollment is None:
         raise Http404(_("No such application among your merchants'."))
+    applications_url = _with_merchant(reverse("programs:applications"), enrollment.merchant_id)
+    if request.method != "POST":
+        roles = enrollment_roles(user=request.user, merchant=enrollment.merchant)
+        if "withdraw" not in workflow.available_steps(enrollment.state, roles):
+            # Nothing to confirm: closed already, or not a step this user may take.
+            messages.error(
+                request,
+                _("You cannot %(step)s this application: it is %(state)s.")
+                % {
+                    "step": workflow.STEP_LABELS[workflow.Step.WITHDRAW],
+                    "state": EnrollmentState(enrollment.state).label.lower(),
+                },
+            )
+            return HttpResponseRedirect(applications_url)
+        program = enrollment.program
+        return render(
+            request,
+            "programs/application_withdraw.html",
+            {
+                "enrollment": enrollment,
+                "program_name": localized_name(program.name, program.name_zh),
+                "holds_seat": enrollment.state in SEAT_HOLDING_STATES,
+                "waitlisted": enrollment.state == EnrollmentState.WAITLISTED,
+                "back_url": applications_url,
+            },
+        )
     try:
         enrollment_withdraw(enrollment=enrollment, actor=request.user)
     except ProgramError as error:
@@ -180,6 +209,4 @@ def application_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespon
             request,
             _("Application to %(cohort)s withdrawn.") % {"cohort": enrollment.cohort.display_name},
         )
-    return HttpResponseRedirect(
-        _with_merchant(reverse("programs:applications"), enrollment.merchant_id)
-    )
+    return HttpResponseRedirect(applications_url)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
@@ -33,11 +32,11 @@ RunPython = Callable[..., subprocess.CompletedProcess[str]]
 
 @pytest.fixture(autouse=True)
 def _default_language():
-    """A request in Chinese leaves Chinese active in its thread (LocaleMiddleware activates,
-    nothing deactivates): every test starts in the default language, whatever ran before."""
-    translation.activate(settings.LANGUAGE_CODE)
+    """A request through the test client leaves its language active in the thread (the locale
+    middleware activates it and nothing deactivates it): start every test in the default one."""
+    translation.deactivate()
     yield
-    translation.activate(settings.LANGUAGE_CODE)
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,8 @@ THIRD_PARTY_APPS = [
     "import_export",  # the console's CSV and Excel exports and previewed CSV imports
     # Hashed API keys: merchants.ApiKey builds on its abstract model (its own table stays unused).
     "rest_framework_api_key",
+    # Lockout after repeated failed logins, portal and console (AXES_* below).
+    "axes",
 ]
 LOCAL_APPS = [
     "config",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last: it sees the view (its body limit) and the exceptions no other layer handled.
     "config.api_errors.ApiErrorMiddleware",
+    # Innermost, as django-axes asks: turns a login refused for a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,6 +135,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# django-axes first: it refuses a locked-out login before a password is checked. It needs the
+# request, which every login form passes; API keys never go through authenticate().
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lockout after repeated failed logins (django-axes), on the portal's and the console's login
+# alike (docs/deploy.md). Counted per username and address together: one address cannot lock
+# everyone out, and a user is not locked out by someone guessing from elsewhere.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout page in the look of the login it refused (config/lockout.py), answered with 429.
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The console's pages for attempts and failures, with the unlock action, are config/admin.py's.
+AXES_ENABLE_ADMIN = False
+# Failed logins are kept (AccessFailureLog, at most 1,000 per username; `axes_reset_failure_logs`
+# trims by age); successful ones are not: no page reads them, and the table would keep growing
+# with every user's address.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
+# The client's address: REMOTE_ADDR unless told otherwise. Behind a reverse proxy, name the
+# header it sets and how many proxies stand in front (docs/deploy.md): a header the client
+# could send itself must never be trusted.
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
+)
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_IPWARE_PROXY_TRUSTED_IPS = env.list("AXES_IPWARE_PROXY_TRUSTED_IPS", default=None)
 
 # Internationalisation ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -7,10 +7,10 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -24,7 +24,7 @@ from ..choices import REVIEW_QUEUE_STATES, EnrollmentState
 from ..criteria import explain
 from ..exceptions import ProgramError
 from ..models import Eligibility, Enrollment, ReviewQueueItem
-from ..presenters import criterion_label, merchant_fact_rows
+from ..presenters import criterion_label, criterion_value, merchant_fact_rows
 from ..resources import ReviewQueueResource
 from ..selectors import cohort_seats_used, seats_used_subquery
 from ..services.enrollments import (
@@ -38,7 +38,7 @@ from ..services.enrollments import (
 )
 from ..workflow import Step
 from .cohorts import CohortListFilter
-from .eligibility import reason_value, stored_reasons
+from .eligibility import stored_reasons
 
 
 class QueueStateFilter(admin.SimpleListFilter):
@@ -107,7 +107,7 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
         "program",
         "cohort_name",
         "state",
-        "submitted_at",
+        "submitted",
         "eligible_now",
         "seats",
     )
@@ -143,12 +143,23 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
         "state_changed_at",
         "eligibility_override_reason",
     )
-    actions = ("approve_selected", "waitlist_selected", "reject_selected")
+    actions = (
+        "start_review_selected",
+        "approve_selected",
+        "waitlist_selected",
+        "reject_selected",
+    )
+    change_list_template = "admin/programs/reviewqueueitem/change_list.html"
     change_form_template = "admin/programs/reviewqueueitem/change_form.html"
     decision_template = "admin/programs/reviewqueueitem/decision_confirmation.html"
     show_full_result_count = False
 
     def get_queryset(self, request):
+        return self._with_figures(super().get_queryset(request))
+
+    @staticmethod
+    def _with_figures(queryset):
+        """The rows with what the queue shows beside them: eligible now and the seats used."""
         # At most one row per (merchant, program): the unique index answers, no sort.
         eligible = (
             Eligibility.objects.filter(
@@ -157,15 +168,38 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
             .order_by()
             .values("is_eligible")[:1]
         )
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("merchant__belt", "program", "cohort__program")
-            .annotate(
-                eligible_now=Subquery(eligible),
-                seats_used=seats_used_subquery("cohort_id"),
-            )
+        return queryset.select_related("merchant__belt", "program", "cohort__program").annotate(
+            eligible_now=Subquery(eligible),
+            seats_used=seats_used_subquery("cohort_id"),
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        """An application of the queue or, once decided, the same application still: the back
+        button, a bookmark or a shared link keep their page (read-only, with its history).
+        Decided or not, an application outside the reviewer's centers is a 404."""
+        try:
+            obj = super().get_object(request, object_id, from_field)
+        except Http404:
+            obj = None
+        if obj is not None:
+            return obj
+        queryset = ReviewQueueItem._base_manager.exclude(state__in=REVIEW_QUEUE_STATES)
+        scope = self.get_scope_filter(request)
+        if scope is not None:
+            queryset = queryset.filter(scope)
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        try:
+            key = field.to_python(object_id)
+        except Exception:
+            key = None
+        decided = (
+            self._with_figures(queryset).filter(**{field.attname: key}).first()
+            if key is not None
+            else None
+        )
+        if decided is None and scope is not None:
+            raise Http404(f"No {self.opts.label} with key {object_id!r} in scope.")
+        return decided
 
     # Permissions: the queue is read here and changed only by the workflow's steps.
     def has_add_permission(self, request):
@@ -195,6 +229,13 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
     def created_by_name(self, obj):
         return person_display(obj.created_by) if obj.created_by_id else "—"
 
+    @admin.display(description=_("submitted"), ordering="submitted_at")
+    def submitted(self, obj):
+        # The date in the locale's short form; the time is on the application's page.
+        if obj.submitted_at is None:
+            return None
+        return formats.date_format(timezone.localtime(obj.submitted_at), "SHORT_DATE_FORMAT")
+
     @admin.display(description=_("eligible now"), boolean=True, ordering="eligible_now")
     def eligible_now(self, obj):
         return obj.eligible_now
@@ -223,8 +264,8 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
             {
                 "criterion": criterion_label(reason.type),
                 "passed": reason.passed,
-                "actual": reason_value(stored["actual"]),
-                "required": reason_value(stored["required"]),
+                "actual": criterion_value(reason.type, stored["actual"]),
+                "required": criterion_value(reason.type, stored["required"]),
                 "explanation": explain(reason),
             }
             for reason, stored in (
@@ -244,12 +285,17 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
                         args=[item.pk, step],
                         current_app=self.admin_site.name,
                     ),
-                    "form": DecisionForm(prefix=step, reason_required=QUEUE_STEPS[step][1]),
+                    "reason_required": QUEUE_STEPS[step][1],
+                    # A rejection ends the application: the page draws it as a destructive step.
+                    "destructive": step == Step.REJECT,
                 }
                 for step in QUEUE_STEPS
                 if step in available
             ]
         return {
+            "decided": self._decided_line(item) if item.state not in REVIEW_QUEUE_STATES else "",
+            # One reason box for every step: each button posts it to its own step.
+            "decision_form": DecisionForm(),
             "facts": merchant_fact_rows(facts),
             "eligibility": eligibility,
             "reasons": reasons,
@@ -258,6 +304,27 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
             % {"used": item.seats_used, "seats": item.cohort.seats},
             "steps": steps,
         }
+
+    @staticmethod
+    def _decided_line(item: ReviewQueueItem) -> str:
+        """ "Approved by … on …": who moved the application into its present state, and when."""
+        event = (
+            item.events.filter(to_state=item.state)
+            .select_related("actor")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        state = EnrollmentState(item.state).label
+        if event is None:
+            return gettext("%(state)s.") % {"state": state}
+        values = {
+            "state": state,
+            "actor": event.actor,
+            "date": formats.date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT"),
+        }
+        if event.actor is None:
+            return gettext("%(state)s by the workflow on %(date)s.") % values
+        return gettext("%(state)s by %(actor)s on %(date)s.") % values
 
     # Decisions, one by one ------------------------------------------------------------------------
     def get_urls(self):
@@ -279,7 +346,7 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
         if item is None:
             return object_missing_redirect(self, request, object_id)
         service, reason_required = QUEUE_STEPS[step]
-        form = DecisionForm(request.POST, prefix=step, reason_required=reason_required)
+        form = DecisionForm(request.POST, reason_required=reason_required)
         if not form.is_valid():
             self.message_user(
                 request,
@@ -335,6 +402,42 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
         }
 
     # Decisions in bulk ----------------------------------------------------------------------------
+    @admin.action(description=_("Start review of selected applications"), permissions=["review"])
+    def start_review_selected(self, request, queryset):
+        """Take the submitted applications among the selected into review, each through the
+        service in its own transaction (no reason needed); then they can be approved in bulk.
+        Applications already in review are left alone and counted."""
+        done, already, refused = 0, 0, []
+        for item in queryset:
+            if item.state == EnrollmentState.IN_REVIEW:
+                already += 1
+                continue
+            try:
+                enrollment_start_review(enrollment=item, actor=request.user, reason="")
+            except ProgramError as error:
+                refused.append(error.message)
+            else:
+                done += 1
+        parts = [
+            ngettext(
+                "%(count)s application taken into review",
+                "%(count)s applications taken into review",
+                done,
+            )
+            % {"count": done}
+        ]
+        if already:
+            parts.append(
+                ngettext("%(count)s already in review", "%(count)s already in review", already)
+                % {"count": already}
+            )
+        self.message_user(
+            request, "; ".join(parts) + ".", messages.SUCCESS if done else messages.WARNING
+        )
+        for text in refused:
+            self.message_user(request, text, messages.ERROR)
+        return None
+
     @admin.action(description=_("Approve selected applications"), permissions=["review"])
     def approve_selected(self, request, queryset):
         """Fill each cohort's free seats in order of submission and waitlist the rest."""
@@ -422,6 +525,7 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
             "action": request.POST.get("action"),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "button": QUEUE_STEP_BUTTONS[step],
+            "destructive": step == Step.REJECT,
             "media": self.media,
         }
         request.current_app = self.admin_site.name

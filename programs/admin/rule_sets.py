@@ -18,6 +18,7 @@ from django.forms.fields import InvalidJSONInput
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_POST
 from core.admin import object_missing_redirect
 
 from ..choices import RuleSetStatus
-from ..criteria import CRITERIA, criteria_validate
+from ..criteria import MAX_CRITERIA, criteria_from_json, criteria_validate
 from ..exceptions import CriterionError, ProgramError
 from ..models import RuleSet
 from ..services.eligibility import (
@@ -36,6 +37,7 @@ from ..services.eligibility import (
     rule_set_simulation_get,
     rule_set_update_draft,
 )
+from .criteria_form import criteria_formset
 from .simulation import simulation_lists, simulation_summary
 
 
@@ -49,13 +51,15 @@ class CriteriaField(forms.JSONField):
 
 
 class RuleSetForm(forms.ModelForm):
-    """A draft's program (on creation), criteria and notes; the services assign the version."""
+    """A draft's program (on creation), criteria and notes; the services assign the version.
+
+    The criteria are a form set (``criteria_form``): one row per criterion, its type from the
+    registry and its parameters as fields. ``cleaned_data["criteria"]`` is the list the
+    rule-set services store, or the form is invalid with the rows' errors on the rows."""
 
     class Meta:
         model = RuleSet
-        fields = ("program", "criteria", "notes")
-        field_classes = {"criteria": CriteriaField}
-        widgets = {"criteria": forms.Textarea(attrs={"rows": 16, "class": "vLargeTextField"})}
+        fields = ("program", "notes")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,15 +67,20 @@ class RuleSetForm(forms.ModelForm):
             # The services' bound, said by the form (NUL characters it refuses by itself).
             self.fields["notes"].max_length = RULE_SET_NOTES_MAX_LENGTH
             self.fields["notes"].validators.append(MaxLengthValidator(RULE_SET_NOTES_MAX_LENGTH))
-        if "criteria" in self.fields:
-            self.fields["criteria"].help_text = gettext(
-                'A JSON list of {"type": …, "params": {…}} objects; a merchant must pass every '
-                "one, and [] admits everyone. Types: %(types)s."
-            ) % {"types": ", ".join(sorted(CRITERIA))}
+        stored = self.instance.criteria if self.instance.pk else []
+        self.criteria_formset = criteria_formset(
+            data=self.data if self.is_bound else None,
+            criteria=stored[: MAX_CRITERIA + 1] if isinstance(stored, list) else [],
+        )
 
-    def clean_criteria(self):
-        """Refuse criteria the eligibility engine could not read, naming each bad criterion."""
-        return clean_criteria_field(self.cleaned_data["criteria"])
+    def clean(self):
+        data = super().clean()
+        if not self.criteria_formset.is_valid():
+            raise ValidationError(
+                _("Some criteria need correcting: see the criteria below."), code="criteria"
+            )
+        data["criteria"] = self.criteria_formset.criteria()
+        return data
 
 
 def clean_criteria_field(criteria):
@@ -117,8 +126,11 @@ class RuleSetAdmin(admin.ModelAdmin):
     search_fields = ("program__name", "program__code", "notes")
     form = RuleSetForm
     lifecycle_fields = ("status", "created_by", "created_at", "published_at", "retired_at")
-    fields = ("program", "version", "criteria", "notes", *lifecycle_fields)
-    add_fields = ("program", "criteria", "notes")
+    # The criteria of a draft are the form set under the fields; a published or retired
+    # version shows them as sentences.
+    fields = ("program", "version", "criteria_sentences", "notes", *lifecycle_fields)
+    frozen_fields = ("program", "version", "criteria_sentences", "notes", *lifecycle_fields)
+    add_fields = ("program", "notes")
     publish_template = "admin/programs/ruleset/publish_confirmation.html"
 
     @staticmethod
@@ -129,13 +141,16 @@ class RuleSetAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("program", "created_by")
 
     def get_fields(self, request, obj=None):
-        return self.add_fields if obj is None else self.fields
+        if obj is None:
+            return self.add_fields
+        return self.frozen_fields if self._is_frozen(obj) else self.fields
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         # A draft stays in its program and keeps its number; only criteria and notes change.
-        return ("program", "version", *self.lifecycle_fields)
+        # Its saved criteria read as sentences above the rows that edit them.
+        return ("program", "version", "criteria_sentences", *self.lifecycle_fields)
 
     def has_change_permission(self, request, obj=None):
         if self._is_frozen(obj):
@@ -179,7 +194,16 @@ class RuleSetAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self._rule_set_context(request, obj))
+        form = context["adminform"].form
+        if not self._is_frozen(obj) and hasattr(form, "criteria_formset"):
+            context["criteria_formset"] = form.criteria_formset
+            context["max_criteria"] = MAX_CRITERIA
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @property
+    def media(self):
+        # The criteria rows: a type's fields shown for the type chosen, rows added and removed.
+        return super().media + forms.Media(js=["js/criteria_form.js"])
 
     def _rule_set_context(self, request, rule_set: RuleSet) -> dict:
         is_draft = rule_set.status == RuleSetStatus.DRAFT
@@ -332,3 +356,18 @@ class RuleSetAdmin(admin.ModelAdmin):
     @admin.display(description=_("criteria"))
     def criterion_count(self, obj):
         return len(obj.criteria or ())
+
+    @admin.display(description=_("criteria in words"))
+    def criteria_sentences(self, obj):
+        """What a merchant must meet, one sentence per criterion, in the active language."""
+        try:
+            criteria = criteria_from_json(obj.criteria, bounded=False)
+        except CriterionError:
+            # Stored in a shape the engine cannot read: show it as it is.
+            return json.dumps(obj.criteria, ensure_ascii=False)
+        if not criteria:
+            return gettext("No criteria: every merchant is eligible.")
+        return format_html(
+            '<ol class="criteria-sentences">{}</ol>',
+            format_html_join("", "<li>{}</li>", ((c.sentence(),) for c in criteria)),
+        )

@@ -504,7 +504,12 @@ def _notify_managers_of_proposal(enrollment: Enrollment, event: EnrollmentEvent)
 
 # Services ----------------------------------------------------------------------------------------
 def enrollment_create_draft(
-    *, merchant: Merchant, cohort: Cohort, actor: User, reason: str = ""
+    *,
+    merchant: Merchant,
+    cohort: Cohort,
+    actor: User,
+    reason: str = "",
+    notify_merchant: bool = True,
 ) -> Enrollment:
     """Start an application of ``merchant`` to ``cohort``.
 
@@ -512,7 +517,8 @@ def enrollment_create_draft(
     superuser may start one; not once the cohort's window has closed; not in a cohort restricted
     to another belt; at most one open enrollment per merchant and program (the database's
     constraint, reported as ``EnrollmentAlreadyOpen``); not in a program that is switched off.
-    Writes the draft, its first event and the merchant's notification in one transaction."""
+    Writes the draft, its first event and (with ``notify_merchant``) the merchant's
+    notification in one transaction."""
     reason = _clean_reason(reason)
     now = timezone.now()
     _require_role(EnrollmentActor(actor).roles(merchant), Step.CREATE_DRAFT, merchant, actor)
@@ -551,7 +557,8 @@ def enrollment_create_draft(
             to_state=EnrollmentState.DRAFT,
             reason=reason,
         )
-        _notify_merchant(enrollment, event)
+        if notify_merchant:
+            _notify_merchant(enrollment, event)
     return enrollment
 
 
@@ -627,9 +634,13 @@ def enrollment_apply(
     Guarantees: every guard of ``enrollment_create_draft`` and ``enrollment_submit``; one
     transaction, so a submission refused (not eligible, window not open yet) leaves no draft
     behind and the merchant may apply again once the reason is gone. ``override_reason`` (staff
-    only) submits despite the eligibility rules, with that written reason."""
+    only) submits despite the eligibility rules, with that written reason. Submitted at once,
+    the merchant is told once, that it was submitted: "started, please submit" would ask for
+    what is already done (the draft's event is still recorded)."""
     with transaction.atomic():
-        enrollment = enrollment_create_draft(merchant=merchant, cohort=cohort, actor=actor)
+        enrollment = enrollment_create_draft(
+            merchant=merchant, cohort=cohort, actor=actor, notify_merchant=not submit
+        )
         if submit:
             enrollment = enrollment_submit(
                 enrollment=enrollment,

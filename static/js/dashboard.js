@@ -1,6 +1,7 @@
 /*
  * The console home's funnel charts: one bar chart per program, the stages (eligible, applied,
- * approved, active, graduated) along the bottom and one series per cohort.
+ * approved, active, graduated) along the bottom and one series per cohort, on a linear axis
+ * from zero.
  *
  * The figures come from the page's <script type="application/json" id="dashboard-funnel-data">
  * (Django's json_script; config.dashboard.funnel_chart_data builds it), so this file holds no
@@ -26,21 +27,35 @@
         }
     }
 
-    function isPowerOfTen(value) {
-        var power = Math.log10(value);
-        return power >= 0 && Math.abs(power - Math.round(power)) < 1e-9;
-    }
-
-    // The axis runs to the next power of ten (at least 10): whole decades, so a chart of small
-    // figures does not stretch a single merchant to the top.
-    function axisMaximum(series) {
-        var top = 1;
-        series.forEach(function (item) {
-            item.values.forEach(function (value) {
-                top = Math.max(top, value);
-            });
+    // Stage names ("Eligible", "Graduated") and cohort names can be long, in Chinese too:
+    // break a label into lines of about ``width`` characters rather than slant or cut it.
+    function wrapLabel(label, width) {
+        var text = String(label);
+        if (text.length <= width) {
+            return text;
+        }
+        var words = text.split(" ");
+        if (words.length === 1) {
+            var pieces = [];
+            for (var start = 0; start < text.length; start += width) {
+                pieces.push(text.slice(start, start + width));
+            }
+            return pieces;
+        }
+        var lines = [];
+        var line = "";
+        words.forEach(function (word) {
+            if (line && (line + " " + word).length > width) {
+                lines.push(line);
+                line = word;
+            } else {
+                line = line ? line + " " + word : word;
+            }
         });
-        return Math.pow(10, Math.max(1, Math.ceil(Math.log10(top))));
+        if (line) {
+            lines.push(line);
+        }
+        return lines;
     }
 
     function drawFunnels() {
@@ -63,10 +78,7 @@
             var datasets = chart.series.map(function (series, index) {
                 return {
                     label: series.label,
-                    // A logarithmic axis has no zero: an empty stage draws no bar.
-                    data: series.values.map(function (value) {
-                        return value > 0 ? value : null;
-                    }),
+                    data: series.values,
                     backgroundColor: PALETTE[index % PALETTE.length],
                     borderRadius: 2,
                 };
@@ -80,36 +92,58 @@
                     animation: false,
                     scales: {
                         x: {
-                            // Five short stage names: keep them level, never slanted.
-                            ticks: { color: text, maxRotation: 0, autoSkip: false },
+                            // Five stage names: level, on two lines if need be, never slanted.
+                            ticks: {
+                                color: text,
+                                maxRotation: 0,
+                                autoSkip: false,
+                                font: { size: 12 },
+                                callback: function (value) {
+                                    return wrapLabel(this.getLabelForValue(value), 12);
+                                },
+                            },
                             grid: { display: false },
                         },
                         y: {
-                            // Eligible merchants outnumber applicants by far: on a linear axis
-                            // every later stage would be a sliver.
-                            type: "logarithmic",
-                            // Below 1, so that a stage of one merchant still shows a bar.
-                            min: 0.5,
-                            max: axisMaximum(chart.series),
+                            // A linear axis from zero: bars compare as the figures do (the
+                            // table beside the chart gives the exact numbers).
+                            type: "linear",
+                            beginAtZero: true,
                             title: { display: true, text: data.axis, color: text },
-                            // Lines and labels at 1, 10, 100, ... only.
-                            grid: {
-                                color: function (context) {
-                                    return context.tick && isPowerOfTen(context.tick.value)
-                                        ? grid
-                                        : "transparent";
-                                },
-                            },
+                            grid: { color: grid },
                             ticks: {
                                 color: text,
+                                precision: 0,
+                                font: { size: 12 },
                                 callback: function (value) {
-                                    return isPowerOfTen(value) ? numbers.format(value) : "";
+                                    return numbers.format(value);
                                 },
                             },
                         },
                     },
                     plugins: {
-                        legend: { position: "bottom", labels: { color: text } },
+                        legend: {
+                            position: "bottom",
+                            labels: {
+                                color: text,
+                                boxWidth: 12,
+                                font: { size: 12 },
+                                // A long cohort name is cut in the legend; the tooltip and
+                                // the table give it whole.
+                                generateLabels: function (instance) {
+                                    var labels =
+                                        window.Chart.defaults.plugins.legend.labels.generateLabels(
+                                            instance
+                                        );
+                                    labels.forEach(function (item) {
+                                        if (item.text.length > 28) {
+                                            item.text = item.text.slice(0, 27) + "…";
+                                        }
+                                    });
+                                    return labels;
+                                },
+                            },
+                        },
                         tooltip: {
                             callbacks: {
                                 label: function (item) {

@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Max, Min, Sum
+from django.test import RequestFactory
 from django.utils import timezone
 
 from belts.choices import BeltTier
@@ -328,12 +329,18 @@ def test_merchants_have_storefronts_and_two_whole_years_of_metrics():
     assert not MonthlyMetric.objects.filter(live_gmv__gt=Decimal(0), gmv=0).exists()
 
 
+def log_in(username: str, password: str):
+    """Authenticate as a login form does: with the request, which the lockout check needs."""
+    request = RequestFactory().post("/portal/login/")
+    return authenticate(request, username=username, password=password)
+
+
 def test_demo_logins_authenticate_with_the_printed_passwords():
     output = seed("--merchants", "40")
 
     printed = dict(re.findall(r"^\s+(\w+) / (\S+)\s+\(", output, flags=re.MULTILINE))
     assert set(printed) == {"admin", "reviewer", "merchant"}
-    users = {name: authenticate(username=name, password=secret) for name, secret in printed.items()}
+    users = {name: log_in(name, secret) for name, secret in printed.items()}
     assert all(users.values()), users
 
     admin, reviewer, merchant = users["admin"], users["reviewer"], users["merchant"]
@@ -360,7 +367,7 @@ def test_demo_logins_authenticate_with_the_printed_passwords():
     reviewer.set_password("changed-by-someone")
     reviewer.save()
     seed("--merchants", "40")
-    assert authenticate(username="reviewer", password=printed["reviewer"])
+    assert log_in("reviewer", printed["reviewer"])
 
 
 def test_enrollments_and_shipments_tell_their_story():

@@ -1,8 +1,6 @@
 """What the programs console refuses: editing a published or retired rule set, and writing to
 the enrollment audit log."""
 
-import json
-
 import pytest
 from django.contrib.admin import helpers
 from django.utils import timezone
@@ -18,6 +16,7 @@ from tests.programs.factories import (
 )
 
 from .base import admin_url
+from .criteria_rows import criteria_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def _rule_set_form(rule_set, **overrides):
     data = {
         "program": rule_set.program_id,
         "version": rule_set.version,
-        "criteria": json.dumps(NEW_CRITERIA),
+        **criteria_rows(("refund_rate_at_most", {"max": "5"})),
         "notes": "edited in the console",
     }
     data.update(overrides)
@@ -50,7 +49,7 @@ class TestFrozenRuleSet:
         assert response.status_code == 200
         assert response.context["has_change_permission"] is False
         assert response.context["has_delete_permission"] is False
-        assert {"program", "version", "criteria", "notes"} <= set(
+        assert {"program", "version", "criteria_sentences", "notes"} <= set(
             response.context["adminform"].readonly_fields
         )
         assert 'name="_save"' not in response.content.decode()
@@ -105,20 +104,22 @@ class TestDraftRuleSet:
 
     def test_criteria_the_engine_cannot_read_are_refused(self, console_client):
         draft = RuleSetFactory()
-        unknown = json.dumps([{"type": "astrology_sign_in", "params": {}}])
+        before = draft.criteria
         response = console_client.post(
-            admin_url(RuleSet, "change", draft.pk), _rule_set_form(draft, criteria=unknown)
+            admin_url(RuleSet, "change", draft.pk),
+            _rule_set_form(draft, **criteria_rows(("astrology_sign_in", {}))),
         )
         assert response.status_code == 200
-        assert "criteria" in response.context["adminform"].form.errors
+        (row,) = response.context["criteria_formset"].forms
+        assert "type" in row.errors
         draft.refresh_from_db()
-        assert draft.criteria != json.loads(unknown)
+        assert draft.criteria == before
 
     def test_a_new_draft_records_who_wrote_it(self, console_client, superuser):
         program = ProgramFactory()
         response = console_client.post(
             admin_url(RuleSet, "add"),
-            {"program": program.pk, "version": 1, "criteria": "[]", "notes": ""},
+            {"program": program.pk, "version": 1, **criteria_rows(), "notes": ""},
         )
         assert response.status_code == 302, response.context["adminform"].form.errors
         rule_set = RuleSet.objects.get(program=program)

@@ -189,7 +189,7 @@ def test_another_centers_reviewer_sees_nothing_of_center_a(center_a, center_b):
 def _decide(client, item, step, reason=""):
     return client.post(
         reverse("admin:programs_reviewqueueitem_decide", args=[item.pk, step]),
-        {f"{step}-reason": reason},
+        {"reason": reason},
     )
 
 

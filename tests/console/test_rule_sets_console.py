@@ -2,7 +2,6 @@
 new drafts from any version, and the reasons of an eligibility in words."""
 
 import datetime
-import json
 from unittest import mock
 
 import pytest
@@ -33,6 +32,7 @@ from tests.programs.factories import (
 from tests.utils.queries import format_queries
 
 from .base import admin_url
+from .criteria_rows import criteria_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -187,37 +187,36 @@ class TestDraftPage:
         )
         # Session and user, the rule set with its program and author, the simulation (its
         # queries are the service's business: they differ by database), the merchants of the
-        # three pages with their belts, in one query.
-        assert len(many) == 2 + 1 + len(simulating) + 1, format_queries(many)
+        # three pages with their belts, in one query; the categories the criteria form offers.
+        assert len(many) == 2 + 1 + len(simulating) + 1 + 1, format_queries(many)
 
-    def test_criteria_that_are_not_json_are_refused(self, console_client, draft):
+    def test_a_typo_in_a_parameter_is_refused_in_words(self, console_client, draft):
         response = console_client.post(
             admin_url(RuleSet, "change", draft.pk),
-            {"criteria": '[{"type": "smb"', "notes": "typo"},
+            {**criteria_rows(("gmv_between", {"min": "1O0000"})), "notes": "typo"},
         )
         assert response.status_code == 200
-        assert "criteria" in response.context["adminform"].form.errors
+        formset = response.context["criteria_formset"]
+        assert formset.forms[0].errors["gmv_between__min"] == ["Enter a number."]
         draft.refresh_from_db()
         assert (draft.criteria, draft.notes) == (SMB_ONLY, "")
 
     def test_an_unreadable_criterion_is_named(self, console_client, draft):
-        criteria = [
-            {"type": "smb", "params": {"value": True}},
-            {"type": "gmv_between", "params": {"min": "a lot"}},
-        ]
+        rows = criteria_rows(("smb", {"value": "yes"}), ("gmv_between", {"min": "a lot"}))
         response = console_client.post(
-            admin_url(RuleSet, "change", draft.pk),
-            {"criteria": json.dumps(criteria), "notes": "edited"},
+            admin_url(RuleSet, "change", draft.pk), {**rows, "notes": "edited"}
         )
         assert response.status_code == 200
-        (error,) = response.context["adminform"].form.errors["criteria"]
-        assert error.startswith("Criterion 2: gmv_between:")
+        first, second = response.context["criteria_formset"].forms
+        assert not first.errors
+        assert second.errors["gmv_between__min"] == ["Enter a number."]
         assert "simulation" not in response.context  # the page is about the error
         draft.refresh_from_db()
         assert (draft.criteria, draft.notes) == (SMB_ONLY, "")
 
     def test_a_valid_edit_goes_through_the_service(self, console_client, draft):
         criteria = [{"type": "refund_rate_at_most", "params": {"max": "0.05"}}]
+        rows = criteria_rows(("refund_rate_at_most", {"max": "5"}))
         with mock.patch.object(
             rule_set_admin,
             "rule_set_update_draft",
@@ -225,7 +224,7 @@ class TestDraftPage:
         ) as update:
             response = console_client.post(
                 admin_url(RuleSet, "change", draft.pk),
-                {"criteria": json.dumps(criteria), "notes": "tighter", "version": 99},
+                {**rows, "notes": "tighter", "version": 99},
             )
         assert response.status_code == 302, response.context["adminform"].form.errors
         update.assert_called_once()
@@ -246,7 +245,7 @@ class TestDraftPage:
         with mock.patch.object(
             rule_set_admin, "rule_set_update_draft", side_effect=published_first
         ):
-            response = console_client.post(url, {"criteria": "[]", "notes": "too late"})
+            response = console_client.post(url, {**criteria_rows(), "notes": "too late"})
 
         assert response.status_code == 302
         assert response["Location"] == url
@@ -258,7 +257,7 @@ class TestDraftPage:
     def test_a_new_draft_is_numbered_by_the_service(self, console_client, superuser, draft):
         response = console_client.post(
             admin_url(RuleSet, "add"),
-            {"program": draft.program_id, "version": 1, "criteria": "[]", "notes": "fresh"},
+            {"program": draft.program_id, "version": 1, **criteria_rows(), "notes": "fresh"},
         )
         assert response.status_code == 302, response.context["adminform"].form.errors
         created = RuleSet.objects.get(program=draft.program, version=3)
@@ -289,7 +288,7 @@ class TestFrozenRuleSetPage:
     def test_editing_by_post_is_refused(self, console_client, published):
         response = console_client.post(
             admin_url(RuleSet, "change", published.pk),
-            {"criteria": json.dumps(SMB_ONLY), "notes": "sneaky"},
+            {**criteria_rows(("smb", {"value": "yes"})), "notes": "sneaky"},
         )
         assert response.status_code == 403
         published.refresh_from_db()

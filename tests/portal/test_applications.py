@@ -330,10 +330,81 @@ def test_withdrawing_someone_elses_application_is_a_404(owner_client):
     assert theirs.state == EnrollmentState.SUBMITTED
 
 
-def test_withdrawing_with_a_get_is_not_allowed(owner_client, merchant):
+def test_the_withdraw_button_asks_first(owner_client, merchant):
     enrollment = EnrollmentFactory(merchant=merchant, state=EnrollmentState.SUBMITTED)
 
-    assert owner_client.get(withdraw_url(enrollment)).status_code == 405
+    html = owner_client.get(applications_url()).content.decode()
+
+    # A link to the confirmation page, not a form that withdraws at once.
+    assert f'href="{withdraw_url(enrollment)}"' in html
+    assert f'action="{withdraw_url(enrollment)}"' not in html
+
+
+def test_the_confirmation_page_withdraws_nothing_and_posts_back(owner_client, merchant):
+    enrollment = EnrollmentFactory(
+        merchant=merchant, state=EnrollmentState.SUBMITTED, cohort__name="Spring 2025"
+    )
+
+    response = owner_client.get(withdraw_url(enrollment))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Spring 2025" in html
+    assert f'<form class="inline-form" method="post" action="{withdraw_url(enrollment)}">' in html
+    assert "will not be reviewed" in html
+    assert "Give up the seat" not in html
+    assert f'href="{applications_url(merchant)}">Keep it' in html
+    enrollment.refresh_from_db()
+    assert enrollment.state == EnrollmentState.SUBMITTED
+
+
+@pytest.mark.parametrize("state", [EnrollmentState.APPROVED, EnrollmentState.ACTIVE])
+def test_withdrawing_a_seat_says_it_is_given_up(owner_client, merchant, state):
+    enrollment = EnrollmentFactory(merchant=merchant, state=state, cohort__name="Spring 2025")
+
+    html = owner_client.get(withdraw_url(enrollment)).content.decode()
+
+    assert "Your shop holds a seat in Spring 2025." in html
+    assert "you cannot take it back" in html
+    assert "notice--serious" in html
+    assert "Give up the seat and withdraw" in html
+
+
+def test_withdrawing_from_the_waitlist_says_the_place_is_lost(owner_client, merchant):
+    enrollment = EnrollmentFactory(merchant=merchant, state=EnrollmentState.WAITLISTED)
+
+    html = owner_client.get(withdraw_url(enrollment)).content.decode()
+
+    assert "gives up its place on the waitlist" in html
+    assert "Give up the seat" not in html
+
+
+def test_no_confirmation_for_a_closed_application(owner_client, merchant):
+    enrollment = EnrollmentFactory(merchant=merchant, state=EnrollmentState.REJECTED)
+
+    response = owner_client.get(withdraw_url(enrollment))
+
+    assert response.status_code == 302
+    assert response["Location"] == applications_url(merchant)
+    (message,) = texts(response)
+    assert "You cannot withdraw this application: it is rejected." in message
+
+
+def test_the_confirmation_of_someone_elses_application_is_a_404(owner_client):
+    theirs = EnrollmentFactory(
+        merchant=MerchantMembershipFactory().merchant, state=EnrollmentState.APPROVED
+    )
+
+    assert owner_client.get(withdraw_url(theirs)).status_code == 404
+
+
+def test_the_confirmation_query_count(owner_client, merchant):
+    enrollment = EnrollmentFactory(merchant=merchant, state=EnrollmentState.APPROVED)
+    # Session, user, the enrollment with merchant, cohort and program, the roles (merchant
+    # memberships, center memberships), the unread count.
+    with assert_num_queries(6, "confirmation"):
+        response = owner_client.get(withdraw_url(enrollment))
+    assert response.status_code == 200
 
 
 # Anonymous --------------------------------------------------------------------------------------
@@ -344,6 +415,15 @@ def test_anonymous_is_sent_to_the_portal_login(client):
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('portal:login')}?next={url}"
+
+
+def test_anonymous_is_sent_to_log_in_before_the_confirmation(client, merchant):
+    enrollment = EnrollmentFactory(merchant=merchant, state=EnrollmentState.SUBMITTED)
+
+    response = client.get(withdraw_url(enrollment))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:login"))
 
 
 def test_anonymous_cannot_withdraw(client, merchant):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from merchants.choices import NotificationChannel
+from merchants.choices import NotificationChannel, NotificationKind
 from merchants.models import Notification
 from tests.belts.factories import UserFactory
 from tests.merchants.factories import MerchantMembershipFactory, NotificationFactory
@@ -15,8 +15,9 @@ from tests.utils.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, the unread count, the page's count and its rows.
-INBOX_PAGE_QUERIES = 5
+# Session, user, the unread count, the page's count and its rows, the user's merchants (for the
+# links).
+INBOX_PAGE_QUERIES = 6
 
 
 def to_merchant(merchant, subject="For the shop", **kwargs):
@@ -214,3 +215,86 @@ def test_query_count_does_not_grow_with_the_page(owner_client, owner, merchant):
     with assert_num_queries(INBOX_PAGE_QUERIES, "a full page of 25"):
         response = inbox(owner_client)
     assert len(response.context["notifications"]) == 25
+
+
+# Each notification links to what it is about ---------------------------------------------------
+def links(response) -> dict[str, tuple | None]:
+    return {n.display_subject: n.link for n in response.context["notifications"]}
+
+
+def test_an_enrollment_notice_links_to_the_application(owner_client, merchant):
+    to_merchant(
+        merchant,
+        "Application approved",
+        kind=NotificationKind.ENROLLMENT_CHANGED,
+        payload={"enrollment": 41, "merchant": merchant.pk, "to": "approved"},
+    )
+
+    response = inbox(owner_client)
+
+    url, label = links(response)["Application approved"]
+    assert url == f"{reverse('programs:applications')}?merchant={merchant.pk}#application-41"
+    assert label == "Open the application"
+    assert f'href="{reverse("programs:applications")}?merchant={merchant.pk}#application-41"' in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "kind", [NotificationKind.ELIGIBILITY_GAINED, NotificationKind.ELIGIBILITY_LOST]
+)
+def test_an_eligibility_notice_links_to_the_eligibility_page(owner_client, merchant, kind):
+    to_merchant(merchant, "Eligibility", kind=kind, payload={"program": "star-origin"})
+
+    (notification,) = inbox(owner_client).context["notifications"]
+    url, label = notification.link
+
+    assert url == f"{reverse('programs:eligibility')}?merchant={merchant.pk}"
+    assert label == "See your eligibility"
+
+
+def test_no_link_to_a_page_the_reader_may_not_see(owner_client, owner, merchant):
+    # Addressed to the reader, but about a merchant they are no member of (as staff would be).
+    to_user(
+        owner,
+        "About another shop",
+        kind=NotificationKind.ENROLLMENT_CHANGED,
+        merchant=MerchantMembershipFactory().merchant,
+        payload={"enrollment": 7},
+    )
+    to_user(
+        owner, "Review awaiting", kind=NotificationKind.REVIEW_AWAITING, payload={"enrollment": 7}
+    )
+    to_merchant(merchant, "Plain news", kind=NotificationKind.GENERAL, payload={"enrollment": 7})
+    to_merchant(merchant, "No id", kind=NotificationKind.ENROLLMENT_CHANGED, payload={})
+
+    found = links(inbox(owner_client))
+
+    assert found == {
+        "About another shop": None,
+        "Review awaiting": None,
+        "Plain news": None,
+        "No id": None,
+    }
+
+
+def test_the_inbox_links_to_the_preferences(owner_client):
+    html = inbox(owner_client).content.decode()
+
+    assert f'href="{reverse("merchants:preferences")}"' in html
+
+
+def test_the_portal_homes_recent_notifications_link_too(owner_client, merchant):
+    to_merchant(
+        merchant,
+        "Application approved",
+        kind=NotificationKind.ENROLLMENT_CHANGED,
+        payload={"enrollment": 41, "merchant": merchant.pk, "to": "approved"},
+    )
+
+    response = owner_client.get(reverse("portal:home"))
+
+    (line,) = response.context["notifications"]
+    url = f"{reverse('programs:applications')}?merchant={merchant.pk}#application-41"
+    assert line.link[0] == url
+    assert f'<a href="{url}">Application approved</a>' in response.content.decode()

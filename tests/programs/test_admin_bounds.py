@@ -16,6 +16,7 @@ from programs.admin.rule_sets import RuleSetForm
 from programs.choices import RuleSetStatus
 from programs.models import Cohort, RuleSet
 from tests.belts.factories import SuperUserFactory
+from tests.console.criteria_rows import criteria_rows
 from tests.programs.factories import (
     CohortFactory,
     EnrollmentFactory,
@@ -40,26 +41,26 @@ def console_client(db) -> Client:
 @pytest.mark.django_db
 def test_the_rule_set_form_applies_the_bounds():
     program = ProgramFactory()
-    form = RuleSetForm(
-        data={"program": program.pk, "criteria": json.dumps([SMB] * 51), "notes": "x" * 2001}
-    )
+    rows = criteria_rows(*[("smb", {"value": "yes"})] * 51)
+    form = RuleSetForm(data={"program": program.pk, **rows, "notes": "x" * 2001})
     assert not form.is_valid()
-    assert form.errors["criteria"] == ["A rule set holds at most 50 criteria, not 51."]
+    assert form.criteria_formset.non_form_errors() == [
+        "A rule set holds at most 50 criteria, not 51."
+    ]
     assert "notes" in form.errors
 
-    form = RuleSetForm(
-        data={
-            "program": program.pk,
-            "criteria": json.dumps(
-                [SMB, {"type": "category_in", "params": {"categories": ["nowhere"]}}, {"x": 1}]
-            ),
-            "notes": "",
-        }
+    rows = criteria_rows(
+        ("smb", {"value": "yes"}),
+        ("category_in", {"categories": ["nowhere"]}),
+        ("no_such_type", {}),
     )
+    form = RuleSetForm(data={"program": program.pk, **rows, "notes": ""})
     assert not form.is_valid()
-    errors = form.errors["criteria"]
-    assert [error.split(":")[0] for error in errors] == ["Criterion 3"]
-    assert "a “type”" in errors[0]
+    first, second, third = form.criteria_formset.forms
+    assert not first.errors
+    # Only a known category may be chosen; an unknown type is not a choice either.
+    assert "category_in__categories" in second.errors
+    assert third.errors["type"][0].startswith("Select a valid choice.")
 
 
 @pytest.mark.django_db

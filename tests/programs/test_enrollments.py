@@ -498,6 +498,37 @@ def test_applying_starts_and_submits_in_one_step(world):
     ]
 
 
+def test_applying_in_one_step_tells_the_merchant_once_that_it_was_submitted(world):
+    enrollment = enrollment_apply(merchant=world.merchant, cohort=world.cohort, actor=world.owner)
+
+    # In-app and each member's e-mail: "submitted" only, no "started, please submit".
+    told = Notification.objects.filter(kind=NotificationKind.ENROLLMENT_CHANGED)
+    assert sorted((n.channel, n.payload["to"]) for n in told) == [
+        (NotificationChannel.EMAIL, S.SUBMITTED),
+        (NotificationChannel.EMAIL, S.SUBMITTED),
+        (NotificationChannel.IN_APP, S.SUBMITTED),
+    ]
+    assert "submitted" in merchant_messages(enrollment).get().subject
+    # The reviewers are told too, once.
+    assert (
+        Notification.objects.filter(
+            kind=NotificationKind.REVIEW_AWAITING, channel=NotificationChannel.IN_APP
+        ).count()
+        == 1
+    )
+
+
+def test_a_draft_kept_for_later_is_announced_as_started(world):
+    enrollment = enrollment_apply(
+        merchant=world.merchant, cohort=world.cohort, actor=world.owner, submit=False
+    )
+
+    assert enrollment.state == S.DRAFT
+    (message,) = merchant_messages(enrollment)
+    assert message.payload["to"] == S.DRAFT
+    assert message.subject.startswith("Application started")
+
+
 def test_applying_leaves_no_draft_when_the_submission_is_refused(world):
     Eligibility.objects.filter(merchant=world.merchant).update(is_eligible=False)
     with pytest.raises(EnrollmentNotEligible):
