@@ -204,7 +204,8 @@ class BaseCriteriaFormSet(forms.BaseFormSet):
         kwargs = super().get_form_kwargs(index)
         if self._category_choices is None:
             self._category_choices = [
-                (slug, f"{localized_name(name, name_zh)} ({slug})")
+                # By name in the reader's language: the slug is the value, not words to read.
+                (slug, localized_name(name, name_zh))
                 for slug, name, name_zh in Category.objects.order_by("name").values_list(
                     "slug", "name", "name_zh"
                 )

@@ -22,9 +22,12 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.tokens import default_token_generator
 from django.db import models
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from belts.choices import CenterRole
 from programs.choices import EnrollmentState as S
@@ -216,6 +219,11 @@ def _report(found: dict[str, list[str]]) -> str:
 # The arguments of the portal's routes that take some (a route not here and not POST-only fails).
 PORTAL_ARGUMENTS: dict[str, Callable[[World], dict[str, Any]]] = {
     "logistics:shipment": lambda world: {"shipment_id": world.shipment.pk},
+    # The link of a password-reset e-mail (it answers with a redirect to the form it keeps).
+    "portal:password-reset-confirm": lambda world: {
+        "uidb64": urlsafe_base64_encode(force_bytes(world.merchant_user.pk)),
+        "token": default_token_generator.make_token(world.merchant_user),
+    },
 }
 # Routes that take arguments and answer only POST: nothing to read.
 PORTAL_POST_ONLY = {
