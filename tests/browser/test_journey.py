@@ -67,11 +67,11 @@ def test_apply_review_approve_and_the_merchant_is_told(page, demo, cohort, scree
     page.goto(item_url)
     assert page.get_by_text(demo.merchant.shop_name).first.is_visible()
     with page.expect_navigation():
-        page.locator("#review-step-start_review").get_by_role("button").click()
+        page.locator("#review-step-start_review").click()
     enrollment.refresh_from_db()
     assert enrollment.state == EnrollmentState.IN_REVIEW
     with page.expect_navigation():
-        page.locator("#review-step-approve").get_by_role("button").click()
+        page.locator("#review-step-approve").click()
     enrollment.refresh_from_db()
     assert enrollment.state == EnrollmentState.APPROVED
     assert screenshot(page, "console-approved").stat().st_size > 0
