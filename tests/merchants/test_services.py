@@ -72,10 +72,15 @@ def test_top_n_cut_and_ties_break_by_gmv_then_age():
 
 
 def _gmv(belt, year, amount):
-    """A merchant of ``belt`` selling ``amount`` over the twelve months of ``year``."""
+    """A merchant of ``belt`` with a figure for each month of ``year``, selling ``amount`` in
+    June (the rest of the year's months at zero)."""
     merchant = MerchantFactory(belt=belt)
     MonthlyMetric.objects.bulk_create(
-        MonthlyMetric(merchant=merchant, month=datetime.date(year, month, 1), gmv=amount / 12)
+        MonthlyMetric(
+            merchant=merchant,
+            month=datetime.date(year, month, 1),
+            gmv=amount if month == 6 else Decimal(0),
+        )
         for month in range(1, 13)
     )
     return merchant
