@@ -12,7 +12,7 @@ from ..criteria import explain
 from ..eligibility import eligibility_reasons
 from ..exceptions import CriterionError
 from ..models import Eligibility
-from ..presenters import criterion_label
+from ..presenters import criterion_label, criterion_value
 
 
 @admin.register(Eligibility)
@@ -81,9 +81,9 @@ class EligibilityAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
                 (
                     criterion_label(reason.type),
                     gettext("passed") if reason.passed else gettext("failed"),
-                    reason_value(stored["actual"]),
-                    reason_value(stored["required"]),
-                    reason_value(stored["shortfall"]),
+                    criterion_value(reason.type, stored["actual"]),
+                    criterion_value(reason.type, stored["required"]),
+                    criterion_value(reason.type, stored["shortfall"]),
                     explain(reason),
                 )
                 for reason, stored in ((reason, reason.as_json()) for reason in reasons)
@@ -100,25 +100,6 @@ class EligibilityAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
             gettext("explanation"),
             rows,
         )
-
-
-# The ends of a stored range, as a table cell names them.
-RANGE_ENDS = {"min": _("min"), "max": _("max")}
-
-
-def reason_value(value) -> str:
-    """A stored value for a table cell: as the engine stored it, lists and ranges spelled out."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, dict):
-        return ", ".join(
-            f"{RANGE_ENDS.get(key, key)}: {reason_value(item)}" for key, item in value.items()
-        )
-    if isinstance(value, list | tuple):
-        return ", ".join(reason_value(item) for item in value) or "—"
-    return str(value)
 
 
 def stored_reasons(eligibility) -> list:

@@ -6,8 +6,10 @@ from django.contrib.admin import helpers
 from django.utils import timezone
 
 from programs.choices import EnrollmentState, RuleSetStatus
-from programs.models import Enrollment, EnrollmentEvent, RuleSet
+from programs.models import Eligibility, Enrollment, EnrollmentEvent, RuleSet
+from tests.belts.factories import CategoryFactory
 from tests.programs.factories import (
+    EligibilityFactory,
     EnrollmentEventFactory,
     EnrollmentFactory,
     ProgramFactory,
@@ -221,3 +223,33 @@ class TestEnrollment:
 
     def test_cannot_be_added_in_the_console(self, console_client):
         assert console_client.get(admin_url(Enrollment, "add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Furniture", "Luggage", "CNY 777,777", "at least CNY 1 M", "CNY 222,222"]),
+        ("zh-hans", ["家具", "箱包", "¥77.8万", "不低于 ¥100万", "¥22.2万"]),
+    ],
+)
+def test_an_eligibility_row_reads_in_the_readers_units(console_client, language, words):
+    CategoryFactory(slug="furniture", name="Furniture", name_zh="家具")
+    CategoryFactory(slug="luggage", name="Luggage", name_zh="箱包")
+    rule_set = PublishedRuleSetFactory(
+        criteria=[
+            {"type": "gmv_between", "params": {"min": "1000000"}},
+            {"type": "category_in", "params": {"categories": ["luggage"]}},
+        ]
+    )
+    row = EligibilityFactory(
+        rule_set=rule_set, is_eligible=False, actuals=["777777.77", "furniture"]
+    )
+    console_client.cookies["django_language"] = language
+    page = console_client.get(admin_url(Eligibility, "change", row.pk)).content.decode()
+    reasons = page[page.index("<table><thead>") :]
+    reasons = reasons[: reasons.index("</table>")]
+    for word in words:
+        assert word in reasons, word
+    assert "777777.77" not in reasons
+    assert ">furniture<" not in reasons
+    assert ">luggage<" not in reasons
