@@ -260,14 +260,20 @@ class BaseCriteriaFormSet(forms.BaseFormSet):
         ]
 
 
+# Rows a request may post: far above the bound on criteria, far below what would cost the server.
+MAX_ROWS = 20 * MAX_CRITERIA
+
 CriteriaFormSet = forms.formset_factory(
     CriterionForm,
     formset=BaseCriteriaFormSet,
     extra=0,
     can_delete=True,
-    # One more than the bounds so that the bound is said in words, not as Django's message.
-    max_num=MAX_CRITERIA + 1,
-    absolute_max=MAX_CRITERIA + 1,
+    # Every row posted is read (a draft stored over the bound, from before it or through the
+    # API's older limits, shows all its rows, and deleting some never drops the ones past the
+    # bound); the bound itself is said in words by ``clean``. ``absolute_max`` still caps what
+    # a request can make the server build.
+    max_num=MAX_ROWS,
+    absolute_max=MAX_ROWS,
     validate_max=False,
 )
 

@@ -37,7 +37,7 @@ from ..services.eligibility import (
     rule_set_simulation_get,
     rule_set_update_draft,
 )
-from .criteria_form import criteria_formset
+from .criteria_form import MAX_ROWS, criteria_formset
 from .simulation import simulation_lists, simulation_summary
 
 
@@ -70,7 +70,7 @@ class RuleSetForm(forms.ModelForm):
         stored = self.instance.criteria if self.instance.pk else []
         self.criteria_formset = criteria_formset(
             data=self.data if self.is_bound else None,
-            criteria=stored[: MAX_CRITERIA + 1] if isinstance(stored, list) else [],
+            criteria=stored[:MAX_ROWS] if isinstance(stored, list) else [],
         )
 
     def clean(self):

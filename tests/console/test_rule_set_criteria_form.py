@@ -236,3 +236,24 @@ def test_a_published_rule_set_reads_as_sentences_in_chinese(console_client):
     assert "成长产业带" in cell
     assert "百亿产业带" in cell
     assert "CNY" not in cell
+
+
+def test_a_draft_over_the_bound_shows_every_row_and_deleting_some_keeps_the_rest(console_client):
+    stored = [
+        {"type": "store_age_at_least", "params": {"months": months}}
+        for months in range(1, MAX_CRITERIA + 11)
+    ]
+    draft = RuleSetFactory()
+    RuleSet.objects.filter(pk=draft.pk).update(criteria=stored)  # stored before the bound
+    response = console_client.get(admin_url(RuleSet, "change", draft.pk))
+    assert len(response.context["criteria_formset"].forms) == MAX_CRITERIA + 10
+
+    # The reviewer deletes the first ten rows: the fifty after them are what is saved.
+    rows = criteria_rows(
+        *[("store_age_at_least", {"months": str(c["params"]["months"])}) for c in stored]
+    )
+    rows.update({f"criteria-{index}-DELETE": "on" for index in range(10)})
+    response = console_client.post(admin_url(RuleSet, "change", draft.pk), {**rows, "notes": ""})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.criteria == stored[10:]
