@@ -135,12 +135,10 @@ def _shipment_lines(shipments: list[Shipment]) -> list[ShipmentLine]:
     logistics_selectors.shipment_positions_prefetch(shipments)
     lines = []
     for shipment in shipments:
-        legs = list(shipment.legs.all())
-        checks = {check.index: check for check in shipment.checks.all()}
         lines.append(
             ShipmentLine(
                 shipment=shipment,
-                position=logistics_presenters.position_text(shipment, legs, checks),
+                position=logistics_presenters.shipment_position(shipment),
                 overdue=shipment.is_overdue,  # type: ignore[attr-defined]
                 incident_open=shipment.has_open_incident,  # type: ignore[attr-defined]
             )

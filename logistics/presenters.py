@@ -139,6 +139,14 @@ def incident_view(incident: Incident) -> IncidentView:
     )
 
 
+def shipment_position(shipment: Shipment) -> str:
+    """``position_text`` of a shipment whose legs and checks are prefetched
+    (``selectors.shipment_positions_prefetch``): what a list row says of it."""
+    legs = list(shipment.legs.all())
+    checks = {check.index: check for check in shipment.checks.all()}
+    return position_text(shipment, legs, checks)
+
+
 def position_text(shipment: Shipment, legs: list[Leg], checks: dict[int, ConditionCheck]) -> str:
     """Where the goods are: "Waiting for pickup", "Leg 2 of 4: line haul by …", "Delivered to
     the buyer"."""

@@ -62,11 +62,9 @@ def _memberships_and_selected(
 
 
 def _row(shipment: Shipment) -> ShipmentRow:
-    legs = list(shipment.legs.all())
-    checks = {check.index: check for check in shipment.checks.all()}
     return ShipmentRow(
         shipment=shipment,
-        position=presenters.position_text(shipment, legs, checks),
+        position=presenters.shipment_position(shipment),
         overdue=shipment.is_overdue,  # type: ignore[attr-defined]
         incident_open=shipment.has_open_incident,  # type: ignore[attr-defined]
         resolved=shipment.has_resolved_incident,  # type: ignore[attr-defined]
