@@ -1,4 +1,7 @@
-"""One FilterSet per model of the belts app, for the REST API."""
+"""One FilterSet per model of the belts app, for the REST API; and the atlas's filter form."""
+
+from dataclasses import dataclass
+from typing import cast
 
 import django_filters
 from django import forms
@@ -7,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import BeltTier
 from .models import BeltYearStat, Category, City, IndustrialBelt, OperationCenter
+from .selectors import atlas_year_list
 
 
 class BoundedIntegerField(forms.IntegerField):
@@ -98,3 +102,74 @@ class BeltYearStatFilterSet(django_filters.FilterSet):
     class Meta:
         model = BeltYearStat
         fields = ["year", "tier", "belt", "belt_slug"]
+
+
+# The atlas ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AtlasFilter:
+    """What the atlas shows, checked: the arguments of ``selectors.atlas_belt_list``."""
+
+    year: int | None
+    category_slug: str | None
+    tier: str | None
+
+
+class AtlasFilterForm(forms.Form):
+    """The atlas's filter, for the API's ``belts/geo/`` and the atlas pages alike.
+
+    A form rather than a FilterSet: the atlas is not a queryset the caller narrows, but rows
+    the selector composes (every belt with one year's figures), so what is shared is the
+    checking of the three inputs. Rendered as a GET form, it is the page's filter bar: the year
+    and category selects list what exists.
+
+    - ``year``: a year that has belt figures (empty: the newest one). Any other year is refused,
+      so the input is bounded by the data and a typo is an error, not an empty map.
+    - ``category``: a category's slug; an unknown slug is refused.
+    - ``tier``: a ``BeltTier`` value.
+
+    One query when made (the years with figures, for the select and the check), one more to
+    check a category given.
+    """
+
+    year = forms.TypedChoiceField(
+        label=_("Year"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": _("There are no belt figures for %(value)s.")},
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.order_by("name", "id"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All categories"),
+        error_messages={"invalid_choice": _("There is no category “%(value)s”.")},
+    )
+    tier = forms.ChoiceField(
+        label=_("Tier"),
+        choices=[("", _("All tiers")), *BeltTier.choices],
+        required=False,
+        error_messages={"invalid_choice": _("“%(value)s” is not a belt tier.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.years = atlas_year_list()
+        year_field = cast(forms.TypedChoiceField, self.fields["year"])
+        year_field.choices = [
+            ("", _("Newest year")),
+            *((year, str(year)) for year in self.years),
+        ]
+
+    def atlas_filter(self) -> AtlasFilter:
+        """The checked filter, after ``is_valid()``. The year is resolved here (the newest year
+        with figures when none was chosen, None when there are none), so the selector need not
+        look for it again."""
+        data = self.cleaned_data
+        category = data.get("category")
+        return AtlasFilter(
+            year=data.get("year") or (self.years[0] if self.years else None),
+            category_slug=category.slug if category is not None else None,
+            tier=data.get("tier") or None,
+        )

@@ -1,8 +1,15 @@
 """Reads of the belts app. Each list returns a queryset that loads what its callers show in a
 fixed number of queries, whatever its length."""
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
+from django.db.models import F, FilteredRelation, Max, Prefetch, Q, QuerySet
+
+from core.language import localized_name
+
+from .choices import BeltTier
 from .models import BeltYearStat, Category, City, IndustrialBelt, OperationCenter
 from .scoping import Viewer, center_scope
 
@@ -55,4 +62,129 @@ def belt_operation_center_list(*, belt_id: int) -> QuerySet[OperationCenter]:
         OperationCenter.objects.filter(belts__pk=belt_id)
         .select_related("city")
         .order_by("name", "id")
+    )
+
+
+# The atlas: every belt as a row of the map --------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AtlasBelt:
+    """One belt as the map and its table show it: where it is, what it makes, and its figures
+    of one year. ``name``/``name_zh`` (and city, province, category) are the stored raw names;
+    the ``display_*`` properties give them in the active language."""
+
+    id: int
+    slug: str
+    name: str
+    name_zh: str
+    city: str
+    city_zh: str
+    province: str
+    province_zh: str
+    latitude: float
+    longitude: float
+    category_slug: str
+    category: str
+    category_zh: str
+    year: int | None  # the year of the figures shown (also for a belt with no stat that year)
+    gmv: Decimal | None
+    merchant_count: int | None
+    yoy_growth: Decimal | None
+    tier: str  # a BeltTier value; STANDARD when the belt has no stat that year
+
+    @property
+    def display_name(self) -> str:
+        return localized_name(self.name, self.name_zh)
+
+    @property
+    def display_city(self) -> str:
+        return localized_name(self.city, self.city_zh)
+
+    @property
+    def display_province(self) -> str:
+        return localized_name(self.province, self.province_zh)
+
+    @property
+    def display_category(self) -> str:
+        return localized_name(self.category, self.category_zh)
+
+
+def atlas_year_list() -> list[int]:
+    """The years that have belt figures, newest first: one query."""
+    return list(BeltYearStat.objects.order_by("-year").values_list("year", flat=True).distinct())
+
+
+_ATLAS_VALUES = (
+    "id",
+    "slug",
+    "name",
+    "name_zh",
+    "city__name",
+    "city__name_zh",
+    "city__province",
+    "city__province_zh",
+    "city__latitude",
+    "city__longitude",
+    "category__slug",
+    "category__name",
+    "category__name_zh",
+    "stat__gmv",
+    "stat__merchant_count",
+    "stat__yoy_growth",
+    "stat__tier",
+)
+
+
+def atlas_belt_list(
+    *,
+    year: int | None = None,
+    category_slug: str | None = None,
+    tier: str | None = None,
+    limit: int | None = None,
+) -> list[AtlasBelt]:
+    """Every belt (of ``category_slug``, of ``tier``) with its figures of ``year``.
+
+    ``year`` None means the newest year that has figures (one query more to find it). A belt
+    with no figures that year is a row too, with ``gmv`` None and tier STANDARD: it is kept by
+    ``tier=standard`` and left out by any other tier. Ordered by GMV, largest first (belts
+    without figures last), then by name. One query for the rows whatever their number (belt,
+    city, category and the year's stat in one LEFT JOIN), plus one to find the newest year when
+    ``year`` is None. ``limit`` cuts the rows after the ordering (None: all).
+    """
+    if year is None:
+        year = BeltYearStat.objects.aggregate(newest=Max("year"))["newest"]
+    belts = IndustrialBelt.objects.annotate(
+        stat=FilteredRelation("year_stats", condition=Q(year_stats__year=year))
+    )
+    if category_slug is not None:
+        belts = belts.filter(category__slug=category_slug)
+    if tier == BeltTier.STANDARD:
+        belts = belts.filter(Q(stat__tier=BeltTier.STANDARD) | Q(stat__id__isnull=True))
+    elif tier is not None:
+        belts = belts.filter(stat__tier=tier)
+    rows = belts.order_by(F("stat__gmv").desc(nulls_last=True), "name", "id").values(*_ATLAS_VALUES)
+    if limit is not None:
+        rows = rows[:limit]
+    return [_atlas_belt(row, year) for row in rows]
+
+
+def _atlas_belt(row: dict[str, Any], year: int | None) -> AtlasBelt:
+    return AtlasBelt(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        name_zh=row["name_zh"],
+        city=row["city__name"],
+        city_zh=row["city__name_zh"],
+        province=row["city__province"],
+        province_zh=row["city__province_zh"],
+        latitude=float(row["city__latitude"]),
+        longitude=float(row["city__longitude"]),
+        category_slug=row["category__slug"],
+        category=row["category__name"],
+        category_zh=row["category__name_zh"],
+        year=year,
+        gmv=row["stat__gmv"],
+        merchant_count=row["stat__merchant_count"],
+        yoy_growth=row["stat__yoy_growth"],
+        tier=row["stat__tier"] or BeltTier.STANDARD.value,
     )
