@@ -226,6 +226,7 @@ ROUTES = [
             "category-detail",
             "belt-list",
             "belt-detail",
+            "belt-geo",
             "operation-center-list",
             "operation-center-detail",
             "belt-year-stat-list",
