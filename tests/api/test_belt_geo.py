@@ -204,6 +204,7 @@ class TestFilters:
             ({"year": "9" * 30}, "year"),
             ({"category": "wigs"}, "category"),
             ({"category": "x" * 500}, "category"),
+            ({"category": "wi\x00gs"}, "category"),
             ({"tier": "gold"}, "tier"),
         ],
     )
