@@ -573,7 +573,7 @@ class DemoBuilder:
             center.belts.add(*(belts[slug] for slug in spec.belts))
         years = sorted({month.year for month in self.months})
         for year in years:
-            TierPolicy.objects.get_or_create(year=year)  # the model's defaults: 10 bn, 1 bn, 30
+            TierPolicy.objects.get_or_create(year=year, defaults=data.DEMO_TIER_POLICY)
         for spec in data.PROVIDERS:
             ServiceProvider.objects.update_or_create(
                 name=spec.name, defaults={"name_zh": spec.name_zh, "kind": spec.kind}

@@ -213,7 +213,7 @@ BELTS: tuple[BeltSpec, ...] = (
         "small-commodities",
         "Small commodities around Yiwu International Trade City, a barometer of China's "
         "e-commerce.",
-        3,
+        2,
         0.10,
     ),
     BeltSpec(
@@ -224,7 +224,7 @@ BELTS: tuple[BeltSpec, ...] = (
         "apparel",
         "Apparel makers returning to Taobao; the Guangdong apparel center has served them since "
         "September 2023.",
-        2,
+        1,
         0.12,
     ),
     BeltSpec(
@@ -235,8 +235,8 @@ BELTS: tuple[BeltSpec, ...] = (
         "furniture",
         "China's leading residential furniture belt: bulky goods shipped with delivery and "
         "installation.",
-        1,
-        0.08,
+        3,
+        0.25,
     ),
     BeltSpec(
         "guangzhou-beauty",
@@ -1148,3 +1148,15 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("merchant", "merchant-belt-ops", "owner of a Foshan furniture merchant (portal)"),
 )
 REVIEWERS_GROUP = "Reviewers"
+
+
+# The demo's tier policy, every year. Its two thousand merchants are a sample of a platform of
+# millions: at the source's thresholds (CNY 10 bn, CNY 1 bn and the top 30) one demo belt would be
+# a growth belt and every other one standard. Scaled down (CNY 1 bn, CNY 0.1 bn, the top 8) so the
+# sample's belts spread over the three tiers as the source's do; TierPolicy rows are data, and an
+# installation keeps the model's defaults (the source's thresholds).
+DEMO_TIER_POLICY = {
+    "ten_billion_gmv": Decimal("1000000000"),
+    "growth_min_gmv": Decimal("100000000"),
+    "growth_top_n": 8,
+}

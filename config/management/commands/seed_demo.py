@@ -129,12 +129,15 @@ class Command(BaseCommand):
         self._write_logins(reset=True)
 
     def _derive(self, as_of: datetime.date) -> None:
-        """What the nightly recompute would do: last year's belt tiers, then eligibility."""
-        tiers = belt_year_stats_recompute(year=as_of.year - 1)
-        self.stdout.write(
-            f"Belt tiers for {tiers['year']}: {tiers['ten_billion']} ten-billion, "
-            f"{tiers['growth']} growth, of {tiers['belts']} belts."
-        )
+        """What the nightly recompute would do: last year's belt tiers, then eligibility. The
+        year before last is computed first, as last year's recompute did, so a belt's page has a
+        trend to draw (the metrics cover both years)."""
+        for year in (as_of.year - 2, as_of.year - 1):
+            tiers = belt_year_stats_recompute(year=year)
+            self.stdout.write(
+                f"Belt tiers for {tiers['year']}: {tiers['ten_billion']} ten-billion, "
+                f"{tiers['growth']} growth, of {tiers['belts']} belts."
+            )
         stats = eligibility_recompute(as_of=as_of)
         self.stdout.write(
             f"Eligibility as of {as_of:%Y-%m-%d}: {stats.evaluated:,} evaluated, "
