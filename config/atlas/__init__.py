@@ -1,0 +1,1 @@
+"""The atlas: belts on a map of China."""
