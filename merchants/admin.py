@@ -102,6 +102,16 @@ class MerchantAdmin(CenterScopedAdminMixin, ConsoleImportMixin, admin.ModelAdmin
             _("On the platform"),
             {"fields": ("opened_on", "returned_on", "created_at", "updated_at")},
         ),
+        (
+            _("Location"),
+            {
+                "fields": ("district", "latitude", "longitude"),
+                "description": _(
+                    "Where a source factory makes its goods: its belt's page shows it on a map. "
+                    "Optional; give both coordinates or neither."
+                ),
+            },
+        ),
     )
     show_full_result_count = False
 

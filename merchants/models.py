@@ -1,6 +1,8 @@
 """The sellers: merchants, their shops, portal users, monthly metrics, the notification outbox."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +53,30 @@ class Merchant(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=MerchantStatus.choices, default=MerchantStatus.ACTIVE
     )
+    # Where a source factory makes its goods, shown on its belt's zoomed map: optional, both
+    # coordinates or neither (WGS 84 degrees), and/or the district by name.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    district = models.CharField(
+        _("district"),
+        max_length=100,
+        blank=True,
+        help_text=_("The town or district the factory is in, e.g. Baigou or Shunde."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -63,6 +89,19 @@ class Merchant(models.Model):
                 condition=Q(returned_on__isnull=True) | Q(returned_on__gte=F("opened_on")),
                 name="merchant_returned_after_opened",
             ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="merchant_location_both_or_neither",
+                violation_error_message=_("Give both the latitude and the longitude, or neither."),
+            ),
         ]
         indexes = [
             models.Index(fields=["belt", "status"], name="merchant_belt_status_idx"),
@@ -74,6 +113,18 @@ class Merchant(models.Model):
 
     def __str__(self) -> str:
         return self.shop_name
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "latitude" if self.latitude is None else "longitude"
+            raise ValidationError(
+                {missing: _("Give both the latitude and the longitude, or neither.")}
+            )
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
 
 class Storefront(models.Model):

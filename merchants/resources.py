@@ -161,6 +161,9 @@ class MerchantResource(_UserMixin, SheetModelResource):
             "is_smb",
             "opened_on",
             "returned_on",
+            "district",
+            "latitude",
+            "longitude",
         )
         import_id_fields = ("id",)
         skip_unchanged = True

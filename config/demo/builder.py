@@ -120,6 +120,9 @@ class BeltPlan:
     place: str
     category: data.CategorySpec
     growth: float  # the belt's YoY growth for this seed
+    latitude: float = 0.0  # the belt's city, where its source factories are drawn around
+    longitude: float = 0.0
+    district: str = ""  # the belt's town when it is not the city itself (Baigou, Shunde)
 
 
 @dataclass(slots=True)
@@ -139,6 +142,8 @@ class MerchantPlan:
     # (month index, GMV cents, orders, live GMV cents, live sessions, followers,
     #  refund rate in basis points of 1/10000, new listings)
     metrics: list[tuple[int, int, int, int, int, int, int, int]]
+    # A source factory's location, near its belt's city: (latitude, longitude, district).
+    location: tuple[Decimal | None, Decimal | None, str] = (None, None, "")
 
 
 _TYPES = list(MerchantType.values)
@@ -280,9 +285,28 @@ class MerchantPlanner:
             status=status,
             storefronts=storefronts,
             metrics=metrics,
+            location=self._location(index, belt, merchant_type),
         )
 
     # Parts of a plan ---------------------------------------------------------------------------
+
+    def _location(
+        self, index: int, belt: BeltPlan, merchant_type: str
+    ) -> tuple[Decimal | None, Decimal | None, str]:
+        """Most source factories have a location: a few kilometres to tens around the belt's
+        city. Drawn from a generator of its own, so adding locations changed no other draw."""
+        if merchant_type != MerchantType.SOURCE_FACTORY:
+            return None, None, ""
+        rng = random.Random(f"belt-ops-demo:{self.seed}:location:{index}")
+        if rng.random() >= 0.8:
+            return None, None, ""
+        latitude = belt.latitude + rng.gauss(0.0, 0.12)
+        longitude = belt.longitude + rng.gauss(0.0, 0.15)
+        return (
+            Decimal(f"{latitude:.6f}"),
+            Decimal(f"{longitude:.6f}"),
+            belt.district,
+        )
 
     @staticmethod
     def _trade_name(rng: random.Random) -> str:
@@ -699,7 +723,10 @@ class DemoBuilder:
 
     def _belt_plans(self) -> list[BeltPlan]:
         rng = random.Random(f"belt-ops-demo:{self.options.seed}:belt-growth")
-        rows = {belt.slug: belt for belt in IndustrialBelt.objects.filter(slug__in=_belt_slugs())}
+        rows = {
+            belt.slug: belt
+            for belt in IndustrialBelt.objects.select_related("city").filter(slug__in=_belt_slugs())
+        }
         categories = {spec.slug: spec for spec in data.CATEGORIES}
         plans = []
         for spec in data.BELTS:
@@ -712,6 +739,9 @@ class DemoBuilder:
                     place=spec.place or spec.city,
                     category=categories[spec.category],
                     growth=spec.growth + rng.gauss(0.0, 0.03),
+                    latitude=float(belt.city.latitude),
+                    longitude=float(belt.city.longitude),
+                    district=spec.place,
                 )
             )
         return plans
@@ -771,6 +801,9 @@ class DemoBuilder:
                 opened_on=plan.opened_on,
                 returned_on=plan.returned_on,
                 status=plan.status,
+                latitude=plan.location[0],
+                longitude=plan.location[1],
+                district=plan.location[2],
             )
             for plan in plans
         ]

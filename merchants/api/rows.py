@@ -9,6 +9,7 @@ row. The serializer stays the contract: it documents the schema, answers the det
 
 import datetime
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -27,6 +28,14 @@ def datetime_json(value: datetime.datetime | None, tz: datetime.tzinfo) -> str |
         return None
     text = value.astimezone(tz).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+MICRODEGREE = Decimal("0.000001")
+
+
+def degrees_json(value: Decimal | None) -> str | None:
+    """As ``serializers.DecimalField(decimal_places=6)`` words a coordinate."""
+    return None if value is None else f"{Decimal(value).quantize(MICRODEGREE):f}"
 
 
 class ValuesListMixin(GenericAPIView):
@@ -63,6 +72,9 @@ MERCHANT_VALUES = (
     "opened_on",
     "returned_on",
     "status",
+    "district",
+    "latitude",
+    "longitude",
     "created_at",
     "updated_at",
 )
@@ -89,6 +101,9 @@ def merchant_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "opened_on": date_json(row["opened_on"]),
             "returned_on": date_json(row["returned_on"]),
             "status": row["status"],
+            "district": row["district"],
+            "latitude": degrees_json(row["latitude"]),
+            "longitude": degrees_json(row["longitude"]),
             "created_at": datetime_json(row["created_at"], tz),
             "updated_at": datetime_json(row["updated_at"], tz),
         }

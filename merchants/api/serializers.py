@@ -212,6 +212,9 @@ class MerchantSerializer(serializers.ModelSerializer):
             "opened_on",
             "returned_on",
             "status",
+            "district",
+            "latitude",
+            "longitude",
             "created_at",
             "updated_at",
         ]

@@ -236,3 +236,49 @@ def test_import_needs_add_and_change_permissions():
     client.force_login(user)
     assert client.get(admin_url(Merchant, "import")).status_code == 403
     assert client.get(admin_url(MonthlyMetric, "import")).status_code == 403
+
+
+# A source factory's location -----------------------------------------------------------------
+def test_merchants_import_sets_a_location_and_a_file_without_it_keeps_it(importer):
+    belt, client = importer
+    category = CategoryFactory()
+    header = f"id,{MERCHANT_HEADER},district,latitude,longitude"
+    row = f"Oak Co.,Oakworks,{belt.slug},{category.slug},source_factory,me_too,1,2020-05-01,"
+    preview = _upload(client, Merchant, f"{header}\n,{row},Baigou,38.9,115.5")
+    assert not preview.context["result"].has_validation_errors()
+    _confirm(client, Merchant, preview)
+    oak = Merchant.objects.get(shop_name="Oakworks")
+    assert (oak.district, oak.latitude, oak.longitude) == (
+        "Baigou",
+        Decimal("38.900000"),
+        Decimal("115.500000"),
+    )
+    # A file without the location's columns changes the shop's name and leaves the location.
+    renamed = row.replace("Oakworks", "Oak Works")
+    preview = _upload(client, Merchant, f"id,{MERCHANT_HEADER}\n{oak.pk},{renamed}")
+    assert not preview.context["result"].has_validation_errors()
+    _confirm(client, Merchant, preview)
+    oak.refresh_from_db()
+    assert oak.shop_name == "Oak Works"
+    assert (oak.district, oak.latitude, oak.longitude) == (
+        "Baigou",
+        Decimal("38.900000"),
+        Decimal("115.500000"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("location", "field"),
+    [("Baigou,38.9,", "longitude"), (",,115.5", "latitude"), (",91,115.5", "latitude")],
+)
+def test_merchants_import_refuses_half_a_location(importer, location, field):
+    belt, client = importer
+    category = CategoryFactory()
+    header = f"{MERCHANT_HEADER},district,latitude,longitude"
+    row = f"Oak Co.,Oakworks,{belt.slug},{category.slug},source_factory,me_too,1,2020-05-01,"
+    before = Merchant.objects.count()
+    preview = _upload(client, Merchant, f"{header}\n{row},{location}")
+    errors = {row.number: row.error_dict for row in preview.context["result"].invalid_rows}
+    assert field in errors[1]
+    assert "confirm_form" not in preview.context
+    assert Merchant.objects.count() == before

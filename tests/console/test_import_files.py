@@ -260,7 +260,8 @@ def test_the_xlsx_template_is_the_header_row(importer):
     response = client.get(admin_url(Merchant, "import_template", "xlsx"))
     assert response["Content-Type"] == XLSX_TYPE
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    assert list(sheet.values) == [("id", *MERCHANT_HEADER.split(","))]
+    location = ("district", "latitude", "longitude")
+    assert list(sheet.values) == [("id", *MERCHANT_HEADER.split(","), *location)]
 
 
 def test_a_filled_in_template_imports(importer):
