@@ -10,7 +10,15 @@ from django.db.models import F, FilteredRelation, Max, Prefetch, Q, QuerySet
 from core.language import localized_name
 
 from .choices import BeltTier
-from .models import BeltYearStat, Category, City, IndustrialBelt, OperationCenter
+from .models import (
+    BeltTierChange,
+    BeltYearStat,
+    Category,
+    City,
+    IndustrialBelt,
+    OperationCenter,
+    TierPolicy,
+)
 from .scoping import Viewer, center_scope
 
 
@@ -187,4 +195,72 @@ def _atlas_belt(row: dict[str, Any], year: int | None) -> AtlasBelt:
         merchant_count=row["stat__merchant_count"],
         yoy_growth=row["stat__yoy_growth"],
         tier=row["stat__tier"] or BeltTier.STANDARD.value,
+    )
+
+
+# A belt's page: its reference figures (``config.atlas.figures`` puts them together) ---------------
+def belt_figures_belt_get(*, belt_id: int | None = None, slug: str | None = None) -> IndustrialBelt:
+    """The belt by id or slug, with its city and category: one query. Raises
+    ``IndustrialBelt.DoesNotExist`` when there is none."""
+    belts = IndustrialBelt.objects.select_related("city", "category")
+    if belt_id is not None:
+        return belts.get(pk=belt_id)
+    if slug is None:
+        raise IndustrialBelt.DoesNotExist
+    return belts.get(slug=slug)
+
+
+def belt_year_series(*, belt_id: int) -> list[BeltYearStat]:
+    """The belt's figures of every year, oldest first: one query."""
+    return list(BeltYearStat.objects.filter(belt_id=belt_id).order_by("year"))
+
+
+def tier_policy_for(*, year: int) -> TierPolicy:
+    """The tier policy of ``year``, or the source's defaults when none is stored (the policy
+    the nightly classification then used): one query."""
+    return TierPolicy.objects.filter(year=year).first() or TierPolicy(year=year)
+
+
+@dataclass(frozen=True, slots=True)
+class GrowthRank:
+    """Where a belt's growth stands in one year. ``rank``/``ranked_of``: among every belt with
+    a growth figure that year. ``candidate_rank``/``candidates``: among the belts that could be
+    growth belts (GMV at least the policy's minimum, under the ten-billion threshold), the
+    ranking the growth tier is given from. Ties go to the larger GMV, then the older belt,
+    as in the classification."""
+
+    rank: int | None
+    ranked_of: int
+    candidate_rank: int | None
+    candidates: int
+
+
+def belt_growth_rank_get(*, belt_id: int, year: int, policy: TierPolicy) -> GrowthRank:
+    """The belt's growth rank in ``year`` under ``policy``: one query over that year's belts
+    (a few hundred rows, three columns)."""
+    rows = [
+        (belt, gmv, growth)
+        for belt, gmv, growth in BeltYearStat.objects.filter(
+            year=year, yoy_growth__isnull=False
+        ).values_list("belt_id", "gmv", "yoy_growth")
+        if growth is not None
+    ]
+    ordered = sorted(rows, key=lambda row: (-row[2], -row[1], row[0]))
+    candidates = [
+        row for row in ordered if policy.growth_min_gmv <= row[1] < policy.ten_billion_gmv
+    ]
+    ids = [row[0] for row in ordered]
+    candidate_ids = [row[0] for row in candidates]
+    return GrowthRank(
+        rank=ids.index(belt_id) + 1 if belt_id in ids else None,
+        ranked_of=len(ids),
+        candidate_rank=candidate_ids.index(belt_id) + 1 if belt_id in candidate_ids else None,
+        candidates=len(candidate_ids),
+    )
+
+
+def belt_tier_change_list(*, belt_id: int) -> list[BeltTierChange]:
+    """The belt's tier changes, newest first: one query."""
+    return list(
+        BeltTierChange.objects.filter(belt_id=belt_id).order_by("-year", "-changed_at", "-id")
     )

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 
 from belts.api.urls import router as belts_router
 from config.api_errors import api_not_found
+from config.atlas.api import BeltWithFiguresViewSet
 from logistics.api.urls import router as logistics_router
 from logistics.api.urls import urlpatterns as logistics_urlpatterns
 from merchants.api.urls import router as merchants_router
@@ -21,6 +22,12 @@ from programs.api.urls import urlpatterns as programs_urlpatterns
 router = DefaultRouter()
 for app_router in (belts_router, merchants_router, programs_router, logistics_router):
     router.registry.extend(app_router.registry)
+# A belt's detail carries its page's figures, drawn from every app: the belts app's viewset with
+# that detail (config.atlas.api), in its place.
+router.registry[:] = [
+    (prefix, BeltWithFiguresViewSet if basename == "belt" else viewset, basename)
+    for prefix, viewset, basename in router.registry
+]
 
 app_name = "api"
 urlpatterns = [

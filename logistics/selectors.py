@@ -3,12 +3,20 @@ and a provider the shipments it carries), prefetched so a list costs a fixed num
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from belts.scoping import Viewer
 
-from .choices import OPEN_INCIDENT_STATES, IncidentKind, IncidentStatus
+from .choices import OPEN_INCIDENT_STATES, IncidentKind, IncidentStatus, ShipmentStatus
 from .models import ConditionCheck, ConditionCheckPhoto, Incident, Leg, ServiceProvider, Shipment
 from .scoping import provider_id_of, scoped_shipments
 
@@ -168,4 +176,43 @@ def handover_list(*, shipment: Shipment) -> QuerySet[ConditionCheck]:
         .select_related("checked_by", "giver", "receiver")
         .prefetch_related(Prefetch("photos", queryset=ConditionCheckPhoto.objects.order_by("id")))
         .order_by("index")
+    )
+
+
+# A belt's page: its merchants' shipments (``config.atlas.figures``) ------------------------------
+def belt_shipment_damage_counts(*, belt_id: int) -> tuple[int, int]:
+    """``(shipments, damaged)`` of the belt's merchants, cancelled ones left out; damaged is
+    ``damaged_flag``'s rule (an incident of damage, a missing part or a bad installation): one
+    query."""
+    counts = (
+        Shipment.objects.filter(merchant__belt_id=belt_id)
+        .exclude(status=ShipmentStatus.CANCELLED)
+        .aggregate(
+            shipments=Count("id"),
+            damaged=Count(
+                "id",
+                filter=Q(
+                    Exists(
+                        Incident.objects.filter(shipment_id=OuterRef("pk"), kind__in=DAMAGE_KINDS)
+                    )
+                ),
+            ),
+        )
+    )
+    return counts["shipments"], counts["damaged"]
+
+
+# The providers a belt's page lists, most legs first.
+BELT_PROVIDER_LIMIT = 20
+
+
+def belt_provider_leg_list(*, belt_id: int, limit: int = BELT_PROVIDER_LIMIT) -> list[dict]:
+    """The providers carrying legs of the belt's merchants' shipments, with how many legs each,
+    most first (at most ``limit``): one grouped query."""
+    return list(
+        Leg.objects.filter(shipment__merchant__belt_id=belt_id)
+        .exclude(shipment__status=ShipmentStatus.CANCELLED)
+        .values("provider_id", "provider__name", "provider__name_zh", "provider__kind")
+        .annotate(legs=Count("id"))
+        .order_by("-legs", "provider__name", "provider_id")[:limit]
     )

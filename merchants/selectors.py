@@ -2,16 +2,23 @@
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import TypedDict
+from decimal import Decimal
+from typing import TypedDict, cast
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from belts.models import OperationCenter
 from belts.scoping import Viewer, center_id_subquery, center_scope
 from core.months import complete_months
 
-from .choices import MembershipRole, NotificationChannel, NotificationKind
+from .choices import (
+    MembershipRole,
+    MerchantStatus,
+    MerchantType,
+    NotificationChannel,
+    NotificationKind,
+)
 from .models import (
     Merchant,
     MerchantMembership,
@@ -192,3 +199,50 @@ def notification_preference_list(*, user: AnyUser) -> list[dict]:
         }
         for kind in NotificationKind
     ]
+
+
+# A belt's page: counts over its merchants (``config.atlas.figures``) -----------------------------
+# The merchants a belt's page counts: every one not closed (a dormant shop is still the belt's).
+def _belt_merchants(belt_id: int) -> QuerySet[Merchant]:
+    return Merchant.objects.filter(belt_id=belt_id).exclude(status=MerchantStatus.CLOSED)
+
+
+def belt_composition_counts(*, belt_id: int) -> list[tuple[str, str, int]]:
+    """``(merchant type, brand stage, count)`` of the belt's merchants: one grouped query."""
+    return list(
+        _belt_merchants(belt_id)
+        .values_list("merchant_type", "brand_stage")
+        .annotate(count=Count("id"))
+        .order_by("merchant_type", "brand_stage")
+    )
+
+
+# A belt's page draws at most this many factories; the count beside the map says how many exist.
+FACTORY_MAP_LIMIT = 500
+
+
+class FactoryLocation(TypedDict):
+    id: int
+    shop_name: str
+    latitude: Decimal
+    longitude: Decimal
+    district: str
+
+
+def belt_factory_count(*, belt_id: int) -> int:
+    """How many source factories sell in the belt: one query."""
+    return _belt_merchants(belt_id).filter(merchant_type=MerchantType.SOURCE_FACTORY).count()
+
+
+def belt_factory_location_list(
+    *, belt_id: int, limit: int = FACTORY_MAP_LIMIT
+) -> list[FactoryLocation]:
+    """The belt's source factories that have coordinates, by id, at most ``limit``: one query."""
+    rows = (
+        _belt_merchants(belt_id)
+        .filter(merchant_type=MerchantType.SOURCE_FACTORY, latitude__isnull=False)
+        .filter(longitude__isnull=False)
+        .order_by("id")
+        .values("id", "shop_name", "latitude", "longitude", "district")[:limit]
+    )
+    return cast(list[FactoryLocation], list(rows))  # the filter keeps no null coordinate

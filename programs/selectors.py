@@ -1,11 +1,13 @@
 """Reads of the programs app."""
 
 import datetime
+from typing import TypedDict, cast
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from belts.scoping import Viewer, belt_scope
+from merchants.choices import MerchantStatus
 from merchants.models import MerchantMembership
 from merchants.scoping import scoped
 
@@ -180,3 +182,44 @@ def member_enrollment_get(*, user: Viewer, enrollment_id: int) -> Enrollment | N
         .select_related("merchant", "cohort", "program")
         .first()
     )
+
+
+# A belt's page: how many of its merchants each program counts (``config.atlas.figures``) ---------
+class BeltProgramCount(TypedDict):
+    id: int
+    name: str
+    name_zh: str
+    eligible: int
+    enrolled: int
+
+
+def belt_program_count_list(*, belt_id: int) -> list[BeltProgramCount]:
+    """Each active program with how many merchants of the belt (not closed) are eligible today
+    and how many hold a seat in one of its cohorts (approved or taking part): one query."""
+    merchants = Q(merchant__belt_id=belt_id) & ~Q(merchant__status=MerchantStatus.CLOSED)
+    eligible = (
+        Eligibility.objects.filter(merchants, program_id=OuterRef("pk"), is_eligible=True)
+        .order_by()
+        .values("program_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    enrolled = (
+        Enrollment.objects.filter(
+            merchants, program_id=OuterRef("pk"), state__in=SEAT_HOLDING_STATES
+        )
+        .order_by()
+        .values("program_id")
+        .annotate(count=Count("merchant_id", distinct=True))
+        .values("count")
+    )
+    programs = (
+        Program.objects.filter(is_active=True)
+        .annotate(
+            eligible=Coalesce(Subquery(eligible, output_field=IntegerField()), Value(0)),
+            enrolled=Coalesce(Subquery(enrolled, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("name", "id")
+        .values("id", "name", "name_zh", "eligible", "enrolled")
+    )
+    return cast(list[BeltProgramCount], list(programs))
