@@ -6,6 +6,8 @@ Every changelist runs a fixed number of queries whatever the page size: foreign 
 
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_cny_exact as format_cny
@@ -91,7 +93,7 @@ class IndustrialBeltAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "name_zh", "slug", "city__name", "city__name_zh", "category__name")
     autocomplete_fields = ("city", "category")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", "atlas_page")
     inlines = (BeltYearStatInline,)
 
     def get_queryset(self, request):
@@ -109,6 +111,14 @@ class IndustrialBeltAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("merchants"), ordering="merchant_total")
     def merchant_total(self, obj):
         return obj.merchant_total
+
+    @admin.display(description=_("belt's page"))
+    def atlas_page(self, obj):
+        """The belt's read-only page in the atlas (its figures, tiers, merchants and map)."""
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:atlas-belt", args=[obj.slug], current_app=self.admin_site.name)
+        return format_html('<a href="{}">{}</a>', url, _("Open the belt's page in the atlas"))
 
     @admin.display(description=_("latest tier"), ordering="latest_tier")
     def latest_tier(self, obj):

@@ -6,11 +6,15 @@ app's ``@admin.register`` registers with it and ``config/urls.py`` mounts ``admi
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from config.atlas import views as atlas_views
 from config.dashboard import console_dashboard
 
 # Words of Django's own admin templates that its Simplified Chinese catalogue lacks (the column
@@ -71,6 +75,36 @@ class ConsoleSite(admin.AdminSite):
         context = {"dashboard": console_dashboard(user=request.user), **(extra_context or {})}
         return super().index(request, extra_context=context)
 
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        """Django's admin URLs and the belt atlas (the map and each belt's page), staff only."""
+        return [
+            path(
+                "atlas/",
+                self.admin_view(lambda request: atlas_views.console_atlas(request, self)),
+                name="atlas",
+            ),
+            path(
+                "atlas/<slug:slug>/",
+                self.admin_view(
+                    lambda request, slug: atlas_views.console_atlas_belt(request, self, slug)
+                ),
+                name="atlas-belt",
+            ),
+            *super().get_urls(),
+        ]
+
+    def atlas_menu_entry(self) -> dict[str, Any]:
+        """The belt atlas's entry in the menu, among the belts app's models."""
+        return {
+            "model": None,
+            "name": str(capfirst(_("belt atlas"))),
+            "object_name": "BeltAtlas",
+            "perms": {"view": True},
+            "admin_url": reverse("admin:atlas", current_app=self.name),
+            "add_url": None,
+            "view_only": True,
+        }
+
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None
     ) -> list[dict[str, Any]]:
@@ -86,6 +120,20 @@ class ConsoleSite(admin.AdminSite):
                 and hasattr(model_admin, "console_pages")
                 for page in model_admin.console_pages(request)
             ]
+            if app["app_label"] == "belts":
+                pages.append(self.atlas_menu_entry())
             if pages:
                 app["models"] = sorted([*app["models"], *pages], key=lambda entry: entry["name"])
+        if app_label in (None, "belts") and not any(a["app_label"] == "belts" for a in app_list):
+            # Every staff member may open the atlas, with or without a permission on belts.
+            app_list.append(
+                {
+                    "name": str(apps.get_app_config("belts").verbose_name),
+                    "app_label": "belts",
+                    "app_url": reverse("admin:atlas", current_app=self.name),
+                    "has_module_perms": True,
+                    "models": [self.atlas_menu_entry()],
+                }
+            )
+            app_list.sort(key=lambda entry: entry["name"].lower())
         return app_list

@@ -202,6 +202,7 @@ def funnel_chart_data(funnels: list[ProgramFunnel]) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class TierRow:
     belt_id: int
+    belt_slug: str
     belt: str
     city: str
     tier: str
@@ -244,6 +245,7 @@ def belt_tier_table() -> TierTable:
     rows = [
         TierRow(
             belt_id=stat.belt_id,
+            belt_slug=stat.belt.slug,
             belt=localized_name(stat.belt.name, stat.belt.name_zh),
             city=localized_name(stat.belt.city.name, stat.belt.city.name_zh),
             tier=stat.tier,

@@ -7,6 +7,7 @@ from django.urls import include, path, reverse_lazy
 
 from config import views
 from config.api_errors import bad_request, server_error
+from config.atlas import views as atlas_views
 from config.health import health
 
 # Under /api/ even a request refused before any view is answered in the API's JSON error shape.
@@ -91,6 +92,9 @@ portal_patterns = [
         ),
         name="password-reset-complete",
     ),
+    # The belt atlas: the map of every belt, and each belt's page.
+    path("atlas/", atlas_views.portal_atlas, name="atlas"),
+    path("atlas/<slug:slug>/", atlas_views.portal_atlas_belt, name="atlas-belt"),
 ]
 urlpatterns += [
     path("api/v1/", include("config.api_router")),

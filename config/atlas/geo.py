@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -77,16 +77,31 @@ class Marker:
 
 
 class MappedBelt(Protocol):
-    id: int
-    slug: str
-    name: str
-    name_zh: str
-    city: str
-    city_zh: str
-    latitude: Decimal | float | None
-    longitude: Decimal | float | None
-    tier: str
-    gmv: Decimal | float | int | None
+    """What a belt marker reads (``belts.selectors.AtlasBelt`` has it): read-only attributes."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_zh(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def city_zh(self) -> str: ...
+    @property
+    def latitude(self) -> Decimal | float | None: ...
+    @property
+    def longitude(self) -> Decimal | float | None: ...
+    @property
+    def tier(self) -> str: ...
+    @property
+    def gmv(self) -> Decimal | float | int | None: ...
+
+
+B = TypeVar("B", bound=MappedBelt)
 
 
 def _fmt(value: float) -> str:
@@ -310,12 +325,12 @@ def belt_title(belt: MappedBelt) -> str:
 
 
 def belt_markers(
-    belts: Iterable[MappedBelt],
+    belts: Iterable[B],
     *,
-    url_for: Callable[[MappedBelt], str | None],
+    url_for: Callable[[B], str | None],
     highlight_ids: Collection[int],
     viewbox: ViewBox | None = None,
-    title_for: Callable[[MappedBelt], str] | None = None,
+    title_for: Callable[[B], str] | None = None,
 ) -> list[Marker]:
     """A marker per belt that has coordinates, largest first so small ones are drawn on top.
 

@@ -213,6 +213,6 @@ def test_the_legend_names_each_tier(highlight):
 
     for tier in ("ten_billion", "growth", "standard"):
         assert f"atlas-marker--{tier}" in html
-    assert "10-bn belt" in html
+    assert "Ten-billion belt" in html
     assert "Size: GMV" in html
     assert ("Your belt" in html) is highlight
