@@ -30,6 +30,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from belts.choices import CenterRole
+from belts.models import IndustrialBelt
 from programs.choices import EnrollmentState as S
 from programs.criteria import CRITERIA
 from programs.models import Cohort
@@ -219,6 +220,9 @@ def _report(found: dict[str, list[str]]) -> str:
 # The arguments of the portal's routes that take some (a route not here and not POST-only fails).
 PORTAL_ARGUMENTS: dict[str, Callable[[World], dict[str, Any]]] = {
     "logistics:shipment": lambda world: {"shipment_id": world.shipment.pk},
+    # A belt's page: the merchant's own belt (the trimmed page) and another one (its reference
+    # figures only) are both read, see test_the_portal_belt_pages_speak_chinese.
+    "portal:atlas-belt": lambda world: {"slug": world.merchant.belt.slug},
     # The link of a password-reset e-mail (it answers with a redirect to the form it keeps).
     "portal:password-reset-confirm": lambda world: {
         "uidb64": urlsafe_base64_encode(force_bytes(world.merchant_user.pk)),
@@ -278,6 +282,20 @@ def test_the_portal_speaks_chinese_throughout(world):
     assert not found, _report(found)
 
 
+def test_the_portal_belt_pages_speak_chinese(world):
+    """Every belt's page as the merchant reads it: its own belt trimmed, the others' reference
+    figures."""
+    urls = [
+        reverse("portal:atlas-belt", args=[slug])
+        for slug in IndustrialBelt.objects.order_by("pk").values_list("slug", flat=True)
+    ]
+    assert len(urls) >= 2, urls
+
+    found = _leaks(_client(world.merchant_user), urls, world.allowed)
+
+    assert not found, _report(found)
+
+
 def test_the_portal_login_page_speaks_chinese(world):
     client = Client()
     client.cookies["django_language"] = ZH
@@ -323,6 +341,10 @@ def console_urls(user) -> dict[str, Any]:
                 urls[reverse(f"admin:{name}")] = model
             elif converters == {"object_id"} and row is not None:
                 urls[reverse(f"admin:{name}", args=[row.pk])] = model
+    # The site's own pages that take a belt: the belt atlas's page of every belt (those the
+    # user's centers serve show everything, the others their reference figures).
+    for slug in IndustrialBelt.objects.order_by("pk").values_list("slug", flat=True):
+        urls[reverse("admin:atlas-belt", args=[slug])] = None
     return urls
 
 
