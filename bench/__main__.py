@@ -1,5 +1,5 @@
-"""Benchmarks: ``python -m bench eligibility --merchants N``, ``python -m bench api`` and
-``python -m bench logistics --shipments N``.
+"""Benchmarks: ``python -m bench eligibility --merchants N``, ``python -m bench api``,
+``python -m bench logistics --shipments N`` and ``python -m bench atlas --merchants N``.
 
 Prints figures as it goes and, as its last line, one JSON object. Runs against PostgreSQL: the
 database named by ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/
@@ -301,12 +301,17 @@ def main(argv: list[str] | None = None) -> None:
     api_bench.add_argument("--requests", type=int, default=200, help="timed GETs per page")
     api_bench.add_argument("--deep-pages", type=int, default=200, help="pages in for 'deep'")
     api_bench.add_argument("--reuse", action="store_true", help="keep an existing bench database")
+    from bench.atlas import add_parser as add_atlas_parser  # noqa: PLC0415 (imports this module)
+    from bench.atlas import atlas  # noqa: PLC0415
     from bench.logistics import add_parser, logistics  # noqa: PLC0415 (it imports this module)
 
     add_parser(sub)
+    add_atlas_parser(sub)
     args = parser.parse_args(argv)
     if args.bench == "logistics":
         result = logistics(args)
+    elif args.bench == "atlas":
+        result = atlas(args)
     elif args.bench == "api":
         from bench.api import api  # noqa: PLC0415 (bench.api imports this module)
 
