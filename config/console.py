@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from config.atlas import pages as atlas_pages
 from config.atlas import views as atlas_views
 from config.dashboard import console_dashboard
 
@@ -72,7 +73,13 @@ class ConsoleSite(admin.AdminSite):
         dashboard above them (funnels, tiers, waiting applications), drawn by
         ``templates/admin/index.html``. Wrapped by the site as its own index is: staff only,
         never cached, and every link to "admin:index" lands here."""
-        context = {"dashboard": console_dashboard(user=request.user), **(extra_context or {})}
+        dashboard = console_dashboard(user=request.user)
+        dashboard["atlas_map"] = atlas_pages.home_map(
+            belt_url=lambda belt: reverse(
+                "admin:atlas-belt", args=[belt.slug], current_app=self.name
+            )
+        )
+        context = {"dashboard": dashboard, **(extra_context or {})}
         return super().index(request, extra_context=context)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:

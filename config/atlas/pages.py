@@ -143,6 +143,20 @@ def atlas_context(
     }
 
 
+def home_map(*, belt_url: Callable[[AtlasBelt], str | None]) -> dict[str, Any]:
+    """The console home's small map: every belt of the newest year, each a link to its page
+    (one query)."""
+    belts = atlas_belt_list()
+    return {
+        "viewbox": china_viewbox(),
+        "provinces": provinces(),
+        "markers": belt_markers(belts, url_for=belt_url, highlight_ids=(), title_for=marker_title),
+        "label": _("Map of China's industrial belts"),
+        "id": "dashboard-atlas-map",
+        "year": next((belt.year for belt in belts if belt.year is not None), None),
+    }
+
+
 # A belt's page --------------------------------------------------------------------------------
 
 

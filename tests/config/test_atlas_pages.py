@@ -90,6 +90,10 @@ def test_the_console_atlas_is_in_the_menu_and_on_the_home_page(client, world):
     html = client.get(reverse("admin:index")).content.decode()
     assert 'id="dashboard-atlas-link"' in html
     assert f'href="{reverse("admin:atlas-belt", args=["baigou-luggage"])}"' in html
+    # And a small map of every belt, each marker a link to its page.
+    home_map = html.split('id="dashboard-atlas-map"')[1].split("</svg>")[0]
+    assert markers('<svg id="x"' + home_map) == expected_tiers()
+    assert f'<a href="{reverse("admin:atlas-belt", args=["baigou-luggage"])}">' in home_map
 
 
 def test_the_console_atlas_is_staff_only(client, world):
