@@ -104,6 +104,40 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+
+# Timeouts, so that a database or a Redis that accepts connections and never answers cannot hang
+# a request, a health probe or a command: each gives up and fails with a clear error instead.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)  # seconds
+DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=0)  # seconds; 0: none
+REDIS_SOCKET_TIMEOUT = env.int("REDIS_SOCKET_TIMEOUT", default=5)  # seconds, connect and reply
+
+
+def with_timeouts(database: dict, *, statement_timeout: int) -> dict:
+    """``database`` (a PostgreSQL one) with the connect timeout and, unless 0, the statement
+    timeout in seconds; other engines unchanged."""
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+        if statement_timeout:
+            setting = f"-c statement_timeout={statement_timeout * 1000}"
+            options["options"] = " ".join(filter(None, [options.get("options"), setting]))
+    return database
+
+
+def redis_cache(location: str) -> dict:
+    """The cache on Redis at ``location``, with the socket timeouts."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "belt-ops",
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        },
+    }
+
+
+with_timeouts(DATABASES["default"], statement_timeout=DATABASE_STATEMENT_TIMEOUT)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, eager tasks, a shell) may share the embedded file: wait, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -114,13 +148,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache ------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "belt-ops",
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # How long a rule set's simulation (every merchant evaluated) is reused by the console's pages
@@ -212,8 +240,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Raise both with CELERY_VISIBILITY_TIMEOUT, which must stay above the hard limit.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int(
+    "CELERY_TASK_SOFT_TIME_LIMIT", default=max(CELERY_TASK_TIME_LIMIT - 5 * 60, 60)
+)
 # Tasks are written to be safe to repeat: acknowledge after the work, requeue if the worker dies,
 # and take one message at a time so a long task does not hold others hostage.
 CELERY_TASK_ACKS_LATE = True
@@ -224,8 +255,14 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Must exceed the longest task (time limit): an unacknowledged message is redelivered after it.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
 
 # The outbox: a delivery claimed longer ago than this is taken to be abandoned (worker died).

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import CONTENT_SECURITY_POLICY, env
+from .base import CONTENT_SECURITY_POLICY, env, redis_cache, with_timeouts
 
 DEBUG = False
 # No default: a missing secret stops the process at start, not at the first signed cookie.
@@ -17,18 +17,18 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A statement running longer than this is cancelled (a lock wait, a runaway query), 60 s by
+# default; the release job's ``migrate`` may need DATABASE_STATEMENT_TIMEOUT=0 (docs/deploy.md).
+with_timeouts(
+    DATABASES["default"],
+    statement_timeout=env.int("DATABASE_STATEMENT_TIMEOUT", default=60),
+)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env("REDIS_URL", default=CELERY_BROKER_URL),
-        "KEY_PREFIX": "belt-ops",
-    }
-}
+CACHES = {"default": redis_cache(env("REDIS_URL", default=CELERY_BROKER_URL))}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

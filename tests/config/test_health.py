@@ -5,6 +5,8 @@ probed in a fresh interpreter configured by its environment, as a real deploymen
 """
 
 import json
+import socket
+import threading
 
 import pytest
 
@@ -178,3 +180,87 @@ def test_served_over_plain_http_under_production_settings(run_python, tmp_path):
     # Production never runs tasks eagerly: the broker (a closed port here) is really checked.
     assert health["body"]["CeleryBroker(redis://127.0.0.1:1/0)"].startswith("Unavailable")
     assert health["status"] == 500
+
+
+# A dependency that hangs --------------------------------------------------------------------------
+@pytest.fixture
+def hanging_port():
+    """A TCP listener that accepts connections and never answers: a database or a Redis that
+    hangs. Yields its port; the connections it accepted are closed at the end."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+def test_a_hanging_database_and_redis_fail_the_probe_instead_of_hanging_it(
+    run_python, hanging_port
+):
+    # Without the timeouts the probe waits for the database for ever: run_python's own bound
+    # (30 s here) would kill it and fail the test.
+    hanging = f"127.0.0.1:{hanging_port}"
+    result = run_python(
+        PROBE + "probe(host='example.com')",
+        env={
+            **PRODUCTION,  # the settings a deployment runs: its cache on Redis
+            "DATABASE_URL": f"postgres://postgres@{hanging}/nowhere",
+            "REDIS_URL": f"redis://{hanging}/0",
+            "CELERY_BROKER_URL": f"redis://{hanging}/1",
+            "DATABASE_CONNECT_TIMEOUT": "2",
+            "REDIS_SOCKET_TIMEOUT": "2",
+        },
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    (probed,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert probed["status"] == 500
+    body = probed["body"]
+    assert body[DATABASE].startswith("Unavailable")
+    assert body[MIGRATIONS].startswith("Unavailable")
+    assert body[CACHE] != "OK"
+    (broker,) = [value for key, value in body.items() if key.startswith("CeleryBroker(")]
+    assert broker != "OK"
+
+
+def test_the_timeouts_reach_the_database_and_redis_clients(run_python):
+    result = run_python(
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.DATABASES['default']['OPTIONS'], s.CACHES['default']['OPTIONS'], "
+        "s.CELERY_BROKER_TRANSPORT_OPTIONS, s.CELERY_TASK_TIME_LIMIT, "
+        "s.CELERY_TASK_SOFT_TIME_LIMIT]))",
+        env={
+            **PRODUCTION,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
+            "DATABASE_CONNECT_TIMEOUT": "3",
+            "DATABASE_STATEMENT_TIMEOUT": "45",
+            "REDIS_SOCKET_TIMEOUT": "4",
+            "CELERY_TASK_TIME_LIMIT": "7200",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    database, cache, broker, hard, soft = json.loads(result.stdout)
+    assert database == {"connect_timeout": 3, "options": "-c statement_timeout=45000"}
+    assert cache == {"socket_connect_timeout": 4, "socket_timeout": 4}
+    assert (broker["socket_timeout"], broker["socket_connect_timeout"]) == (4, 4)
+    assert (hard, soft) == (7200, 6900)
