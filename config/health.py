@@ -1,8 +1,9 @@
 """``/health/``: may this instance take traffic?
 
 Healthy means the database answers, its schema holds every migration this code expects, the cache
-works and, when tasks are queued rather than run in-process, the Celery broker answers. Any failure
-answers HTTP 500 and names the failing check. ``?format=json`` (or ``Accept: application/json``)
+works, when tasks are queued rather than run in-process the Celery broker answers, and under
+hashed static files their manifest is loaded. Any failure answers HTTP 500 and names the failing
+check. ``?format=json`` (or ``Accept: application/json``)
 gives ``{"<check>": "OK" | "<error>"}`` for load balancers and monitors; a browser gets a table.
 
 Mail and file storage are left out on purpose: an SMTP outage must not take the web tier out of
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import Error as DatabaseError
 from django.db.migrations.executor import MigrationExecutor
@@ -104,8 +106,30 @@ def _location(url: str) -> str:
     return f"{parts.scheme}://{host}{parts.path}"
 
 
+@dataclasses.dataclass
+class StaticFiles(HealthCheck):
+    """Under hashed static files (production), the manifest this process serves from is loaded.
+
+    Without it every page that names a static file is an error while the database and the cache
+    are fine: a release whose ``collectstatic`` did not run (or ran under other settings), or a
+    process started before it ran. The manifest is read when the process starts, so a process
+    that started without one stays unhealthy until it is restarted, as its pages stay broken.
+    Plain static files (development) have no manifest: the check passes.
+    """
+
+    def run(self) -> None:
+        # The lazy storage the pages use (isinstance sees through it), loaded once per process.
+        if not isinstance(staticfiles_storage, ManifestFilesMixin):
+            return
+        if not staticfiles_storage.hashed_files:
+            raise ServiceUnavailable(
+                f"No static files manifest ({staticfiles_storage.manifest_name}): run "
+                "collectstatic with these settings, then restart"
+            )
+
+
 class HealthView(HealthCheckView):
-    checks = (Database, Migrations, Cache, CeleryBroker)
+    checks = (Database, Migrations, Cache, CeleryBroker, StaticFiles)
 
 
 # A load balancer has no session: the probe stays open even if LoginRequiredMiddleware is enabled.

@@ -16,6 +16,7 @@ DATABASE = "Database(alias='default')"
 MIGRATIONS = "Migrations(alias='default')"
 CACHE = "Cache(alias='default')"
 BROKER_NOT_USED = "CeleryBroker(not used: tasks run eagerly)"
+STATIC = "StaticFiles()"
 
 # Prints one JSON line per probe: status, JSON body (if any) and redirect target.
 PROBE = """
@@ -60,6 +61,7 @@ def test_healthy_on_a_migrated_database(client):
         MIGRATIONS: "OK",
         CACHE: "OK",
         BROKER_NOT_USED: "OK",
+        STATIC: "OK",
     }
 
 
@@ -264,3 +266,43 @@ def test_the_timeouts_reach_the_database_and_redis_clients(run_python):
     assert cache == {"socket_connect_timeout": 4, "socket_timeout": 4}
     assert (broker["socket_timeout"], broker["socket_connect_timeout"]) == (4, 4)
     assert (hard, soft) == (7200, 6900)
+
+
+# Static files ------------------------------------------------------------------------------------
+def production_probe(run_python, tmp_path, static_root) -> dict:
+    (health,) = probe_in_subprocess(
+        run_python,
+        {
+            **PRODUCTION,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+            "DJANGO_STATIC_ROOT": str(static_root),
+        },
+        "call_command('migrate', verbosity=0)\nprobe(host='example.com')",
+    )
+    return health["body"]
+
+
+def test_unhealthy_without_the_static_manifest_production_serves_from(run_python, tmp_path):
+    # A release whose collectstatic did not run: every page would be an error.
+    empty = tmp_path / "static"
+    empty.mkdir()
+    body = production_probe(run_python, tmp_path, empty)
+    assert body[STATIC].startswith("Unavailable")
+    assert "collectstatic" in body[STATIC]
+
+
+def test_healthy_with_the_static_manifest(run_python, tmp_path):
+    root = tmp_path / "static"
+    root.mkdir()
+    manifest = {"version": "1.1", "hash": "0", "paths": {"favicon.svg": "favicon.0.svg"}}
+    (root / "staticfiles.json").write_text(json.dumps(manifest))
+    assert production_probe(run_python, tmp_path, root)[STATIC] == "OK"
+
+
+@pytest.mark.django_db
+def test_plain_static_files_need_no_manifest(client, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    assert client.get("/health/?format=json").json()[STATIC] == "OK"
