@@ -415,6 +415,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"one_line_failure": {"()": "config.log_filters.OneLineFailure"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # A failing health check is one line with its cause, not a traceback per probe.
+    "loggers": {
+        "health_check": {"filters": ["one_line_failure"]},
+        "config.health": {"filters": ["one_line_failure"]},
+    },
 }

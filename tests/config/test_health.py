@@ -104,6 +104,11 @@ def test_unhealthy_and_names_the_database_when_it_is_unreachable(run_python):
     assert result["body"][DATABASE].startswith("Unavailable")
     assert result["body"][MIGRATIONS].startswith("Unavailable")
     assert result["body"][CACHE] == "OK"
+    # The log says which checks failed and why, a line each, without a traceback per probe.
+    assert "Traceback" not in result["stderr"]
+    failures = [line for line in result["stderr"].splitlines() if "WARNING health_check" in line]
+    assert len(failures) == 2
+    assert all("Connection refused" in line for line in failures)
 
 
 def test_unhealthy_until_every_migration_is_applied(run_python, tmp_path):

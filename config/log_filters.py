@@ -1,0 +1,28 @@
+"""Logging filters named by ``LOGGING`` in the settings."""
+
+import logging
+
+
+class OneLineFailure(logging.Filter):
+    """A failure logged with its traceback becomes one line naming the root cause.
+
+    For the health checks: a probe every few seconds against a database that is down would
+    otherwise write some 200 lines of chained tracebacks each time. The cause (the innermost
+    exception, its first line) is what an operator needs; the check's name is in the message.
+    Warnings only: an error keeps its traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # An error (an unexpected exception in a check) keeps its traceback.
+        if record.levelno >= logging.ERROR or not record.exc_info or record.exc_info[1] is None:
+            return True
+        error = record.exc_info[1]
+        while error.__cause__ is not None or error.__context__ is not None:
+            error = error.__cause__ or error.__context__  # type: ignore[assignment]
+        detail = str(error).strip().splitlines()
+        cause = f"{type(error).__name__}: {detail[0]}" if detail else type(error).__name__
+        record.msg = f"{record.getMessage()}: {cause}"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        return True
