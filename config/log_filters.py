@@ -1,6 +1,7 @@
-"""Logging filters named by ``LOGGING`` in the settings."""
+"""Logging filters and formatters named by ``LOGGING`` in the settings."""
 
 import logging
+import time
 
 
 class OneLineFailure(logging.Filter):
@@ -26,3 +27,12 @@ class OneLineFailure(logging.Filter):
         record.exc_info = None
         record.exc_text = None
         return True
+
+
+class UtcFormatter(logging.Formatter):
+    """Times in UTC, ISO 8601 with milliseconds and ``Z`` (2026-12-04T19:50:00.123Z), whatever
+    the machine's or Django's time zone: one clock for the web's, the workers' and beat's lines."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
