@@ -480,6 +480,13 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
             models.Index(fields=["merchant", "-created_at"], name="notification_merchant_idx"),
+            # The portal's unread badge: a merchant's unread messages to all its members.
+            models.Index(
+                fields=["merchant"],
+                condition=Q(channel=NotificationChannel.IN_APP, read_at__isnull=True)
+                & Q(recipient__isnull=True),
+                name="notification_unread_merch_idx",
+            ),
             models.Index(
                 fields=["created_at"],
                 condition=Q(status=NotificationStatus.PENDING),

@@ -138,10 +138,22 @@ def inbox_notification_list(*, user: AnyUser) -> QuerySet[Notification]:
 
 
 def inbox_unread_count(*, user: AnyUser) -> int:
-    """How many of the user's in-app notifications are unread: one query, none for anonymous."""
+    """How many of the user's in-app notifications are unread: one query, none for anonymous.
+
+    The badge on every portal page. The two kinds of message the inbox holds (the user's own,
+    and those to a merchant they are a member of) are counted apart and added (``UNION ALL``:
+    they never overlap), so each is read from its own index (``notification_inbox_idx``, the
+    partial ``notification_unread_merch_idx``) and the count costs the user's unread rows, not
+    the platform's notifications, which an ``OR`` of the two would scan."""
     if not user.is_authenticated:
         return 0
-    return inbox_notification_list(user=user).filter(read_at__isnull=True).count()
+    unread = Notification.objects.filter(channel=NotificationChannel.IN_APP, read_at__isnull=True)
+    member_of = MerchantMembership.objects.filter(user_id=user.pk).values("merchant_id")
+    own = unread.filter(recipient_id=user.pk).order_by().values("id")
+    to_merchants = (
+        unread.filter(recipient__isnull=True, merchant_id__in=member_of).order_by().values("id")
+    )
+    return own.union(to_merchants, all=True).count()
 
 
 # Webhooks ---------------------------------------------------------------------------------------

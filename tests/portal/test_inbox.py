@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from merchants.choices import NotificationChannel, NotificationKind
+from merchants.choices import MembershipRole, NotificationChannel, NotificationKind
 from merchants.models import Notification
+from merchants.selectors import inbox_notification_list, inbox_unread_count
 from tests.belts.factories import UserFactory
 from tests.merchants.factories import MerchantMembershipFactory, NotificationFactory
 from tests.utils.queries import assert_num_queries
@@ -298,3 +299,22 @@ def test_the_portal_homes_recent_notifications_link_too(owner_client, merchant):
     url = f"{reverse('programs:applications')}?merchant={merchant.pk}#application-41"
     assert line.link[0] == url
     assert f'<a href="{url}">Application approved</a>' in response.content.decode()
+
+
+def test_the_badge_counts_what_the_inbox_lists_unread(owner, merchant):
+    other_member = UserFactory()
+    MerchantMembershipFactory(merchant=merchant, user=other_member, role=MembershipRole.OPERATOR)
+    to_user(owner)
+    to_user(owner, merchant=merchant)  # to the owner, about the shop: the owner's own
+    to_merchant(merchant)
+    to_merchant(merchant, channel=NotificationChannel.EMAIL)  # not in-app
+    to_user(other_member, merchant=merchant)  # the other member's own
+    to_merchant(MerchantMembershipFactory().merchant)  # another shop's
+    read = to_merchant(merchant)
+    Notification.objects.filter(pk=read.pk).update(read_at=timezone.now())
+
+    listed = inbox_notification_list(user=owner).filter(read_at__isnull=True).count()
+    assert listed == 3
+    with assert_num_queries(1, "the badge"):
+        assert inbox_unread_count(user=owner) == listed
+    assert inbox_unread_count(user=other_member) == 2  # its own and the shop's
