@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -104,7 +102,5 @@ urlpatterns += [
     path("portal/", include("logistics.urls")),
 ]
 
-# Uploaded files (hand-over photos) in development (`make run`); in production the storage
-# backend or the web server in front serves MEDIA_URL.
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (hand-over photos) are never served from MEDIA_URL: the portal's and the API's
+# photo views answer them after the reader's scope (logistics.photo_files).

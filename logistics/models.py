@@ -4,6 +4,7 @@ checks at each hand-over, and incidents attributed to the leg that caused them."
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -247,6 +248,10 @@ class ConditionCheckPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+    def get_absolute_url(self) -> str:
+        """Where a signed-in reader fetches it: checked against their scope, never public."""
+        return reverse("logistics:photo", args=[self.pk])
 
 
 class Incident(models.Model):

@@ -216,3 +216,11 @@ def belt_provider_leg_list(*, belt_id: int, limit: int = BELT_PROVIDER_LIMIT) ->
         .annotate(legs=Count("id"))
         .order_by("-legs", "provider__name", "provider_id")[:limit]
     )
+
+
+# Hand-over photos ----------------------------------------------------------------------------
+def photo_get(*, user: Viewer, photo_id: int) -> ConditionCheckPhoto | None:
+    """The hand-over photo, if ``user`` may see its shipment (``logistics.scoping``); None for
+    one that does not exist or is outside the scope alike: one query."""
+    photos = scoped_shipments(ConditionCheckPhoto.objects.all(), user, "check_record__shipment")
+    return photos.filter(pk=photo_id).first()

@@ -15,7 +15,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +38,21 @@ from . import presenters, selectors
 from .choices import IncidentKind
 from .exceptions import LogisticsError
 from .models import Shipment
+from .photo_files import photo_response
 from .services.incidents import incident_report
 
 SHIPMENTS_PAGE_SIZE = 20
+
+
+@require_safe
+@login_required(login_url="portal:login")
+def photo_file(request: HttpRequest, photo_id: int) -> HttpResponseBase:
+    """A hand-over photo, for whoever may see its shipment (a member, the serving staff, a
+    carrier on the chain); a 404 for anyone else, as for a photo that does not exist."""
+    photo = selectors.photo_get(user=request.user, photo_id=photo_id)
+    if photo is None:
+        raise Http404(_("No such photo."))
+    return photo_response(photo)
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,6 +216,9 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
+# Hand-over photos are answered by the app after the reader's scope (logistics.photo_files); behind
+# nginx set this to an `internal` location serving MEDIA_ROOT, and nginx sends the bytes.
+MEDIA_X_ACCEL_REDIRECT = env("DJANGO_MEDIA_X_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

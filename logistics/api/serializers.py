@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -184,7 +185,8 @@ class PhotoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, photo: ConditionCheckPhoto) -> str:
-        url = photo.image.url
+        # The API's own address, answered to the caller's key or session after its scope.
+        url = reverse("api:photo-file", args=[photo.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
 

@@ -22,4 +22,5 @@ urlpatterns = [
         views.ShipmentHandoverDetailView.as_view(),
         name="shipment-check-detail",
     ),
+    path("photos/<int:photo_id>/", views.PhotoFileView.as_view(), name="photo-file"),
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +35,7 @@ from rest_framework.views import APIView
 from logistics import selectors
 from logistics.filtersets import IncidentFilterSet, ShipmentFilterSet
 from logistics.models import ConditionCheck, Incident, ServiceProvider, Shipment
+from logistics.photo_files import photo_response
 from logistics.scoping import provider_id_of
 from logistics.scorecards import provider_scorecards
 from logistics.services.handovers import handover_correct, handover_record
@@ -453,3 +455,24 @@ class IncidentViewSet(
             note=data["note"],
         )
         return self._detail(resolved)
+
+
+class PhotoFileView(APIView):
+    """A hand-over photo's bytes, for a caller that may see its shipment."""
+
+    @extend_schema(
+        summary="A hand-over photo's file",
+        description="The stored photo (JPEG, PNG or WebP, EXIF stripped) of a hand-over, for a "
+        "caller that may see its shipment: the merchant's key, the serving center's, a "
+        "provider's that carries a leg of it. Anyone else gets a 404, as for a photo that does "
+        "not exist. The `url` of a hand-over's photo is this address.",
+        responses={
+            (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The photo."),
+            404: OpenApiResponse(DomainErrorSerializer, description="No such photo."),
+        },
+    )
+    def get(self, request: Request, photo_id: int) -> HttpResponseBase:
+        photo = selectors.photo_get(user=request.user, photo_id=photo_id)
+        if photo is None:
+            raise NotFound(_("No such photo."))
+        return photo_response(photo)

@@ -289,7 +289,7 @@ class TestHandovers:
         assert response.data["giver_leg"] is None
         assert response.data["receiver_leg"] == 1
         (photo,) = response.data["photos"]
-        assert photo["url"].startswith("http://testserver/media/condition-checks/")
+        assert photo["url"] == f"http://testserver/api/v1/photos/{photo['id']}/"
         assert photo["content_type"] == "image/jpeg"
         stored = ConditionCheckPhoto.objects.get(pk=photo["id"])
         with default_storage.open(stored.image.name) as handle:

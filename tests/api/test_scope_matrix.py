@@ -300,6 +300,11 @@ ROUTES = [
         "hand-over out of scope is a 404 like the shipment's)",
     ),
     Covered(
+        ("photo-file",),
+        "tests/logistics/test_photo_files.py (the merchant's key gets the bytes, another key a "
+        "404 in the error shape, a visitor is refused)",
+    ),
+    Covered(
         ("rule-set-publish", "rule-set-simulate"),
         "tests/api/test_rule_sets.py (staff only; simulate lists only the caller's scope)",
     ),

@@ -4,8 +4,8 @@ was done about it, on a phone (375 px, nothing wider than the screen) and on a d
 
 The ``page`` fixture fails these tests if a page logs a script or CSP error, loads a static asset
 that does not answer 200, or sends a request off this machine. Hand-over photos live in the
-test's in-memory storage, which the live server does not serve (in production the storage
-backend or the web server does): the browser is answered with the stored bytes at their URL.
+test's in-memory storage and come from the portal's photo address, which checks the reader's
+scope: the live server answers them as production does.
 """
 
 import re
@@ -63,17 +63,9 @@ def broken_cabinet(transactional_db):
     incident.refresh_from_db()
     photo = shipment.checks.get(index=2).photos.get()
     with photo.image.open("rb") as stored:
-        chain.extra["photo"] = (photo.image.url, stored.read())
+        chain.extra["photo"] = (photo.get_absolute_url(), stored.read())
     chain.extra["incident"] = incident
     return chain
-
-
-def serve_photo(page, url: str, data: bytes) -> None:
-    """Answer the photo's URL with its stored bytes (a page route comes before the context's)."""
-    page.route(
-        f"**{url}",
-        lambda route: route.fulfill(status=200, content_type="image/jpeg", body=data),
-    )
 
 
 def no_horizontal_scroll(page) -> bool:
@@ -89,8 +81,6 @@ def test_the_merchant_sees_which_leg_broke_the_cabinet_and_what_was_done(
 ):
     chain = broken_cabinet
     incident = chain.extra["incident"]
-    photo_url, photo_data = chain.extra["photo"]
-    serve_photo(page, photo_url, photo_data)
     page.set_viewport_size(viewport)
     log_in(page, chain.owner.username, PASSWORD)
 
@@ -142,8 +132,6 @@ def test_the_merchant_sees_which_leg_broke_the_cabinet_and_what_was_done(
 
 def test_the_shipment_reads_in_chinese_on_a_phone(page, broken_cabinet):
     chain = broken_cabinet
-    photo_url, photo_data = chain.extra["photo"]
-    serve_photo(page, photo_url, photo_data)
     page.set_viewport_size(PHONE)
     log_in(page, chain.owner.username, PASSWORD)
     page.goto(reverse("logistics:shipment", args=[chain.shipment.pk]))

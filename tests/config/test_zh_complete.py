@@ -229,12 +229,14 @@ PORTAL_ARGUMENTS: dict[str, Callable[[World], dict[str, Any]]] = {
         "token": default_token_generator.make_token(world.merchant_user),
     },
 }
-# Routes that take arguments and answer only POST: nothing to read.
+# Routes that take arguments and have nothing to read: they answer only POST, or a file.
 PORTAL_POST_ONLY = {
     "programs:apply",
     "programs:withdraw",
     "merchants:inbox-read",
     "merchants:api-key-revoke",
+    # A hand-over photo: bytes, no words (tests/logistics/test_photo_files.py).
+    "logistics:photo",
 }
 
 

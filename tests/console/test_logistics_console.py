@@ -142,7 +142,7 @@ def test_timeline_shows_the_chain_in_order(console):
     photos = list(ConditionCheckPhoto.objects.order_by("id"))
     assert len(photos) == 3
     for photo in photos:
-        assert f'src="{photo.image.url}"' in html
+        assert f'src="{photo.get_absolute_url()}"' in html
 
     incident.refresh_from_db()
     assert incident.attribution_status == AttributionStatus.ATTRIBUTED

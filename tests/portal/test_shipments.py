@@ -192,9 +192,9 @@ def test_the_detail_shows_the_chain_the_leg_that_broke_it_and_what_was_done(
     assert '<dd class="incident__resolution">Resend a new item, no return</dd>' in html
     assert "CNY 3,200.00" in html
     assert '<dd class="incident__bearer">The attributed provider (Carrier X)</dd>' in html
-    # The photo of the damaged hand-over, by its storage URL; the note with it.
+    # The photo of the damaged hand-over, by the address that checks the reader's scope.
     photo = broken.shipment.checks.get(index=2).photos.get()
-    assert f'src="{photo.image.url}"' in html
+    assert f'src="{photo.get_absolute_url()}"' in html
     assert "Door panel cracked" in html
     # Overdue legs are flagged: the last mile was due six days ago.
     assert "Overdue" in html
