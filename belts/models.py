@@ -130,6 +130,18 @@ class TierPolicy(models.Model):
     def __str__(self) -> str:
         return str(self.year)
 
+    def is_growth_candidate(self, gmv: Decimal, growth: Decimal | None) -> bool:
+        """Whether a belt with these figures is ranked for the growth tier: GMV at least the
+        growth minimum, under the ten-billion threshold (those hold the higher tier), and a
+        growth figure to rank by."""
+        return growth is not None and self.growth_min_gmv <= gmv < self.ten_billion_gmv
+
+
+def growth_rank_key(belt_id: int, gmv: Decimal, growth: Decimal) -> tuple[Decimal, Decimal, int]:
+    """The order belts are ranked by growth: the highest first, ties to the larger GMV, then to
+    the older belt (lower id), so the same figures always rank the same way."""
+    return (-growth, -gmv, belt_id)
+
 
 class BeltYearStat(models.Model):
     """One belt's figures for one year, derived from its merchants' monthly metrics."""

@@ -18,6 +18,7 @@ from .models import (
     IndustrialBelt,
     OperationCenter,
     TierPolicy,
+    growth_rank_key,
 )
 from .scoping import Viewer, center_scope
 
@@ -245,10 +246,8 @@ def belt_growth_rank_get(*, belt_id: int, year: int, policy: TierPolicy) -> Grow
         ).values_list("belt_id", "gmv", "yoy_growth")
         if growth is not None
     ]
-    ordered = sorted(rows, key=lambda row: (-row[2], -row[1], row[0]))
-    candidates = [
-        row for row in ordered if policy.growth_min_gmv <= row[1] < policy.ten_billion_gmv
-    ]
+    ordered = sorted(rows, key=lambda row: growth_rank_key(*row))
+    candidates = [row for row in ordered if policy.is_growth_candidate(row[1], row[2])]
     ids = [row[0] for row in ordered]
     candidate_ids = [row[0] for row in candidates]
     return GrowthRank(

@@ -10,6 +10,7 @@ for PUBLIC they are None. A fixed number of queries, whatever the belt's size.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -160,14 +161,8 @@ def belt_figures_get(
     )
     if not grant.sees_merchant_figures:
         return figures
-    return BeltFigures(
-        belt=figures.belt,
-        access=figures.access,
-        years=figures.years,
-        latest=figures.latest,
-        tier_reason=figures.tier_reason,
-        tier_history=figures.tier_history,
-        centers=figures.centers,
+    return dataclasses.replace(
+        figures,
         composition=_composition(belt.pk),
         programs=_programs(belt.pk),
         logistics=_logistics(belt.pk),

@@ -26,6 +26,7 @@ from belts.models import (
     IndustrialBelt,
     OperationCenterMembership,
     TierPolicy,
+    growth_rank_key,
 )
 from belts.scoping import Viewer
 
@@ -590,8 +591,8 @@ def classify_belts(
     for belt_id, gmv, growth in figures:
         if gmv >= policy.ten_billion_gmv:
             tiers[belt_id] = BeltTier.TEN_BILLION.value
-        elif gmv >= policy.growth_min_gmv and growth is not None:
-            candidates.append((-growth, -gmv, belt_id))
+        elif growth is not None and policy.is_growth_candidate(gmv, growth):
+            candidates.append(growth_rank_key(belt_id, gmv, growth))
     for _growth, _gmv, belt_id in sorted(candidates)[: policy.growth_top_n]:
         tiers[belt_id] = BeltTier.GROWTH.value
     return tiers
