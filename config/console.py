@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from config import operations
 from config.atlas import pages as atlas_pages
 from config.atlas import views as atlas_views
 from config.dashboard import console_dashboard
@@ -97,6 +98,11 @@ class ConsoleSite(admin.AdminSite):
                 ),
                 name="atlas-belt",
             ),
+            path(
+                "operations/",
+                self.admin_view(lambda request: operations.operations(request, self)),
+                name="operations",
+            ),
             *super().get_urls(),
         ]
 
@@ -119,6 +125,26 @@ class ConsoleSite(admin.AdminSite):
         model's list (a ``console_pages(request)`` of a model admin: the menu entries it offers
         the user) among their app's models, in the same alphabetical order."""
         app_list = super().get_app_list(request, app_label)
+        if app_label is None and operations.may_operate(request):
+            app_list.append(
+                {
+                    "name": str(_("Operations")),
+                    "app_label": "operations",
+                    "app_url": reverse("admin:operations", current_app=self.name),
+                    "has_module_perms": True,
+                    "models": [
+                        {
+                            "model": None,
+                            "name": str(_("Queues, outbox and recomputes")),
+                            "object_name": "Operations",
+                            "perms": {"view": True},
+                            "admin_url": reverse("admin:operations", current_app=self.name),
+                            "add_url": None,
+                            "view_only": True,
+                        }
+                    ],
+                }
+            )
         for app in app_list:
             pages = [
                 page

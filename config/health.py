@@ -3,7 +3,8 @@
 Healthy means the database answers, its schema holds every migration this code expects, the cache
 works, when tasks are queued rather than run in-process the Celery broker answers, and under
 hashed static files their manifest is loaded. Any failure answers HTTP 500 and names the failing
-check. ``?format=json`` (or ``Accept: application/json``)
+check. Degraded (still 200, the check says "Warning: ..."): the outbox has a backlog, or the
+last nightly recompute is too old. ``?format=json`` (or ``Accept: application/json``)
 gives ``{"<check>": "OK" | "<error>"}`` for load balancers and monitors; a browser gets a table.
 
 Mail and file storage are left out on purpose: an SMTP outage must not take the web tier out of
@@ -13,7 +14,9 @@ rotation, and the outbox retries delivery on its own.
 import dataclasses
 import datetime
 import logging
+from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,15 +25,21 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_s
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import Error as DatabaseError
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 from health_check.base import HealthCheck
 from health_check.checks import Cache, Database
 from health_check.contrib.redis import Redis
-from health_check.exceptions import ServiceUnavailable
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
 from health_check.views import HealthCheckView
 from redis.asyncio import Redis as RedisClient
 
+from merchants.selectors import outbox_backlog
+from merchants.services import notifications
+from programs.selectors import last_nightly_recompute_get
+
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 
 
@@ -128,8 +137,76 @@ class StaticFiles(HealthCheck):
             )
 
 
+def _read(query: Callable[[], T]) -> T:
+    """Run a check's query on a connection closed after it (checks run in a thread pool); a
+    database that does not answer is the Database check's failure: here only a warning."""
+    try:
+        with connections[DEFAULT_DB_ALIAS].temporary_connection():
+            return query()
+    except DatabaseError as e:
+        raise ServiceWarning("Not checked: the database does not answer") from e
+
+
+@dataclasses.dataclass
+class OutboxBacklog(HealthCheck):
+    """Degraded (a warning, still HTTP 200) while more notifications wait than
+    ``HEALTH_OUTBOX_BACKLOG_MAX``: deliveries are late (workers down or too few, a mail server
+    refusing), but this instance can serve. Waiting means pending past the sweeper's delay."""
+
+    def run(self) -> None:
+        limit = settings.HEALTH_OUTBOX_BACKLOG_MAX
+        backlog = _read(partial(outbox_backlog, older_than=notifications.sweep_after(), cap=limit))
+        if backlog["capped"]:
+            raise ServiceWarning(
+                f"More than {limit} notifications have waited longer than "
+                f"{settings.NOTIFICATION_SWEEP_AFTER} s for delivery"
+            )
+
+
+@dataclasses.dataclass
+class NightlyRecompute(HealthCheck):
+    """Degraded (a warning, still HTTP 200) when the last nightly recompute finished longer ago
+    than ``HEALTH_RECOMPUTE_MAX_AGE_HOURS`` or never did: eligibility is stale (beat or the
+    recompute worker is down, or the run failed), while every page still serves."""
+
+    def run(self) -> None:
+        hours = settings.HEALTH_RECOMPUTE_MAX_AGE_HOURS
+        last = _read(last_nightly_recompute_get)
+        if last is None or last.finished_at is None:
+            raise ServiceWarning("No nightly recompute has finished yet")
+        age = timezone.now() - last.finished_at
+        if age > datetime.timedelta(hours=hours):
+            raise ServiceWarning(
+                f"The last nightly recompute finished {age.total_seconds() / 3600:.0f} h ago "
+                f"(more than {hours} h)"
+            )
+
+
 class HealthView(HealthCheckView):
-    checks = (Database, Migrations, Cache, CeleryBroker, StaticFiles)
+    """Healthy (200) unless a check fails; a warning (a degraded service: late deliveries, stale
+    eligibility) is shown, and logged, but keeps the status 200, so a load balancer does not
+    take a serving instance out of rotation for it. ``X-Health-Status`` says ``ok``,
+    ``degraded`` or ``unavailable``, for monitors that read headers."""
+
+    checks = (
+        Database,
+        Migrations,
+        Cache,
+        CeleryBroker,
+        StaticFiles,
+        OutboxBacklog,
+        NightlyRecompute,
+    )
+
+    async def get(self, request, *args, **kwargs):
+        response = await super().get(request, *args, **kwargs)
+        errors = [result.error for result in self.results if result.error]
+        if errors and all(isinstance(error, ServiceWarning) for error in errors):
+            response.status_code = 200
+            response["X-Health-Status"] = "degraded"
+        else:
+            response["X-Health-Status"] = "unavailable" if errors else "ok"
+        return response
 
 
 # A load balancer has no session: the probe stays open even if LoginRequiredMiddleware is enabled.

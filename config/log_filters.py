@@ -3,6 +3,10 @@
 import logging
 import time
 
+from django_guid.context import guid
+from django_guid.integrations.celery.context import celery_current
+from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
+
 
 class OneLineFailure(logging.Filter):
     """A failure logged with its traceback becomes one line naming the root cause.
@@ -36,3 +40,20 @@ class UtcFormatter(logging.Formatter):
     converter = time.gmtime
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03dZ"
+
+
+class RequestId(logging.Filter):
+    """Sets ``request_id`` (the request's X-Request-ID, carried into the tasks it queued; ``-``
+    outside of one) and ``task_id`` (the running task's tracing id, or ``-``) on every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = guid.get() or "-"
+        record.task_id = celery_current.get() or "-"
+        return True
+
+
+class JsonFormatter(BaseJsonFormatter):
+    """One JSON object per line (python-json-logger): ``time`` in UTC ISO 8601, ``level``,
+    ``logger``, ``message``, ``request_id``, ``task_id``, ``process``, and ``exc_info`` when a
+    traceback is logged. Extra fields a call passes (``logger.info(..., extra={...})``) are
+    included as keys of their own."""

@@ -7,6 +7,7 @@ from config import views
 from config.api_errors import bad_request, server_error
 from config.atlas import views as atlas_views
 from config.health import health
+from config.metrics import metrics_view
 
 # Under /api/ even a request refused before any view is answered in the API's JSON error shape.
 handler400 = bad_request
@@ -18,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Load balancers and monitors; exempt from the HTTPS redirect in production settings.
     path("health/", health, name="health"),
+    path("metrics/", metrics_view, name="metrics"),
     path("", views.landing, name="landing"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

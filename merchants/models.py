@@ -497,6 +497,12 @@ class Notification(models.Model):
                 condition=Q(webhook_endpoint__isnull=False),
                 name="notification_webhook_idx",
             ),
+            # The operators' page: the deliveries that failed for good, newest first.
+            models.Index(
+                fields=["-id"],
+                condition=Q(status=NotificationStatus.FAILED),
+                name="notification_failed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from .choices import (
     MerchantType,
     NotificationChannel,
     NotificationKind,
+    NotificationStatus,
 )
 from .models import (
     Merchant,
@@ -154,6 +155,46 @@ def inbox_unread_count(*, user: AnyUser) -> int:
         unread.filter(recipient__isnull=True, merchant_id__in=member_of).order_by().values("id")
     )
     return own.union(to_merchants, all=True).count()
+
+
+# The outbox, for operators (platform-wide: the operators' page and /health/) ---------------------
+class OutboxBacklog(TypedDict):
+    waiting: int  # pending longer than the sweeper's delay, at most ``cap``
+    capped: bool  # more than ``cap`` are waiting
+    oldest: datetime.datetime | None  # when the oldest pending one was written
+    failed: int  # failed for good, at most ``cap``
+
+
+def outbox_backlog(
+    *, now: datetime.datetime | None = None, older_than: datetime.timedelta, cap: int = 10_000
+) -> OutboxBacklog:
+    """The outbox's backlog, each figure read from a partial index and bounded by ``cap``, so
+    the probe costs the same with a million rows waiting."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING).order_by()
+    waiting = pending.filter(created_at__lt=now - older_than).values("id")[: cap + 1].count()
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    failed = (
+        Notification.objects.filter(status=NotificationStatus.FAILED)
+        .order_by()
+        .values("id")[:cap]
+        .count()
+    )
+    return {
+        "waiting": min(waiting, cap),
+        "capped": waiting > cap,
+        "oldest": oldest,
+        "failed": failed,
+    }
+
+
+def failed_delivery_list(*, limit: int = 50) -> QuerySet[Notification]:
+    """The notifications that failed for good, newest first (the partial index on failures)."""
+    return (
+        Notification.objects.filter(status=NotificationStatus.FAILED)
+        .select_related("recipient", "merchant", "webhook_endpoint")
+        .order_by("-id")[:limit]
+    )
 
 
 # Webhooks ---------------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 """Celery tasks of the merchants app: thin callers of its services, safe to run twice."""
 
+import logging
+
 from celery import shared_task
 
 from .services import metrics, notifications
+
+logger = logging.getLogger(__name__)
 
 
 # One retry per attempt a notification may take (notifications.MAX_ATTEMPTS); the rows stop
@@ -10,7 +14,7 @@ from .services import metrics, notifications
 @shared_task(bind=True, acks_late=True, max_retries=8)
 def notifications_deliver(self, notification_ids: list[int]) -> dict[str, int]:
     try:
-        return notifications.notifications_deliver(notification_ids=notification_ids)
+        result = notifications.notifications_deliver(notification_ids=notification_ids)
     except notifications.TransientDeliveryError as error:
         # Only transient errors come here. Exponential backoff with jitter (30 s, 60 s, ...
         # 30 min, each between half and all of it): the delay the failed rows were given, so
@@ -19,6 +23,14 @@ def notifications_deliver(self, notification_ids: list[int]) -> dict[str, int]:
         if countdown is None:
             countdown = notifications.retry_delay(self.request.retries + 1)
         raise self.retry(exc=error, countdown=countdown) from error
+    # One line per run, with the request id of whoever caused the notifications (LOGGING).
+    logger.info(
+        "notifications %s%s: %s",
+        notification_ids[:10],
+        "..." if len(notification_ids) > 10 else "",
+        result,
+    )
+    return result
 
 
 @shared_task(acks_late=True)

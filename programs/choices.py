@@ -45,3 +45,16 @@ EVER_APPROVED_STATES = (
     EnrollmentState.GRADUATED,
 )
 STARTED_STATES = (EnrollmentState.ACTIVE, EnrollmentState.GRADUATED)
+
+
+class RecomputeTrigger(models.TextChoices):
+    NIGHTLY = "nightly", _("Nightly")
+    PUBLISH = "publish", _("Rule set published")
+    MANUAL = "manual", _("Started by hand")
+
+
+class RecomputeStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    # Finished, but some program was left out (its rule set or evaluation failed; logged).
+    PARTIAL = "partial", _("Finished without some programs")

@@ -15,6 +15,8 @@ from .choices import (
     OPEN_ENROLLMENT_STATES,
     REVIEW_QUEUE_STATES,
     EnrollmentState,
+    RecomputeStatus,
+    RecomputeTrigger,
     RuleSetStatus,
 )
 from .reasons import event_reason_text
@@ -350,3 +352,56 @@ class ReviewQueueItem(Enrollment):
         verbose_name = _("application to review")
         verbose_name_plural = _("review queue")
         ordering = ["submitted_at", "id"]
+
+
+class RecomputeRun(models.Model):
+    """One full eligibility recompute (every merchant, in chunk tasks): when, how long, what it
+    wrote. The operators' page lists them; ``/health/`` reads the last nightly one's age.
+
+    A run whose chunk failed for good (after its retries) never gets its summary and stays
+    ``running``: the operators' page shows it as stalled once it is older than the task time
+    limit allows."""
+
+    trigger = models.CharField(_("trigger"), max_length=16, choices=RecomputeTrigger.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=RecomputeStatus.choices,
+        default=RecomputeStatus.RUNNING,
+    )
+    program_ids = models.JSONField(
+        _("programs"), null=True, blank=True, help_text=_("Empty: every program.")
+    )
+    as_of = models.DateField(_("as of"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    chunks = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    merchants = models.PositiveIntegerField(_("merchants"), default=0)
+    evaluated = models.PositiveIntegerField(_("evaluated"), default=0)
+    written = models.PositiveIntegerField(_("rows written"), default=0)
+    gained = models.PositiveIntegerField(_("became eligible"), default=0)
+    lost = models.PositiveIntegerField(_("stopped being eligible"), default=0)
+    notifications = models.PositiveIntegerField(_("notifications"), default=0)
+    failed_programs = models.JSONField(_("programs left out"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("recompute run")
+        verbose_name_plural = _("recompute runs")
+        ordering = ["-started_at"]
+        # The operators' page and /metrics/: platform-wide, every center's figures.
+        permissions = [
+            ("operate_platform", _("Can watch and operate the queues, outbox and recomputes")),
+        ]
+        indexes = [
+            models.Index(fields=["trigger", "-finished_at"], name="recompute_run_trigger_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self):
+        if self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at

@@ -11,8 +11,22 @@ from merchants.choices import MerchantStatus
 from merchants.models import MerchantMembership
 from merchants.scoping import scoped
 
-from .choices import OPEN_ENROLLMENT_STATES, SEAT_HOLDING_STATES, RuleSetStatus
-from .models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from .choices import (
+    OPEN_ENROLLMENT_STATES,
+    SEAT_HOLDING_STATES,
+    RecomputeStatus,
+    RecomputeTrigger,
+    RuleSetStatus,
+)
+from .models import (
+    Cohort,
+    Eligibility,
+    Enrollment,
+    EnrollmentEvent,
+    Program,
+    RecomputeRun,
+    RuleSet,
+)
 
 
 # Seats ----------------------------------------------------------------------------------------
@@ -223,3 +237,21 @@ def belt_program_count_list(*, belt_id: int) -> list[BeltProgramCount]:
         .values("id", "name", "name_zh", "eligible", "enrolled")
     )
     return cast(list[BeltProgramCount], list(programs))
+
+
+# Recompute runs, for operators (platform-wide) ----------------------------------------------------
+def recompute_run_list(*, limit: int = 20) -> list[RecomputeRun]:
+    """The latest full recomputes, newest first."""
+    return list(RecomputeRun.objects.order_by("-started_at", "-id")[: max(1, min(limit, 200))])
+
+
+def last_nightly_recompute_get() -> RecomputeRun | None:
+    """The last nightly recompute that finished (with or without every program)."""
+    return (
+        RecomputeRun.objects.filter(
+            trigger=RecomputeTrigger.NIGHTLY,
+            status__in=[RecomputeStatus.FINISHED, RecomputeStatus.PARTIAL],
+        )
+        .order_by("-finished_at")
+        .first()
+    )

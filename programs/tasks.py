@@ -9,13 +9,15 @@ import datetime
 import logging
 
 from celery import chord, shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from merchants.facts import merchant_id_ranges
 from merchants.services.metrics import belt_year_stats_recompute
 
 from . import eligibility_sql
-from .services import enrollments
+from .choices import RecomputeTrigger
+from .services import enrollments, recompute_runs
 from .services.eligibility import eligibility_recompute, eligibility_recompute_range
 
 logger = logging.getLogger(__name__)
@@ -35,18 +37,36 @@ def eligibility_recompute_merchants(
     return stats.as_dict()
 
 
-@shared_task(acks_late=True)
+# A chunk is all-or-nothing (its writes and notifications in one transaction each) and safe to
+# run twice, so one that lost the database (a restart, a failover) is retried alone, with
+# backoff, while the other chunks go on; the chord waits for it.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
 def eligibility_recompute_chunk(
-    low: int, high: int | None, program_ids: list[int] | None = None, as_of: str | None = None
+    low: int,
+    high: int | None,
+    program_ids: list[int] | None = None,
+    as_of: str | None = None,
+    run_id: int | None = None,
 ) -> dict:
     stats = eligibility_recompute_range(
         id_range=(low, high), program_ids=program_ids, as_of=_date(as_of)
     )
+    if run_id is not None:
+        recompute_runs.recompute_run_chunk_done(run_id=run_id)
     return stats.as_dict()
 
 
 @shared_task
-def eligibility_recompute_summary(results: list[dict], started_at: str) -> dict:
+def eligibility_recompute_summary(
+    results: list[dict], started_at: str, run_id: int | None = None
+) -> dict:
     """Add up the chunks' figures. ``failed_programs`` lists the programs some chunk left out
     (a rule set that no longer passes validation, an evaluation that failed): logged as an
     error, while every other program was recomputed."""
@@ -62,6 +82,8 @@ def eligibility_recompute_summary(results: list[dict], started_at: str) -> dict:
     total["failed_programs"] = sorted(failed)
     if total.get("written") and eligibility_sql.supported():
         eligibility_sql.analyze()
+    if run_id is not None:
+        recompute_runs.recompute_run_finish(run_id=run_id, total=total)
     if failed:
         logger.error(
             "eligibility recompute started %s left out programs %s (see the errors logged for "
@@ -77,26 +99,38 @@ def eligibility_recompute_summary(results: list[dict], started_at: str) -> dict:
 
 @shared_task(acks_late=True)
 def eligibility_recompute_all(
-    program_ids: list[int] | None = None, as_of: str | None = None, chunk_size: int = 5000
+    program_ids: list[int] | None = None,
+    as_of: str | None = None,
+    chunk_size: int = 5000,
+    trigger: str = RecomputeTrigger.MANUAL,
 ) -> str | None:
-    """Split the merchants into id ranges and recompute them in parallel chunk tasks."""
+    """Split the merchants into id ranges and recompute them in parallel chunk tasks, recorded
+    as a ``RecomputeRun``."""
     as_of = as_of or timezone.localdate().isoformat()
     ranges = merchant_id_ranges(chunk_size=chunk_size)
     if not ranges:
         return None
+    run = recompute_runs.recompute_run_start(
+        trigger=trigger,
+        as_of=datetime.date.fromisoformat(as_of),
+        chunks=len(ranges),
+        program_ids=program_ids,
+    )
     header = [
-        eligibility_recompute_chunk.s(low, high, program_ids=program_ids, as_of=as_of)
+        eligibility_recompute_chunk.s(
+            low, high, program_ids=program_ids, as_of=as_of, run_id=run.pk
+        )
         for low, high in ranges
     ]
-    result = chord(header)(eligibility_recompute_summary.s(started_at=timezone.now().isoformat()))
-    return result.id
+    summary = eligibility_recompute_summary.s(started_at=run.started_at.isoformat(), run_id=run.pk)
+    return chord(header)(summary).id
 
 
 @shared_task(acks_late=True)
 def nightly_recompute() -> None:
     """Belt figures and tiers for last year first (facts read the tiers), then eligibility."""
     belt_year_stats_recompute()
-    eligibility_recompute_all.delay()
+    eligibility_recompute_all.delay(trigger=RecomputeTrigger.NIGHTLY)
 
 
 @shared_task(acks_late=True)

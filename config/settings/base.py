@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -47,6 +48,10 @@ THIRD_PARTY_APPS = [
     "rest_framework_api_key",
     # Lockout after repeated failed logins, portal and console (AXES_* below).
     "axes",
+    # A request id (X-Request-ID) on every log line of a request and of the tasks it queues.
+    "django_guid",
+    # Request, database and cache metrics for Prometheus (/metrics/, config/metrics.py).
+    "django_prometheus",
 ]
 LOCAL_APPS = [
     "config",
@@ -58,6 +63,10 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # First: the request id is known to every log line that follows, and the request is timed
+    # whole (with django_prometheus's "After" at the very end).
+    "django_guid.middleware.guid_middleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +81,7 @@ MIDDLEWARE = [
     "config.api_errors.ApiErrorMiddleware",
     # Innermost, as django-axes asks: turns a login refused for a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -269,7 +279,22 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILI
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="default")
+# Deliveries and recomputes never share a queue (config/task_routes.py): a worker per group.
+CELERY_NOTIFY_QUEUE = env("CELERY_NOTIFY_QUEUE", default="notify")
+CELERY_RECOMPUTE_QUEUE = env("CELERY_RECOMPUTE_QUEUE", default="recompute")
+CELERY_TASK_ROUTES = ("config.task_routes.route_task",)
 
+# Prometheus (docs/operations.md): /metrics/ answers a scraper that sends
+# "Authorization: Bearer <METRICS_TOKEN>", or a signed-in operator (programs.operate_platform).
+# Without a token only operators may read it. Platform-wide counters (task runs and durations,
+# deliveries) live in Redis (core/metrics.py), the broker's unless METRICS_REDIS_URL says.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_REDIS_URL = env("METRICS_REDIS_URL", default=CELERY_BROKER_URL)
+METRICS_KEY = env("METRICS_KEY", default="belt-ops:metrics")
+# /health/ says "degraded" (still 200) above this many late notifications, and when the last
+# nightly recompute finished longer ago than this many hours (config/health.py).
+HEALTH_OUTBOX_BACKLOG_MAX = env.int("HEALTH_OUTBOX_BACKLOG_MAX", default=1000)
+HEALTH_RECOMPUTE_MAX_AGE_HOURS = env.int("HEALTH_RECOMPUTE_MAX_AGE_HOURS", default=26)
 # The outbox: a delivery claimed longer ago than this is taken to be abandoned (worker died).
 NOTIFICATION_CLAIM_TIMEOUT = env.int("NOTIFICATION_CLAIM_TIMEOUT", default=5 * 60)
 # Pending notifications older than this are re-queued by the sweeper.
@@ -330,6 +355,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programs.tasks.enrollment_graduation_propose_due",
         "schedule": crontab(hour=4, minute=0),
     },
+}
+
+# Request ids (django-guid): an X-Request-ID the client or the proxy sends is kept when it is a
+# UUID, else one is made; the response carries it back. The Celery integration hands it to the
+# tasks a request queues (their log lines say it) and gives beat's tasks ids of their own.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+    "INTEGRATIONS": [CeleryIntegration(log_parent=True)],
+    "UUID_LENGTH": 32,
 }
 
 # REST framework ---------------------------------------------------------------------------------
@@ -416,21 +453,42 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 # Logging ----------------------------------------------------------------------------------------
+# One line per record on standard error, in UTC, with the request id (``-`` outside a request):
+# "plain" for people, "json" (DJANGO_LOG_FORMAT=json, production's default) for a log pipeline.
+# A task queued by a request logs the request's id; a task started by beat gets its own.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {
             "()": "config.log_filters.UtcFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {
+            "()": "config.log_filters.JsonFormatter",
+            "fmt": ["levelname", "name", "message", "request_id", "task_id", "process"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "filters": {
+        "one_line_failure": {"()": "config.log_filters.OneLineFailure"},
+        "request_id": {"()": "config.log_filters.RequestId"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
         }
     },
-    "filters": {"one_line_failure": {"()": "config.log_filters.OneLineFailure"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # A failing health check is one line with its cause, not a traceback per probe.
     "loggers": {
         "health_check": {"filters": ["one_line_failure"]},
         "config.health": {"filters": ["one_line_failure"]},
+        # django-guid says at DEBUG/INFO that it set or generated an id: once per request.
+        "django_guid": {"level": "WARNING"},
     },
 }

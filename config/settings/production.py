@@ -3,9 +3,11 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import CONTENT_SECURITY_POLICY, env, redis_cache, with_timeouts
+from .base import CONTENT_SECURITY_POLICY, LOGGING, env, redis_cache, with_timeouts
 
 DEBUG = False
+# JSON lines for the log pipeline unless told otherwise (config/settings/base.py, LOGGING).
+LOGGING["handlers"]["console"]["formatter"] = env("DJANGO_LOG_FORMAT", default="json")
 # No default: a missing secret stops the process at start, not at the first signed cookie.
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:

@@ -27,3 +27,6 @@ WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True
 # Serve static files from the apps and static/ directly; no collectstatic needed.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Platform counters (core/metrics.py) only where a test asks for them, on a key of its own.
+METRICS_REDIS_URL = env("METRICS_REDIS_URL", default="")

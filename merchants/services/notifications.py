@@ -36,7 +36,8 @@ from django.db import connection, transaction
 from django.db.models import Field, Q, QuerySet
 from django.utils import timezone, translation
 
-from .. import tasks
+from core import metrics
+
 from ..choices import NotificationChannel, NotificationStatus
 from ..models import MerchantMembership, Notification, NotificationPreference
 
@@ -278,16 +279,24 @@ def _queue_on_commit(rows: Sequence[tuple[int, str]]) -> None:
         transaction.on_commit(lambda: notifications_queue_each(webhooks), robust=True)
 
 
+def _deliver_task() -> Any:
+    # Imported here: merchants.tasks imports the services at its top (tasks call services), so
+    # this module stays importable first.
+    from ..tasks import notifications_deliver  # noqa: PLC0415
+
+    return notifications_deliver
+
+
 def notifications_queue(ids: list[int], batch: int = 500) -> None:
     for start in range(0, len(ids), batch):
-        tasks.notifications_deliver.delay(ids[start : start + batch])
+        _deliver_task().delay(ids[start : start + batch])
 
 
 def notifications_queue_each(ids: Sequence[int]) -> None:
     """One task per notification: for webhooks, where a receiver may take its whole timeout
     and each delivery retries on its own schedule."""
     for notification_id in ids:
-        tasks.notifications_deliver.delay([notification_id])
+        _deliver_task().delay([notification_id])
 
 
 def notifications_queue_rows(rows: Sequence[tuple[int, str]]) -> None:
@@ -514,6 +523,11 @@ def _deliver_in_app(claimed: Sequence[Notification], now: datetime.datetime) -> 
     return delivered
 
 
+# Deliveries by channel and outcome ("delivered", "failed" for good, "retry" later), for
+# Prometheus (core.metrics, /metrics/): a webhook or mail server failing shows as a rising rate.
+DELIVERIES_METRIC = "belt_ops_notification_deliveries"
+
+
 def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
     """Deliver what is still pending among these ids. Safe to call twice: a delivered or
     claimed notification is skipped, so nothing is sent twice.
@@ -532,6 +546,11 @@ def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
     in_app = [n for n in claimed if n.channel == NotificationChannel.IN_APP]
     if in_app:
         delivered += _deliver_in_app(in_app, now)
+        metrics.count(
+            DELIVERIES_METRIC,
+            {"channel": NotificationChannel.IN_APP, "outcome": "delivered"},
+            delivered,
+        )
     for notification in claimed:
         if notification.channel == NotificationChannel.IN_APP:
             continue
@@ -569,6 +588,12 @@ def notifications_deliver(*, notification_ids: Sequence[int]) -> dict[str, int]:
             delivered += 1
         elif status == NotificationStatus.FAILED:
             failed += 1
+        outcome = (
+            status
+            if status in (NotificationStatus.DELIVERED, NotificationStatus.FAILED)
+            else "retry"
+        )
+        metrics.count(DELIVERIES_METRIC, {"channel": notification.channel, "outcome": outcome})
         if delay is not None:
             retry_after.append(delay)
     if retry_after:  # some failed for a reason that may pass and have attempts left
@@ -602,6 +627,27 @@ def notifications_stale(
         .order_by("created_at")
         .values_list("id", "channel")[:limit]
     )
+
+
+def notifications_retry(*, notification_ids: Sequence[int]) -> int:
+    """Give notifications that failed for good a new set of attempts, queued on commit (the
+    operators' retry). Only failed ones change: a delivered or pending one is left alone, so a
+    retry pressed twice sends nothing twice. Returns how many were retried."""
+    ids = list(notification_ids)[:1000]
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update()
+            .filter(id__in=ids, status=NotificationStatus.FAILED)
+            .values_list("id", "channel")
+        )
+        Notification.objects.filter(id__in=[pk for pk, _channel in rows]).update(
+            status=NotificationStatus.PENDING,
+            attempts=0,
+            claimed_at=None,
+            next_attempt_at=None,
+        )
+        _queue_on_commit(rows)
+    return len(rows)
 
 
 def notification_mark_read(*, notification: Notification) -> None:

@@ -11,9 +11,26 @@ One module a page family; importing them registers their admins with the console
 - ``rule_sets``: drafts, their simulation (paged by ``simulation``), publishing and copying;
 - ``eligibility``: computed eligibility and its reasons;
 - ``cohorts`` and ``enrollments``: intake rounds, enrollments and their history;
-- ``review_queue``: applications awaiting a decision, and the decisions.
+- ``review_queue``: applications awaiting a decision, and the decisions;
+- ``recompute_runs``: the record of full recomputes, for operators.
 """
 
-from . import cohorts, eligibility, enrollments, programs, review_queue, rule_sets
+from . import (
+    cohorts,
+    eligibility,
+    enrollments,
+    programs,
+    recompute_runs,
+    review_queue,
+    rule_sets,
+)
 
-__all__ = ["cohorts", "eligibility", "enrollments", "programs", "review_queue", "rule_sets"]
+__all__ = [
+    "cohorts",
+    "eligibility",
+    "enrollments",
+    "programs",
+    "recompute_runs",
+    "review_queue",
+    "rule_sets",
+]

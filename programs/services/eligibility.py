@@ -605,7 +605,7 @@ def _queue_full_recompute(program_ids: list[int]) -> None:
     # Imported here: the tasks module imports this one at its top (tasks call services).
     from ..tasks import eligibility_recompute_all  # noqa: PLC0415
 
-    eligibility_recompute_all.delay(program_ids=program_ids)
+    eligibility_recompute_all.delay(program_ids=program_ids, trigger="publish")
 
 
 # Simulation --------------------------------------------------------------------------------------

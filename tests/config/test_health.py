@@ -4,19 +4,28 @@ Failures that need another database (unreachable, unmigrated) or other settings 
 probed in a fresh interpreter configured by its environment, as a real deployment would be.
 """
 
+import datetime
 import json
 import socket
 import threading
 
 import pytest
+from django.utils import timezone
 
+from merchants.choices import NotificationStatus
+from merchants.models import Notification
+from programs.choices import RecomputeStatus, RecomputeTrigger
+from programs.models import RecomputeRun
 from tests.config.test_settings import PRODUCTION
+from tests.merchants.factories import NotificationFactory
 
 DATABASE = "Database(alias='default')"
 MIGRATIONS = "Migrations(alias='default')"
 CACHE = "Cache(alias='default')"
 BROKER_NOT_USED = "CeleryBroker(not used: tasks run eagerly)"
 STATIC = "StaticFiles()"
+OUTBOX = "OutboxBacklog()"
+NIGHTLY = "NightlyRecompute()"
 
 # Prints one JSON line per probe: status, JSON body (if any) and redirect target.
 PROBE = """
@@ -51,18 +60,98 @@ def probe_in_subprocess(run_python, env: dict[str, str], steps: str) -> list[dic
     return probes
 
 
-@pytest.mark.django_db
+def nightly_run(finished_ago: datetime.timedelta) -> RecomputeRun:
+    finished_at = timezone.now() - finished_ago
+    return RecomputeRun.objects.create(
+        trigger=RecomputeTrigger.NIGHTLY,
+        status=RecomputeStatus.FINISHED,
+        as_of=finished_at.date(),
+        started_at=finished_at - datetime.timedelta(minutes=3),
+        finished_at=finished_at,
+    )
+
+
+# Committed (transaction=True): the checks run in threads, on connections of their own.
+@pytest.mark.django_db(transaction=True)
 def test_healthy_on_a_migrated_database(client):
+    nightly_run(datetime.timedelta(hours=5))
+
     response = client.get("/health/", HTTP_ACCEPT="application/json")
 
     assert response.status_code == 200
+    assert response["X-Health-Status"] == "ok"
     assert response.json() == {
         DATABASE: "OK",
         MIGRATIONS: "OK",
         CACHE: "OK",
         BROKER_NOT_USED: "OK",
         STATIC: "OK",
+        OUTBOX: "OK",
+        NIGHTLY: "OK",
     }
+
+
+# Committed (transaction=True): the checks run in threads, on connections of their own.
+@pytest.mark.django_db(transaction=True)
+def test_degraded_not_down_while_the_nightly_recompute_is_missing_or_stale(client, settings):
+    settings.HEALTH_RECOMPUTE_MAX_AGE_HOURS = 26
+    never = client.get("/health/", HTTP_ACCEPT="application/json")
+    # A run that is not nightly, or has not finished, does not count.
+    RecomputeRun.objects.create(
+        trigger=RecomputeTrigger.PUBLISH,
+        status=RecomputeStatus.FINISHED,
+        as_of=timezone.localdate(),
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
+    nightly_run(datetime.timedelta(hours=30))
+    RecomputeRun.objects.create(
+        trigger=RecomputeTrigger.NIGHTLY, as_of=timezone.localdate(), started_at=timezone.now()
+    )
+    stale = client.get("/health/", HTTP_ACCEPT="application/json")
+    nightly_run(datetime.timedelta(hours=25))
+    fresh = client.get("/health/", HTTP_ACCEPT="application/json")
+
+    assert (never.status_code, never["X-Health-Status"]) == (200, "degraded")
+    assert never.json()[NIGHTLY] == "Warning: No nightly recompute has finished yet"
+    assert (stale.status_code, stale["X-Health-Status"]) == (200, "degraded")
+    assert stale.json()[NIGHTLY] == (
+        "Warning: The last nightly recompute finished 30 h ago (more than 26 h)"
+    )
+    assert stale.json()[DATABASE] == "OK"
+    assert (fresh.status_code, fresh["X-Health-Status"], fresh.json()[NIGHTLY]) == (
+        200,
+        "ok",
+        "OK",
+    )
+
+
+# Committed (transaction=True): the checks run in threads, on connections of their own.
+@pytest.mark.django_db(transaction=True)
+def test_degraded_while_more_notifications_wait_than_the_limit(client, settings):
+    settings.HEALTH_OUTBOX_BACKLOG_MAX = 3
+    settings.NOTIFICATION_SWEEP_AFTER = 60
+    nightly_run(datetime.timedelta(hours=1))
+    notifications = NotificationFactory.create_batch(4)
+    # Just written: not late yet.
+    young = client.get("/health/", HTTP_ACCEPT="application/json")
+    Notification.objects.filter(pk__in=[n.pk for n in notifications[:3]]).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    at_limit = client.get("/health/", HTTP_ACCEPT="application/json")
+    Notification.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    over = client.get("/health/", HTTP_ACCEPT="application/json")
+    # Delivered ones are not a backlog, however old.
+    Notification.objects.filter(pk=notifications[0].pk).update(
+        status=NotificationStatus.DELIVERED, delivered_at=timezone.now()
+    )
+    delivered = client.get("/health/", HTTP_ACCEPT="application/json")
+
+    assert young.json()[OUTBOX] == at_limit.json()[OUTBOX] == delivered.json()[OUTBOX] == "OK"
+    assert (over.status_code, over["X-Health-Status"]) == (200, "degraded")
+    assert over.json()[OUTBOX] == (
+        "Warning: More than 3 notifications have waited longer than 60 s for delivery"
+    )
 
 
 @pytest.mark.django_db
@@ -104,10 +193,13 @@ def test_unhealthy_and_names_the_database_when_it_is_unreachable(run_python):
     assert result["body"][DATABASE].startswith("Unavailable")
     assert result["body"][MIGRATIONS].startswith("Unavailable")
     assert result["body"][CACHE] == "OK"
+    # The checks that read data say they could not, as warnings: the failure is the database's.
+    not_checked = "Warning: Not checked: the database does not answer"
+    assert result["body"][OUTBOX] == result["body"][NIGHTLY] == not_checked
     # The log says which checks failed and why, a line each, without a traceback per probe.
     assert "Traceback" not in result["stderr"]
     failures = [line for line in result["stderr"].splitlines() if "WARNING health_check" in line]
-    assert len(failures) == 2
+    assert len(failures) == 4
     assert all("Connection refused" in line for line in failures)
 
 

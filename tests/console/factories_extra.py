@@ -48,6 +48,7 @@ from programs.models import (
     Enrollment,
     EnrollmentEvent,
     Program,
+    RecomputeRun,
     ReviewQueueItem,
     RuleSet,
 )
@@ -86,6 +87,7 @@ from tests.programs.factories import (
     EnrollmentEventFactory,
     EnrollmentFactory,
     ProgramFactory,
+    RecomputeRunFactory,
     RuleSetFactory,
 )
 
@@ -148,6 +150,7 @@ FACTORY_FOR_MODEL: dict[type[models.Model], type[factory.django.DjangoModelFacto
     Enrollment: EnrollmentFactory,
     EnrollmentEvent: EnrollmentEventFactory,
     ReviewQueueItem: ReviewQueueItemFactory,
+    RecomputeRun: RecomputeRunFactory,
     ServiceProvider: ServiceProviderFactory,
     Shipment: ShipmentFactory,
     Leg: LegFactory,

@@ -51,6 +51,7 @@ CHANGELIST_QUERIES = {
     "programs.Enrollment": 2 + 3 + 1 + 1,  # programs, cohorts, belts
     "programs.EnrollmentEvent": 2 + 0 + 1 + 1,
     "programs.Program": 2 + 0 + 2 + 1,
+    "programs.RecomputeRun": 2 + 0 + 1 + 1,
     "programs.ReviewQueueItem": 2 + 4 + 1 + 1,  # programs, cohorts, belts, centers
     "programs.RuleSet": 2 + 1 + 2 + 1,  # programs
 }

@@ -58,6 +58,7 @@ from programs.models import (
     Enrollment,
     EnrollmentEvent,
     Program,
+    RecomputeRun,
     ReviewQueueItem,
     RuleSet,
 )
@@ -122,6 +123,7 @@ SCOPED = {
 # center): tests/console/test_api_keys_console.py checks them.
 SELECTOR_SCOPED = {ApiKey}
 UNSCOPED = {
+    RecomputeRun,  # platform-wide figures, operators only (programs.operate_platform)
     City,
     Category,
     TierPolicy,

@@ -106,11 +106,13 @@ class Worker:
 
 
 @pytest.fixture
-def start_worker(real_services, tmp_path, monkeypatch) -> Iterator[Callable[..., Worker]]:
-    """Start workers on a queue of this test's own (parallel test runs share the broker). The
-    test sends its tasks there with ``queue=worker.queue``; what the worker sends goes to the
-    same queue (its default). Nothing runs eagerly."""
+def start_worker(real_services, tmp_path, settings) -> Iterator[Callable[..., Worker]]:
+    """Start workers on a queue of this test's own (parallel test runs share the broker). Every
+    queue group (config/task_routes.py) is routed to it, from the test and from the workers,
+    unless a test passes its own names. Nothing runs eagerly."""
     queue = f"test-{uuid.uuid4().hex[:10]}"
+    settings.CELERY_NOTIFY_QUEUE = settings.CELERY_RECOMPUTE_QUEUE = queue
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
     database = connection.settings_dict
     url = (
         f"postgres://{database['USER'] or 'postgres'}"
@@ -121,7 +123,7 @@ def start_worker(real_services, tmp_path, monkeypatch) -> Iterator[Callable[...,
     celery_app.conf.task_always_eager = False
     workers: list[Worker] = []
 
-    def start(*, concurrency: int = 2, **extra_env: str) -> Worker:
+    def start(*, concurrency: int = 2, queues: str | None = None, **extra_env: str) -> Worker:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -129,11 +131,13 @@ def start_worker(real_services, tmp_path, monkeypatch) -> Iterator[Callable[...,
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND or settings.CELERY_BROKER_URL,
             "CELERY_TASK_ALWAYS_EAGER": "false",
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "CELERY_NOTIFY_QUEUE": settings.CELERY_NOTIFY_QUEUE,
+            "CELERY_RECOMPUTE_QUEUE": settings.CELERY_RECOMPUTE_QUEUE,
             "_CONCURRENCY": str(concurrency),
             **extra_env,
         }
-        worker = Worker(queue, env, tmp_path / f"worker-{len(workers)}.log")
+        worker = Worker(queues or queue, env, tmp_path / f"worker-{len(workers)}.log")
         workers.append(worker)
         worker.wait_ready()
         return worker
@@ -142,5 +146,12 @@ def start_worker(real_services, tmp_path, monkeypatch) -> Iterator[Callable[...,
     celery_app.conf.task_always_eager = eager
     for worker in workers:
         worker.stop()
+    names = {
+        queue,
+        settings.CELERY_NOTIFY_QUEUE,
+        settings.CELERY_RECOMPUTE_QUEUE,
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+    }
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
+        for name in names:
+            conn.default_channel.queue_purge(name)

@@ -2,17 +2,23 @@
 
 import datetime
 import socket
+import uuid
 from decimal import Decimal
 
 import pytest
 from aiosmtpd.controller import Controller
+from django_guid import clear_guid, set_guid
 
 from bench.naive import merchant_facts_naive
-from merchants.choices import NotificationChannel, NotificationStatus
+from config.celery import app as celery_app
+from core import metrics
+from merchants.choices import NotificationChannel, NotificationKind, NotificationStatus
 from merchants.models import Merchant, MonthlyMetric, Notification
+from merchants.services.notifications import NotificationDraft, notifications_create
 from merchants.tasks import notifications_sweep
+from programs.choices import RecomputeStatus, RecomputeTrigger
 from programs.eligibility import CompiledRuleSet, evaluate
-from programs.models import Eligibility, RuleSet
+from programs.models import Eligibility, RecomputeRun, RuleSet
 from programs.tasks import eligibility_recompute_all
 from tests.belts.factories import IndustrialBeltFactory, UserFactory
 from tests.merchants.factories import MerchantMembershipFactory
@@ -166,3 +172,88 @@ def test_worker_killed_mid_recompute_loses_and_duplicates_nothing(start_worker):
     wait_for(all_delivered, timeout=90, what="every notification delivered")
     assert Notification.objects.count() == gained
     assert Notification.objects.values("dedupe_key").distinct().count() == gained
+
+
+def test_notifications_are_delivered_while_a_recompute_waits_in_its_own_queue(
+    start_worker, settings
+):
+    """The queue groups of config/task_routes.py: with only the notify group's worker running,
+    a recompute queued by the code's own routing stays in its queue while a notification
+    written after it is delivered; the recompute group's worker then runs it."""
+    base = settings.CELERY_TASK_DEFAULT_QUEUE
+    settings.CELERY_NOTIFY_QUEUE = f"{base}-notify"
+    settings.CELERY_RECOMPUTE_QUEUE = f"{base}-recompute"
+    # The workers' task counters (core/metrics.py), on a key of this test's own.
+    settings.METRICS_REDIS_URL = settings.CELERY_BROKER_URL
+    settings.METRICS_KEY = f"{base}-metrics"
+    counters = {
+        "METRICS_REDIS_URL": settings.METRICS_REDIS_URL,
+        "METRICS_KEY": settings.METRICS_KEY,
+    }
+    PublishedRuleSetFactory(criteria=[{"type": "gmv_between", "params": {"min": "1000000"}}])
+    build_merchants(30)
+    notify_worker = start_worker(queues=f"{settings.CELERY_NOTIFY_QUEUE},{base}", **counters)
+
+    eligibility_recompute_all.delay(as_of=AS_OF.isoformat(), chunk_size=5)  # routed, no queue=
+    user = UserFactory()
+    # As in a request (django-guid's middleware sets it): the id travels with the task.
+    request_id = uuid.uuid4().hex
+    set_guid(request_id)
+    try:
+        created = notifications_create(
+            [
+                NotificationDraft(
+                    dedupe_key="queues:1", kind=NotificationKind.GENERAL, recipient_id=user.pk
+                )
+            ]
+        )
+    finally:
+        clear_guid()
+    assert created == 1
+    wait_for(
+        lambda: Notification.objects.filter(
+            dedupe_key="queues:1", status=NotificationStatus.DELIVERED
+        ).exists(),
+        timeout=30,
+        what="the notification, past the waiting recompute",
+    )
+    assert not Eligibility.objects.exists()
+    delivery_lines = [
+        line
+        for line in notify_worker.log.read_text().splitlines()
+        if "merchants.tasks" in line and "'delivered': 1" in line
+    ]
+    assert delivery_lines
+    assert all(f"[{request_id}]" in line for line in delivery_lines), delivery_lines
+    with celery_app.connection_for_write() as conn:
+        assert conn.default_channel.client.llen(settings.CELERY_RECOMPUTE_QUEUE) == 1
+
+    start_worker(queues=settings.CELERY_RECOMPUTE_QUEUE, **counters)
+    wait_for(lambda: Eligibility.objects.count() == 30, timeout=90, what="the recompute")
+    assert_final_state_correct()
+    # The run is recorded, closed by the chord's summary, and the workers counted the tasks.
+    wait_for(
+        lambda: RecomputeRun.objects.filter(status=RecomputeStatus.FINISHED).exists(),
+        timeout=30,
+        what="the run's summary",
+    )
+    run = RecomputeRun.objects.get()
+    assert (run.trigger, run.chunks, run.chunks_done, run.merchants, run.written) == (
+        RecomputeTrigger.MANUAL,
+        6,
+        6,
+        30,
+        30,
+    )
+    assert run.finished_at > run.started_at
+    runs = {
+        series.labels["task"]: series.value
+        for series in metrics.read()["belt_ops_task_runs"]
+        if series.labels["state"] == "SUCCESS"
+    }
+    assert runs["programs.tasks.eligibility_recompute_chunk"] == 6
+    assert runs["programs.tasks.eligibility_recompute_summary"] == 1
+    assert runs["merchants.tasks.notifications_deliver"] >= 1
+    redis_client = metrics.client()
+    assert redis_client is not None
+    redis_client.delete(settings.METRICS_KEY)

@@ -4,7 +4,15 @@ import factory
 from django.utils import timezone
 
 from programs.choices import EnrollmentState, RuleSetStatus
-from programs.models import Cohort, Eligibility, Enrollment, EnrollmentEvent, Program, RuleSet
+from programs.models import (
+    Cohort,
+    Eligibility,
+    Enrollment,
+    EnrollmentEvent,
+    Program,
+    RecomputeRun,
+    RuleSet,
+)
 from tests.merchants.factories import MerchantFactory
 
 
@@ -77,3 +85,18 @@ class EnrollmentEventFactory(factory.django.DjangoModelFactory):
     enrollment = factory.SubFactory(EnrollmentFactory)
     from_state = EnrollmentState.DRAFT
     to_state = EnrollmentState.SUBMITTED
+
+
+class RecomputeRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecomputeRun
+
+    trigger = "nightly"
+    status = "finished"
+    as_of = factory.LazyFunction(timezone.localdate)
+    started_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(minutes=5))
+    finished_at = factory.LazyFunction(timezone.now)
+    chunks = 20
+    chunks_done = 20
+    merchants = 100_000
+    written = 1_000

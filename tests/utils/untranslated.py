@@ -33,6 +33,7 @@ ALLOWED = frozenset(
         "CSV",
         "XLSX",
         "Excel",
+        "Prometheus",
         "JSON",
         "GMV",
         "YoY",

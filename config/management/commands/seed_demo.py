@@ -20,6 +20,9 @@ from config.demo.builder import (
     table_counts,
 )
 from merchants.services.metrics import belt_year_stats_recompute
+from programs.choices import RecomputeTrigger
+from programs.models import RecomputeRun
+from programs.services import recompute_runs
 from programs.services.eligibility import eligibility_recompute
 
 
@@ -138,7 +141,18 @@ class Command(BaseCommand):
                 f"Belt tiers for {tiers['year']}: {tiers['ten_billion']} ten-billion, "
                 f"{tiers['growth']} growth, of {tiers['belts']} belts."
             )
+        # Recorded as the nightly run it stands in for (/health/ reads its age), once per date:
+        # seeding again adds nothing.
+        recorded = RecomputeRun.objects.filter(trigger=RecomputeTrigger.NIGHTLY, as_of=as_of)
+        run = None
+        if not recorded.exists():
+            run = recompute_runs.recompute_run_start(
+                trigger=RecomputeTrigger.NIGHTLY, as_of=as_of, chunks=1
+            )
         stats = eligibility_recompute(as_of=as_of)
+        if run is not None:
+            recompute_runs.recompute_run_chunk_done(run_id=run.pk)
+            recompute_runs.recompute_run_finish(run_id=run.pk, total=stats.as_dict())
         self.stdout.write(
             f"Eligibility as of {as_of:%Y-%m-%d}: {stats.evaluated:,} evaluated, "
             f"{stats.written:,} written, {stats.gained:,} eligible now."
