@@ -84,13 +84,15 @@ bench-atlas: venv ## The atlas's map and a belt's page at 100,000 merchants, aga
 stack: export DATABASE_URL ?= $(STACK_DATABASE_URL)
 stack: export CELERY_BROKER_URL ?= $(STACK_BROKER_URL)
 stack: export DJANGO_SETTINGS_MODULE ?= config.settings.local
-stack: venv | var ## Web (gunicorn), worker and beat on PostgreSQL and Redis, via honcho and the Procfile
+stack: export PROMETHEUS_MULTIPROC_DIR ?= $(abspath var/prometheus)
+stack: venv | var ## Web, a notify and a recompute worker, and beat on PostgreSQL and Redis (Procfile)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo
 	@echo "Belt Ops full stack at http://127.0.0.1:$(STACK_PORT)/ ($$DJANGO_SETTINGS_MODULE)"
 	@echo "  database $$(sed -E 's#//[^@/]*@#//#' <<< "$$DATABASE_URL")"
 	@echo "  broker   $$(sed -E 's#//[^@/]*@#//#' <<< "$$CELERY_BROKER_URL")"
+	@echo "  workers  notify (deliveries, webhooks, housekeeping) and recompute, one process each"
 	@echo
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --procfile Procfile --port $(STACK_PORT)
 
