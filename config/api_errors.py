@@ -1,7 +1,9 @@
 """What keeps every ``/api/v1/`` answer JSON in the one error shape, outside the views too.
 
 - ``ApiErrorMiddleware``: a body larger than the view accepts is a 413 before anything reads it;
-  an unexpected exception is logged and answered 500 in the error shape, never an HTML page.
+  an unexpected exception is logged and answered 500 in the error shape, never an HTML page; a
+  database that does not answer is a 503 with ``Retry-After``, on every page (``server_error``
+  too, for a middleware that needed the database).
 - ``api_not_found``: the last route under ``/api/v1/``, so an unknown path is a JSON 404.
 
 The parser that refuses what the database could not store is ``config.api_parsers``.
@@ -10,10 +12,13 @@ The parser that refuses what the database could not store is ``config.api_parser
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -67,6 +72,8 @@ class ApiErrorMiddleware:
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return database_unavailable(request, exception)
         if not is_api_request(request):
             return None
         logger.exception("unhandled error in %s %s", request.method, request.path)
@@ -98,9 +105,41 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return defaults.bad_request(request, exception)
 
 
+# The database does not answer (down, restarting, failing over, a connection cut): not a defect.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    """503 with ``Retry-After``, logged as one warning line: JSON in the error shape under
+    ``/api/``, a short page elsewhere (rendered without the context processors, which read the
+    database). The request's transaction, if any, was rolled back: nothing is half written."""
+    logger.warning(
+        "database unavailable for %s %s: %s",
+        request.method,
+        request.path,
+        str(exception).strip().splitlines()[0] if str(exception).strip() else type(exception),
+    )
+    if is_api_request(request):
+        response: HttpResponse = JsonResponse(
+            error_body(
+                code="unavailable",
+                message=_("The service is briefly unavailable. Try again in a minute."),
+            ),
+            status=503,
+        )
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """``handler500``: a fault outside the API's views (in a middleware) is JSON under
-    ``/api/`` too."""
+    ``/api/`` too; the database not answering there (the session, the user) is a 503."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, exception)
     if is_api_request(request):
         return JsonResponse(
             error_body(

@@ -1,6 +1,31 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.contrib.admin import apps as admin_apps
+from django.db import connections
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def migrations_lock_timeout(*, using: str = "default", **kwargs: Any) -> None:
+    """Before ``migrate`` changes a table on PostgreSQL, cap how long it waits for that table's
+    lock (``MIGRATION_LOCK_TIMEOUT``): a migration queued behind a long transaction would hold
+    every request queued behind it. It fails instead, with "canceling statement due to lock
+    timeout"; run it again once the transaction is gone (docs/deploy.md)."""
+    connection = connections[using]
+    seconds = settings.MIGRATION_LOCK_TIMEOUT
+    if connection.vendor == "postgresql" and seconds:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, false)", [f"{seconds}s"])
+
+
+def migrations_lock_timeout_reset(*, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate``, the connection's own lock timeout again (tests and shells go on)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql" and settings.MIGRATION_LOCK_TIMEOUT:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
 
 
 class ConfigConfig(AppConfig):
@@ -9,6 +34,14 @@ class ConfigConfig(AppConfig):
     name = "config"
     verbose_name = _("Belt Ops")
     default = True  # this package's own config (ConsoleAdminConfig is named in INSTALLED_APPS)
+
+    def ready(self) -> None:
+        # Sent for every app with models, before and after the whole plan: set once, reset once
+        # (dispatch_uid), whichever app comes first or last.
+        pre_migrate.connect(migrations_lock_timeout, dispatch_uid="migrations_lock_timeout")
+        post_migrate.connect(
+            migrations_lock_timeout_reset, dispatch_uid="migrations_lock_timeout_reset"
+        )
 
 
 class ConsoleAdminConfig(admin_apps.AdminConfig):

@@ -63,7 +63,13 @@ def eligibility_recompute_chunk(
     return stats.as_dict()
 
 
-@shared_task
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
 def eligibility_recompute_summary(
     results: list[dict], started_at: str, run_id: int | None = None
 ) -> dict:

@@ -120,6 +120,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)  # seconds
 DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=0)  # seconds; 0: none
 REDIS_SOCKET_TIMEOUT = env.int("REDIS_SOCKET_TIMEOUT", default=5)  # seconds, connect and reply
+# `migrate` waits at most this long for a table's lock on PostgreSQL, then fails (config/apps.py).
+MIGRATION_LOCK_TIMEOUT = env.int("MIGRATION_LOCK_TIMEOUT", default=10)  # seconds; 0: no limit
 
 
 def with_timeouts(database: dict, *, statement_timeout: int) -> dict:

@@ -270,12 +270,13 @@ def _queue_on_commit(rows: Sequence[tuple[int, str]]) -> None:
     """Queue the delivery of ``(id, channel)`` rows once the transaction commits."""
     webhooks = [pk for pk, channel in rows if channel == NotificationChannel.WEBHOOK]
     others = [pk for pk, channel in rows if channel != NotificationChannel.WEBHOOK]
+    # Robust: the rows are committed, so a broker that is down (or restarting) only delays
+    # them until the sweeper re-queues them; the request or task that wrote them goes on. For
+    # webhooks also: a receiver's failure, raised by an eager task (the embedded default), must
+    # not stop the delivery that fanned it out.
     if others:
-        transaction.on_commit(lambda: notifications_queue(others))
+        transaction.on_commit(lambda: notifications_queue(others), robust=True)
     if webhooks:
-        # Robust: a receiver's failure, raised by an eager task (the embedded default), must not
-        # stop the delivery that fanned it out; a broker that is down only delays them until
-        # the sweeper re-queues them.
         transaction.on_commit(lambda: notifications_queue_each(webhooks), robust=True)
 
 
