@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import format_cny_exact as format_cny
 from core.money import format_ratio
+from core.pagination import BigTablePaginator
 
 from .admin_scoping import CenterScopedAdminMixin
 from .choices import BeltTier
@@ -166,6 +167,8 @@ class BeltYearStatAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("belt__name", "belt__name_zh", "belt__slug")
     readonly_fields = ("belt", "year", "gmv", "merchant_count", "yoy_growth", "tier", "computed_at")
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     def has_add_permission(self, request):
         return False

@@ -15,6 +15,7 @@ The filters are subqueries (see ``belts.scoping``): no query is added to any pag
 """
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import (
     NotRelationField,
     get_fields_from_path,
@@ -23,6 +24,8 @@ from django.contrib.admin.utils import (
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Q
 from django.http import Http404
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from .scoping import belt_scope, center_scope
 
@@ -54,6 +57,9 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 class CenterScopedAdminMixin:
     """Limit a ModelAdmin to the rows of the user's operation centers; superusers see all.
 
+    Its lists' row checkboxes are written directly (the same HTML as Django's, which renders
+    each through the form widget templates: a quarter of a 100-row list's time).
+
     Declare exactly one of:
 
     - ``belt_path``: the ORM path from the model to its belt (``"belt"``, ``"merchant__belt"``,
@@ -64,6 +70,14 @@ class CenterScopedAdminMixin:
     Put the mixin before ``admin.ModelAdmin`` in the bases. An admin whose ``get_queryset``
     annotates or orders calls ``super()`` first, as usual, and gets the scoped queryset.
     """
+
+    def action_checkbox(self, obj):
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     belt_path: str | None = None
     center_path: str | None = None

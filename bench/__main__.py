@@ -304,14 +304,19 @@ def main(argv: list[str] | None = None) -> None:
     from bench.atlas import add_parser as add_atlas_parser  # noqa: PLC0415 (imports this module)
     from bench.atlas import atlas  # noqa: PLC0415
     from bench.logistics import add_parser, logistics  # noqa: PLC0415 (it imports this module)
+    from bench.web import add_parser as add_web_parser  # noqa: PLC0415
+    from bench.web import web  # noqa: PLC0415
 
     add_parser(sub)
     add_atlas_parser(sub)
+    add_web_parser(sub)
     args = parser.parse_args(argv)
     if args.bench == "logistics":
         result = logistics(args)
     elif args.bench == "atlas":
         result = atlas(args)
+    elif args.bench == "web":
+        result = web(args)
     elif args.bench == "api":
         from bench.api import api  # noqa: PLC0415 (bench.api imports this module)
 

@@ -23,12 +23,14 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -131,22 +133,34 @@ def _cohorts_with_counts(user) -> QuerySet[Cohort]:
 
 def program_funnel_list(*, user) -> list[ProgramFunnel]:
     """Every program with its cohorts' funnels, programs by name, each one's cohorts newest
-    first. Three queries: programs, their cohorts with the enrollment counts, eligible merchants
-    per program. "Eligible" is a program's figure, the same for each of its cohorts."""
-    programs = Program.objects.prefetch_related(
-        Prefetch("cohorts", queryset=_cohorts_with_counts(user), to_attr="dashboard_cohorts")
-    ).order_by("name", "id")
-    eligible_rows = (
-        Eligibility.objects.filter(_and(Q(is_eligible=True), belt_scope(user, "merchant__belt")))
+    first. Two queries: programs with their eligible merchants, their cohorts with the
+    enrollment counts. "Eligible" is a program's figure, the same for each of its cohorts."""
+    # Per program, a count of its eligible rows through the (program, is_eligible) index: one
+    # short index scan each, where a GROUP BY over every row read the whole table (117 ms at
+    # 500,000 rows against 8 ms; docs/performance.md).
+    eligible_count = (
+        Eligibility.objects.filter(
+            _and(
+                Q(program_id=OuterRef("pk"), is_eligible=True),
+                belt_scope(user, "merchant__belt"),
+            )
+        )
         .order_by()
         .values("program_id")
-        .annotate(eligible=Count("pk"))
+        .annotate(eligible=Count("*"))
+        .values("eligible")
     )
-    eligible_by_program = {row["program_id"]: row["eligible"] for row in eligible_rows}
+    programs = (
+        Program.objects.annotate(dashboard_eligible=Coalesce(Subquery(eligible_count), 0))
+        .prefetch_related(
+            Prefetch("cohorts", queryset=_cohorts_with_counts(user), to_attr="dashboard_cohorts")
+        )
+        .order_by("name", "id")
+    )
 
     funnels = []
     for program in programs:
-        eligible = eligible_by_program.get(program.pk, 0)
+        eligible = program.dashboard_eligible
         cohorts = [
             CohortFunnel(
                 id=cohort.pk,

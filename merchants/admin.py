@@ -22,6 +22,7 @@ from belts.selectors import center_list_for
 from core.admin import ConsoleImportMixin
 from core.money import format_cny_exact as format_cny
 from core.money import format_ratio
+from core.pagination import BigTablePaginator
 
 from .api_keys import api_key_check, api_key_create, api_key_list, api_key_revoke
 from .exceptions import ApiKeyError, MetricError
@@ -114,6 +115,8 @@ class MerchantAdmin(CenterScopedAdminMixin, ConsoleImportMixin, admin.ModelAdmin
         ),
     )
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     def get_inlines(self, request, obj):
         return (StorefrontInline, MerchantMembershipInline, ApiKeyInline)
@@ -129,6 +132,8 @@ class StorefrontAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "=external_id", "merchant__shop_name")
     autocomplete_fields = ("merchant",)
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
 
 @admin.register(MerchantMembership)
@@ -141,6 +146,8 @@ class MerchantMembershipAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("merchant", "user")
     readonly_fields = ("created_at",)
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
 
 class RecentMonthFilter(admin.SimpleListFilter):
@@ -245,6 +252,8 @@ class MonthlyMetricAdmin(CenterScopedAdminMixin, ConsoleImportMixin, admin.Model
     form = MonthlyMetricForm
     fields = ("merchant", "month", *METRIC_FIELDS, "updated_at")
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
@@ -339,6 +348,8 @@ class NotificationAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
         (_("Delivery"), {"fields": (*delivery_fields, "created_at")}),
     )
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     def get_scope_filter(self, request):
         scope = super().get_scope_filter(request)
@@ -424,6 +435,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     autocomplete_fields = ("merchant",)
     actions = ("revoke_keys",)
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     def get_queryset(self, request):
         return api_key_list(user=request.user)

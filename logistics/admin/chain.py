@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from belts.admin_scoping import CenterScopedAdminMixin
+from core.pagination import BigTablePaginator
 
 from ..models import ConditionCheck, ConditionCheckPhoto, Leg, SlaBreach
 from ..selectors import leg_is_overdue
@@ -52,6 +53,8 @@ class LegAdmin(CenterScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # shipments first, each shipment's legs in sequence.
     ordering = ("-shipment_id", "sequence")
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     @admin.display(description=_("overdue"), boolean=True)
     def is_overdue(self, obj):
@@ -82,6 +85,8 @@ class ConditionCheckAdmin(CenterScopedAdminMixin, ReadOnlyAdminMixin, admin.Mode
     # sort of every check for each page.
     ordering = ("-pk",)
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
 
 @admin.register(ConditionCheckPhoto)
@@ -93,6 +98,8 @@ class ConditionCheckPhotoAdmin(CenterScopedAdminMixin, ReadOnlyAdminMixin, admin
     readonly_fields = ("check_record", "image", "content_type", "width", "height", "size")
     ordering = ("-pk",)
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
 
 @admin.register(SlaBreach)
@@ -107,6 +114,8 @@ class SlaBreachAdmin(CenterScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     readonly_fields = ("leg", "kind", "due_at", "detected_at")
     ordering = ("-pk",)
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     @admin.display(description=_("provider"), ordering="leg__provider__name")
     def provider(self, obj):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from belts.admin_scoping import CenterScopedAdminMixin
 from core.admin import ConsoleExportMixin, object_missing_redirect
 from core.money import format_cny_exact as format_cny
+from core.pagination import BigTablePaginator
 
 from ..exceptions import LogisticsError
 from ..models import Shipment
@@ -117,6 +118,8 @@ class ShipmentAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAdmin
     # table for every page; ids grow with creation time, so the order is the same.
     ordering = ("-pk",)
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
     timeline_template = "admin/logistics/shipment/timeline.html"
     step_template = "admin/logistics/shipment/step_form.html"
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from belts.admin_scoping import CenterScopedAdminMixin
+from core.pagination import BigTablePaginator
 
 from ..criteria import explain
 from ..eligibility import eligibility_reasons
@@ -52,6 +53,8 @@ class EligibilityAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     # every page; the unique (merchant, program) index serves this order instead.
     ordering = ("merchant_id", "program_id")
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     def has_add_permission(self, request):
         return False

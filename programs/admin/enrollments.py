@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from belts.admin_scoping import CenterScopedAdminMixin
+from core.pagination import BigTablePaginator
 from core.people import person_display
 
 from ..exceptions import ProgramError
@@ -125,6 +126,8 @@ class EnrollmentAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     )
     inlines = (EnrollmentEventInline,)
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
     actions = ("activate_selected", "graduate_selected")
 
     def has_add_permission(self, request):
@@ -194,6 +197,8 @@ class EnrollmentEventAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     @admin.display(description=_("actor"), ordering="actor")
     def actor_name(self, obj):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from belts.admin_scoping import CenterScopedAdminMixin
 from core.admin import ConsoleExportMixin, object_missing_redirect
+from core.pagination import BigTablePaginator
 from core.people import person_display
 from merchants.facts import merchant_facts_get
 
@@ -153,6 +154,8 @@ class ReviewQueueAdmin(CenterScopedAdminMixin, ConsoleExportMixin, admin.ModelAd
     change_form_template = "admin/programs/reviewqueueitem/change_form.html"
     decision_template = "admin/programs/reviewqueueitem/decision_confirmation.html"
     show_full_result_count = False
+    paginator = BigTablePaginator  # estimated or capped counts, deep pages by key
+    list_per_page = 50
 
     def get_queryset(self, request):
         return self._with_figures(super().get_queryset(request))

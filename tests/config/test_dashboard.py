@@ -362,7 +362,7 @@ def count_queries(client: Client) -> CaptureQueriesContext:
 # Session, user; (a reviewer's permissions: two); eligibility per program, programs, cohorts with
 # their counts; waiting list and its count; tier summary and rows; the atlas's map (the newest
 # year, its belts); the admin's recent actions.
-PAGE_QUERIES = {"superuser": 12, "reviewer": 14}
+PAGE_QUERIES = {"superuser": 11, "reviewer": 13}
 
 
 @pytest.mark.parametrize("who", ["superuser", "reviewer"])
@@ -386,13 +386,13 @@ def test_the_query_count_does_not_grow_with_programs_and_cohorts(who):
     )
 
 
-def test_the_funnel_reads_in_three_queries(world):
+def test_the_funnel_reads_in_two_queries(world):
     user = SuperUserFactory()
 
     with CaptureQueriesContext(connection) as context:
         program_funnel_list(user=user)
 
-    assert len(context) == 3, format_queries(context)
+    assert len(context) == 2, format_queries(context)
 
 
 # What the browser is sent -----------------------------------------------------------------------
