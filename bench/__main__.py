@@ -29,7 +29,6 @@ import django
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from bench import worker
 
@@ -136,64 +135,82 @@ def time_parallel_full(url: str, as_of: datetime.date, chunk: int, workers: int)
     return elapsed, worker_rss
 
 
-def time_facts_sql(as_of: datetime.date, chunk_size: int) -> float:
-    """The floor: only the chunked aggregation queries, rows fetched and dropped."""
-    from merchants.facts import FactsWindow, merchant_facts_queryset, merchant_id_ranges  # noqa: PLC0415 (after django.setup())
+def floor_facts(as_of: datetime.date) -> float:
+    """The real facts in one statement: every merchant's aggregate over its metrics, every
+    column the evaluation reads (the queryset the Python path evaluates), each row hashed in
+    the database so all of it is computed and nothing is shipped to Python."""
+    from merchants.facts import FactsWindow, merchant_facts_queryset  # noqa: PLC0415
 
-    window = FactsWindow.for_date(as_of)
+    sql, params = merchant_facts_queryset(FactsWindow.for_date(as_of)).query.sql_with_params()
     started = time.perf_counter()
-    for low, high in merchant_id_ranges(chunk_size=chunk_size):
-        queryset = merchant_facts_queryset(window).filter(id__gte=low)
-        if high is not None:
-            queryset = queryset.filter(id__lt=high)
-        for _row in queryset.values_list("id", "gmv_12m", "gmv_prior_12m", "months_with_data"):
-            pass
+    with connection.cursor() as cursor:
+        # The ORM's own SQL for the queryset, with its parameters passed apart.
+        query = f"SELECT count(*), sum(hashtext(f::text)) FROM ({sql}) f"  # noqa: S608
+        cursor.execute(query, params)
+        cursor.fetchone()
     return time.perf_counter() - started
 
 
-def time_naive(as_of: datetime.date, sample: int) -> float:
-    """Milliseconds per merchant for the loop a typical Django app would write: per merchant,
-    load it, its metrics and its belt's tier, evaluate each program, update_or_create the row.
-    Runs in a transaction that is rolled back, so it leaves nothing behind."""
-    from bench.naive import merchant_facts_naive  # noqa: PLC0415 (after django.setup())
-    from merchants.models import Merchant  # noqa: PLC0415 (after django.setup())
-    from programs.eligibility import evaluate  # noqa: PLC0415 (after django.setup())
-    from programs.models import Eligibility  # noqa: PLC0415 (after django.setup())
-    from programs.services.eligibility import published_rule_sets  # noqa: PLC0415 (after django.setup())
-
-    ids = list(Merchant.objects.order_by("id").values_list("id", flat=True)[:sample])
+def floor_write(rows: int) -> float:
+    """``CREATE TABLE AS`` of ``rows`` rows shaped like eligibility rows (the same columns and
+    types, ``actuals`` of a typical size), in a transaction rolled back: the least a first fill
+    of that many rows costs in this database."""
     started = time.perf_counter()
-    with transaction.atomic():
-        rule_sets = published_rule_sets()
-        for merchant_id in ids:
-            merchant = Merchant.objects.select_related("category").get(pk=merchant_id)
-            facts = merchant_facts_naive(merchant, as_of)
-            for rule_set in rule_sets:
-                outcome = evaluate(rule_set, facts)
-                Eligibility.objects.update_or_create(
-                    merchant=merchant,
-                    program_id=rule_set.program_id,
-                    defaults={
-                        "rule_set_id": rule_set.id,
-                        "is_eligible": outcome.is_eligible,
-                        "actuals": list(outcome.actuals),
-                        "computed_at": timezone.now(),
-                    },
-                )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """CREATE TABLE bench_floor_write AS
+               SELECT n AS id, (n %% 2 = 0) AS is_eligible, now() AS computed_at,
+                      n / 5 AS merchant_id, n %% 5 AS program_id, n %% 5 AS rule_set_id,
+                      now() AS changed_at, substr(md5(n::text), 1, 16)::varchar(16) AS fingerprint,
+                      0 AS status_changes,
+                      jsonb_build_array(n * 1.5, 12, 0.02, 'source_factory') AS actuals
+               FROM generate_series(1, %s) AS n""",
+            [rows],
+        )
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
-    return elapsed * 1000 / len(ids)
+    return elapsed
+
+
+def table_mb() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size('programs_eligibility')")
+        return cursor.fetchone()[0] / 1024 / 1024
+
+
+def metrics_checksum() -> str:
+    """Every monthly metric's figures (all but the ``updated_at`` bookkeeping, which putting a
+    month back moves): the bench must leave them as it found them."""
+    from merchants.models import MonthlyMetric  # noqa: PLC0415 (after django.setup())
+
+    columns = ", ".join(
+        f"t.{field.column}"
+        for field in MonthlyMetric._meta.concrete_fields
+        if field.attname != "updated_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT md5(string_agg(md5(ROW({columns})::text), '' ORDER BY t.id))"  # noqa: S608
+            " FROM merchants_monthlymetric t"
+        )
+        return cursor.fetchone()[0]
 
 
 def time_incremental(as_of: datetime.date, repeats: int = 15) -> float:
-    """Median milliseconds to recompute one merchant after one of its months changed."""
+    """Median milliseconds to recompute one merchant after one of its months changed. The month
+    is put back whole (every figure, through the same upsert) and the merchant recomputed again,
+    so the data set is the same for the next step and the next run."""
     from merchants.facts import FactsWindow, merchant_id_ranges  # noqa: PLC0415 (after django.setup())
     from merchants.models import MonthlyMetric  # noqa: PLC0415 (after django.setup())
     from merchants.services.metrics import monthly_metrics_upsert  # noqa: PLC0415 (after django.setup())
     from programs.services.eligibility import eligibility_recompute  # noqa: PLC0415 (after django.setup())
 
     window = FactsWindow.for_date(as_of)
-    # Spread over the id space without loading every id: the first merchant of some chunks.
+    figures = [
+        field.attname
+        for field in MonthlyMetric._meta.concrete_fields
+        if field.attname not in {"id", "merchant_id", "month", "created_at", "updated_at"}
+    ]
     lows = [low for low, _high in merchant_id_ranges(chunk_size=1000)]
     ids = lows[:: max(len(lows) // repeats, 1)][:repeats]
     timings = []
@@ -202,81 +219,131 @@ def time_incremental(as_of: datetime.date, repeats: int = 15) -> float:
         metric = metric.order_by("-month").first()
         if metric is None:
             continue
-        original = {"merchant_id": merchant_id, "month": metric.month, "gmv": metric.gmv}
+        original = {
+            "merchant_id": merchant_id,
+            "month": metric.month,
+            **{name: getattr(metric, name) for name in figures},
+        }
         monthly_metrics_upsert(rows=[{**original, "gmv": metric.gmv * 3 + Decimal("1000000")}])
         started = time.perf_counter()
         eligibility_recompute(merchant_ids=[merchant_id], as_of=as_of)
         timings.append((time.perf_counter() - started) * 1000)
-        # Put the month back, so the data set is the same for the next run.
         monthly_metrics_upsert(rows=[original])
         eligibility_recompute(merchant_ids=[merchant_id], as_of=as_of)
     return statistics.median(timings)
 
 
+def timed_recompute(label: str, as_of: datetime.date, chunk: int, engine: str | None = None):
+    from programs.services.eligibility import eligibility_recompute  # noqa: PLC0415
+
+    started = time.perf_counter()
+    stats = eligibility_recompute(as_of=as_of, chunk_size=chunk, engine=engine)  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - started
+    say(f"{label:28} {elapsed:8.2f} s  written={stats.written:,}")
+    return elapsed, stats
+
+
+def empty_eligibility() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE programs_eligibility, merchants_notification")
+        cursor.execute("VACUUM ANALYZE programs_eligibility")
+
+
+def every_row_changed() -> None:
+    """Make every stored row differ from what the recompute computes (its digest), so the next
+    run rewrites all of them: the path where existing rows change."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE programs_eligibility SET fingerprint = 'changed'")
+        cursor.execute("VACUUM programs_eligibility")
+
+
+TARGETS = {
+    "full_vs_floors": 3.0,
+    "full_changed_vs_floors": 4.0,
+    "rerun_vs_floor_facts": 1.5,
+    "incremental_ms": 20.0,
+}
+
+
 def eligibility(args: argparse.Namespace) -> dict:
+    """Measured side by side in one run, on the same data (docs/performance.md)."""
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     as_of = datetime.date.fromisoformat(args.as_of)
     prepare_database(url, args.merchants, as_of, args.reuse)
     setup_django(url)
 
     from merchants.models import Merchant  # noqa: PLC0415 (after django.setup())
-    from programs.models import Eligibility, Program  # noqa: PLC0415 (after django.setup())
-    from programs.services.eligibility import eligibility_recompute  # noqa: PLC0415 (after django.setup())
+    from programs.models import Eligibility  # noqa: PLC0415 (after django.setup())
+    from programs.services.eligibility import published_rule_sets_compile  # noqa: PLC0415
 
     merchants = Merchant.objects.count()
-    programs = Program.objects.filter(is_active=True).count()
-    say(f"{merchants:,} merchants, {programs} programs, as of {as_of}, chunks of {args.chunk}")
+    programs = len(published_rule_sets_compile(None).rule_sets)
+    rows = merchants * programs
+    say(f"{merchants:,} merchants, {programs} programs ({rows:,} rows), as of {as_of}")
+    metrics_before = metrics_checksum()
     rss_start = rss_mb()
 
-    facts_sql_s = min(time_facts_sql(as_of, args.chunk) for _ in range(2))
-    say(f"facts SQL alone:      {facts_sql_s:8.2f} s")
+    floor_facts_s = min(floor_facts(as_of) for _ in range(2))
+    floor_write_s = min(floor_write(rows) for _ in range(2))
+    floors_s = floor_facts_s + floor_write_s
+    say(f"{'floor: facts, one statement':28} {floor_facts_s:8.2f} s")
+    say(f"{'floor: CTAS of the rows':28} {floor_write_s:8.2f} s")
 
-    started = time.perf_counter()
-    stats = eligibility_recompute(as_of=as_of, chunk_size=args.chunk)
-    full_s = time.perf_counter() - started
-    say(f"first full recompute: {full_s:8.2f} s  {stats.as_dict()}")
+    empty_eligibility()
+    python_path_s, _stats = timed_recompute("python path, first fill", as_of, args.chunk, "python")
+    empty_eligibility()
+    full_s, stats = timed_recompute("first fill (sql)", as_of, args.chunk)
     rss_full = rss_mb()
-
-    # What autovacuum does after a bulk write (hint bits, visibility map), done here so that it
-    # does not land inside the rerun's timing; the recompute itself refreshes the statistics.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM programs_eligibility")
-
-    started = time.perf_counter()
-    rerun = eligibility_recompute(as_of=as_of, chunk_size=args.chunk)
-    rerun_s = time.perf_counter() - started
-    say(f"no-change rerun:      {rerun_s:8.2f} s  written={rerun.written}")
-
+    rerun_s, rerun = timed_recompute("rerun, nothing changed", as_of, args.chunk)
+    sizes = [table_mb()]
+    changed = []
+    for number in range(args.changed_runs):
+        every_row_changed()
+        elapsed, _stats = timed_recompute(f"every row changed ({number + 1})", as_of, args.chunk)
+        changed.append(elapsed)
+        sizes.append(table_mb())
+    full_changed_s = statistics.median(changed)
+    say(f"eligibility table: {', '.join(f'{size:.0f}' for size in sizes)} MB")
     incremental_ms = time_incremental(as_of)
-    say(f"one merchant changed: {incremental_ms:8.2f} ms (median)")
+    say(f"{'one merchant changed':28} {incremental_ms:8.2f} ms (median)")
 
-    naive_ms = time_naive(as_of, args.naive_sample)
     parallel_s, worker_rss = time_parallel_full(url, as_of, args.chunk, args.workers)
-    per_merchant_ms = full_s * 1000 / merchants
-    say(f"naive ORM loop:       {naive_ms:8.2f} ms per merchant (sample of {args.naive_sample})")
-    say(f"set-based recompute:  {per_merchant_ms:8.4f} ms per merchant")
-
-    return {
+    metrics_after = metrics_checksum()
+    result = {
         "merchants": merchants,
         "programs": programs,
         "eligibility_rows": Eligibility.objects.count(),
         "chunk_size": args.chunk,
-        "facts_sql_s": round(facts_sql_s, 3),
+        "floor_facts_s": round(floor_facts_s, 3),
+        "floor_write_s": round(floor_write_s, 3),
+        "python_path_s": round(python_path_s, 3),
         "full_s": round(full_s, 3),
+        "full_changed_s": round(full_changed_s, 3),
         "rerun_s": round(rerun_s, 3),
+        "rerun_written": rerun.written,
         "incremental_ms": round(incremental_ms, 2),
-        "naive_ms_per_merchant": round(naive_ms, 3),
-        "speedup_vs_naive": round(naive_ms / per_merchant_ms, 1),
-        "full_vs_facts_sql": round(full_s / facts_sql_s, 2),
+        "full_vs_floors": round(full_s / floors_s, 2),
+        "full_changed_vs_floors": round(full_changed_s / floors_s, 2),
+        "rerun_vs_floor_facts": round(rerun_s / floor_facts_s, 2),
+        "python_path_vs_full": round(python_path_s / full_s, 2),
+        "table_mb": [round(size, 1) for size in sizes],
         "workers": args.workers,
         "full_parallel_s": round(parallel_s, 3),
-        "full_parallel_vs_facts_sql": round(parallel_s / facts_sql_s, 2),
+        "full_parallel_vs_floors": round(parallel_s / floors_s, 2),
         "worker_peak_rss_mb": worker_rss,
-        "rerun_vs_facts_sql": round(rerun_s / facts_sql_s, 2),
         "rss_before_mb": round(rss_start, 1),
         "rss_after_full_mb": round(rss_full, 1),
         "peak_rss_mb": round(rss_mb(), 1),
+        "metrics_as_found": metrics_before == metrics_after,
+        "first_fill_written": stats.written,
     }
+    for name, limit in TARGETS.items():
+        verdict = "meets" if result[name] <= limit else "MISSES"
+        say(f"target {name} <= {limit}: {result[name]} ({verdict})")
+    say(f"metrics left as found: {result['metrics_as_found']}")
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -286,7 +353,9 @@ def main(argv: list[str] | None = None) -> None:
     elig.add_argument("--merchants", type=int, default=100_000)
     elig.add_argument("--chunk", type=int, default=5000)
     elig.add_argument("--as-of", default="2026-11-15", help="the date facts are computed as of")
-    elig.add_argument("--naive-sample", type=int, default=300)
+    elig.add_argument(
+        "--changed-runs", type=int, default=3, help="runs where every row changes (size check)"
+    )
     elig.add_argument("--reuse", action="store_true", help="keep an existing bench database")
     elig.add_argument(
         "--workers",

@@ -1,6 +1,7 @@
 """The project's URLs plus the two ceilings the API's lists are measured against:
 
 - ``/bench/bare/``: a Django view answering a small JSON object behind the same middleware;
+- ``/bench/bare-signed-in/``: the same for a signed-in reader (the session and the user loaded);
 - ``/bench/floor/``: the least work a page of merchants takes: the same page's SQL on a raw
   cursor, its rows answered as JSON arrays (no ORM, no authentication, no field names);
 - ``/bench/merchants/``: the best simple alternative to ``GET /api/v1/merchants/``: a plain
@@ -42,6 +43,12 @@ def bare(request):
     return JsonResponse({"ok": True, "results": []})
 
 
+def bare_signed_in(request):
+    """The bare view for a signed-in reader: the session and the user loaded, as every console
+    and portal page loads them, and nothing else (``python -m bench web``)."""
+    return JsonResponse({"ok": True, "user": request.user.pk})
+
+
 def merchants_page(request):
     after = int(request.GET.get("after") or 0)
     rows = list(Merchant.objects.filter(id__gt=after).order_by("id").values(*FIELDS)[:50])
@@ -73,6 +80,7 @@ def floor(request):
 urlpatterns = [
     path("bench/floor/", floor),
     path("bench/bare/", bare),
+    path("bench/bare-signed-in/", bare_signed_in),
     path("bench/merchants/", merchants_page),
     *project_urlpatterns,
 ]

