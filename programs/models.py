@@ -103,16 +103,23 @@ class RuleSet(models.Model):
 class Eligibility(models.Model):
     """Whether a merchant qualifies for a program under one rule-set version, and why."""
 
-    # No index of their own: (merchant, program) is unique and (program, is_eligible) indexed, and
-    # every index slows the recompute's writes. ``program`` is the rule set's program, copied so
-    # the database can hold one row per merchant and program; the rule set's foreign key already
-    # vouches for it, so it carries no constraint of its own (one check less per written row).
+    # A derived table, rewritten by every recompute: keyed by (merchant, program), with no
+    # foreign-key constraints and no index beyond that key and (program, is_eligible), because
+    # each constraint is a trigger fired for every written row and each index one more write.
+    # Deletes still cascade and protect (Django's collector does that, not the database), the
+    # recompute writes only merchants and rule sets it has just read, and
+    # ``eligibility_integrity_check`` (run by every nightly recompute, and by
+    # ``manage.py eligibility_check`` at any time) finds and removes rows a raw SQL delete left
+    # behind. ``program`` is the rule set's program, copied so the key can be (merchant,
+    # program). The table's fillfactor (migration 0011) leaves room on each page so a rewrite
+    # of its rows updates them in place (HOT) and the table keeps its size run after run.
     merchant = models.ForeignKey(
         Merchant,
         on_delete=models.CASCADE,
         related_name="eligibilities",
         verbose_name=_("merchant"),
         db_index=False,
+        db_constraint=False,
     )
     program = models.ForeignKey(
         Program,
@@ -123,7 +130,12 @@ class Eligibility(models.Model):
         db_constraint=False,
     )
     rule_set = models.ForeignKey(
-        RuleSet, on_delete=models.PROTECT, related_name="eligibilities", verbose_name=_("rule set")
+        RuleSet,
+        on_delete=models.PROTECT,
+        related_name="eligibilities",
+        verbose_name=_("rule set"),
+        db_index=False,
+        db_constraint=False,
     )
     is_eligible = models.BooleanField(_("eligible"))
     actuals = models.JSONField(

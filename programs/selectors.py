@@ -3,12 +3,22 @@
 import datetime
 from typing import TypedDict, cast
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from belts.scoping import Viewer, belt_scope
 from merchants.choices import MerchantStatus
-from merchants.models import MerchantMembership
+from merchants.models import Merchant, MerchantMembership
 from merchants.scoping import scoped
 
 from .choices import (
@@ -255,3 +265,40 @@ def last_nightly_recompute_get() -> RecomputeRun | None:
         .order_by("-finished_at")
         .first()
     )
+
+
+# Integrity of the derived eligibility table (platform-wide) ---------------------------------------
+class EligibilityOrphans(TypedDict):
+    merchant_missing: int
+    rule_set_missing: int
+    program_mismatch: int
+
+
+def _eligibility_orphan_conditions() -> dict[str, Q]:
+    """The rows no foreign key guards (the table has none, ``Eligibility``'s comment says why):
+    a merchant or rule set gone behind Django's back (a raw SQL delete), or a program that is
+    not its rule set's."""
+    rule_set = RuleSet.objects.filter(pk=OuterRef("rule_set_id"))
+    return {
+        "merchant_missing": ~Q(Exists(Merchant.objects.filter(pk=OuterRef("merchant_id")))),
+        "rule_set_missing": ~Q(Exists(rule_set)),
+        "program_mismatch": Q(Exists(rule_set.exclude(program_id=OuterRef("program_id")))),
+    }
+
+
+def eligibility_orphan_counts() -> EligibilityOrphans:
+    """How many eligibility rows break each rule of integrity: one scan of the table (anti
+    joins on the primary keys)."""
+    conditions = _eligibility_orphan_conditions()
+    counts = Eligibility.objects.aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()}
+    )
+    return cast(EligibilityOrphans, {name: counts[name] or 0 for name in conditions})
+
+
+def eligibility_orphan_list() -> QuerySet[Eligibility]:
+    """The eligibility rows that break integrity, whatever the rule."""
+    condition = Q()
+    for part in _eligibility_orphan_conditions().values():
+        condition |= part
+    return Eligibility.objects.filter(condition).order_by()

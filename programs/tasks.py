@@ -18,7 +18,11 @@ from merchants.services.metrics import belt_year_stats_recompute
 from . import eligibility_sql
 from .choices import RecomputeTrigger
 from .services import enrollments, recompute_runs
-from .services.eligibility import eligibility_recompute, eligibility_recompute_range
+from .services.eligibility import (
+    eligibility_orphans_delete,
+    eligibility_recompute,
+    eligibility_recompute_range,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +90,9 @@ def eligibility_recompute_summary(
                 total[key] = total.get(key, 0) + value
     total["chunks"] = len(results)
     total["failed_programs"] = sorted(failed)
+    # The table has no foreign keys (a derived table): each full run sweeps what a raw delete
+    # of a merchant or rule set left behind.
+    total["orphans_removed"] = eligibility_orphans_delete()
     if total.get("written") and eligibility_sql.supported():
         eligibility_sql.analyze()
     if run_id is not None:

@@ -179,6 +179,51 @@ _INSERTED_FIELDS = (
 # Rows per INSERT: 14 parameters each stay far below SQLite's (32,766) and PostgreSQL's
 # (65,535) limits on a statement's parameters.
 BULK_INSERT_BATCH = 1000
+# Rows per INSERT on PostgreSQL, where a batch is one JSON parameter.
+BULK_INSERT_BATCH_JSON = 5000
+
+
+def _new_row_defaults() -> dict[str, Any]:
+    """The columns a draft does not set, as a new ``Notification`` has them."""
+    blank = Notification()
+    return {
+        _concrete_field(name).column: getattr(blank, _concrete_field(name).attname)
+        for name in ("status", "attempts", "last_error")
+    }
+
+
+def _notification_json(
+    draft: NotificationDraft,
+    *,
+    rendered: dict[tuple[str, str], dict[str, str]],
+    created_at: datetime.datetime,
+    defaults: dict[str, Any],
+) -> dict[str, Any]:
+    """The row :func:`_notification` makes of a draft, as the JSON ``json_populate_recordset``
+    reads (a column's name to its value; the time in ISO 8601 with its offset and every
+    microsecond), without building a model instance but for rendering a new text."""
+    payload = {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
+    key = (draft.kind, json.dumps(payload, sort_keys=True, default=str))
+    english = rendered.get(key)
+    if english is None:
+        english = rendered[key] = notification_texts(
+            Notification(kind=draft.kind, payload=payload), settings.LANGUAGE_CODE
+        )
+    webhook = draft.channel == NotificationChannel.WEBHOOK
+    return {
+        "recipient_id": draft.recipient_id,
+        "merchant_id": draft.merchant_id,
+        "channel": draft.channel,
+        "kind": draft.kind,
+        "subject": english["subject"][:200],
+        "body": english["body"],
+        "payload": payload,
+        "dedupe_key": draft.dedupe_key,
+        **defaults,
+        "created_at": created_at.isoformat(),
+        "webhook_endpoint_id": draft.webhook_endpoint_id,
+        "delivery_id": str(uuid.uuid4()) if webhook else None,
+    }
 
 
 def notifications_insert_bulk(drafts: Sequence[NotificationDraft]) -> list[int]:
@@ -203,21 +248,36 @@ def notifications_insert_bulk(drafts: Sequence[NotificationDraft]) -> list[int]:
     now = timezone.now()
     rendered: dict[tuple[str, str], dict[str, str]] = {}
     written: list[tuple[int, str]] = []
+    # On PostgreSQL a batch goes as one JSON parameter, read back into rows of the table's own
+    # type (``json_populate_recordset``): one placeholder whatever the number of rows, instead of
+    # a VALUES list the driver must scan and quote placeholder by placeholder.
+    as_json = connection.vendor == "postgresql"
+    batch_size = BULK_INSERT_BATCH_JSON if as_json else BULK_INSERT_BATCH
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(drafts), BULK_INSERT_BATCH):
-            batch = [
-                _notification(draft, rendered=rendered, created_at=now)
-                for draft in drafts[start : start + BULK_INSERT_BATCH]
-            ]
-            params = [
-                field.get_db_prep_save(getattr(row, field.attname), connection)
-                for row in batch
-                for field in fields
-            ]
-            values = ", ".join([row_sql] * len(batch))
+        for start in range(0, len(drafts), batch_size):
+            chunk = drafts[start : start + batch_size]
+            if as_json:
+                source = (
+                    # Quoted names only: the rows are the parameter.
+                    f"SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s::json)"  # noqa: S608
+                )
+                defaults = _new_row_defaults()
+                document = [
+                    _notification_json(draft, rendered=rendered, created_at=now, defaults=defaults)
+                    for draft in chunk
+                ]
+                params: list = [json.dumps(document)]
+            else:
+                batch = [_notification(draft, rendered=rendered, created_at=now) for draft in chunk]
+                source = "VALUES " + ", ".join([row_sql] * len(batch))
+                params = [
+                    field.get_db_prep_save(getattr(row, field.attname), connection)
+                    for row in batch
+                    for field in fields
+                ]
             cursor.execute(
                 # Quoted names and placeholders only: every value is a parameter.
-                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+                f"INSERT INTO {table} ({columns}) {source} "
                 f"ON CONFLICT ({dedupe_column}) DO NOTHING RETURNING {returning}",
                 params,
             )

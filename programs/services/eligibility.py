@@ -40,6 +40,7 @@ from ..eligibility import CompiledRuleSet, Flip, Outcome, evaluate, evaluate_man
 from ..exceptions import CriterionError, RuleSetImmutable, RuleSetInvalid, RuleSetNotEvaluable
 from ..models import Eligibility, Program, RuleSet
 from ..notices import eligibility_event_key, eligibility_payload
+from ..selectors import eligibility_orphan_list
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -471,6 +472,17 @@ def _recompute_chunk_python(
     stats.merchants = len(facts)
     stats.failed_programs = sorted(set(failed))
     return stats
+
+
+def eligibility_orphans_delete() -> int:
+    """Remove the eligibility rows whose merchant or rule set is gone, or whose program is not
+    its rule set's (``programs.selectors.eligibility_orphan_list``): rows no recompute would
+    write. Answers how many it removed; every nightly recompute runs it, and
+    ``manage.py eligibility_check --fix`` at any time."""
+    deleted, _by_model = eligibility_orphan_list().delete()
+    if deleted:
+        logger.warning("removed %s eligibility rows left without merchant or rule set", deleted)
+    return deleted
 
 
 # Rule sets ---------------------------------------------------------------------------------------

@@ -15,7 +15,20 @@ from merchants.services.notifications import (
 from tests.belts.factories import UserFactory
 from tests.merchants.factories import MerchantFactory
 
-FIELDS = ("kind", "channel", "merchant_id", "recipient_id", "payload", "subject", "body", "status")
+FIELDS = (
+    "kind",
+    "channel",
+    "merchant_id",
+    "recipient_id",
+    "payload",
+    "subject",
+    "body",
+    "status",
+    "attempts",
+    "last_error",
+    "webhook_endpoint_id",
+    "delivery_id",
+)
 PAYLOAD = {
     "program": "p",
     "program_name": "Source Power",
@@ -73,7 +86,9 @@ def test_bulk_writes_what_create_writes_each_key_once(django_capture_on_commit_c
 @pytest.mark.django_db
 def test_bulk_is_all_or_nothing_across_its_statements(monkeypatch):
     merchant = MerchantFactory()
+    # Two rows a statement, whichever way the database takes them.
     monkeypatch.setattr("merchants.services.notifications.BULK_INSERT_BATCH", 2)
+    monkeypatch.setattr("merchants.services.notifications.BULK_INSERT_BATCH_JSON", 2)
     drafts = [
         NotificationDraft(
             dedupe_key=f"k{i}", kind=NotificationKind.GENERAL, merchant_id=merchant.pk
