@@ -25,7 +25,7 @@ STACK_DATABASE_URL := postgres://postgres@127.0.0.1:5432/belt_ops
 STACK_BROKER_URL := redis://127.0.0.1:6379/0
 STACK_PORT := 8000
 
-.PHONY: help venv run test lint format bench bench-api bench-logistics bench-atlas bench-web stack migrate seed clean
+.PHONY: help venv run test lint format bench bench-api bench-logistics bench-atlas bench-web bench-load stack migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -83,6 +83,10 @@ bench-atlas: venv ## The atlas's map and a belt's page at 100,000 merchants, aga
 
 bench-web: venv ## Console, portal and API pages at 100,000 merchants, first and deep (p50/p95)
 	$(BIN)/python -m bench web
+
+bench-load: venv ## Portal, API and bulk ingestion under load (locust) while a recompute runs
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m bench load
 
 stack: export DATABASE_URL ?= $(STACK_DATABASE_URL)
 stack: export CELERY_BROKER_URL ?= $(STACK_BROKER_URL)
