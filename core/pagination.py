@@ -23,7 +23,10 @@ from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
 
-COUNT_CAP = 50_000
+# A filtered list is counted this far (its pages reach as far): a search matching half the
+# merchants counted to 50,000 in 41 ms, to 10,000 in a fifth of that. Nobody pages through
+# 200 pages of a search; they narrow it.
+COUNT_CAP = 10_000
 # The rows a list's page links reach: deeper, a filter or a search narrows the list (the page
 # says so). OFFSET costs the rows it skips, even from an index: bounded here, so the last page
 # costs about what the first does.

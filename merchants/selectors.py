@@ -130,7 +130,13 @@ def inbox_notification_list(*, user: AnyUser) -> QuerySet[Notification]:
     another member about the same merchant stays that member's own."""
     if not user.is_authenticated:
         return Notification.objects.none()
-    member_of = MerchantMembership.objects.filter(user_id=user.pk).values("merchant_id")
+    # The user's merchants as values (a member has one or a few), not a subquery: with a list,
+    # PostgreSQL reads the two kinds from their indexes (a bitmap OR) and the page costs the
+    # user's messages; an ``IN (subquery)`` inside the ``OR`` scanned every in-app notification
+    # on the platform (60 ms at 280,000, against 0.1 ms).
+    member_of = list(
+        MerchantMembership.objects.filter(user_id=user.pk).values_list("merchant_id", flat=True)
+    )
     return (
         Notification.objects.filter(channel=NotificationChannel.IN_APP)
         .filter(Q(recipient_id=user.pk) | Q(recipient__isnull=True, merchant_id__in=member_of))

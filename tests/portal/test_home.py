@@ -53,8 +53,9 @@ ELIGIBILITY = reverse("programs:eligibility")
 # category slugs); 24 months of figures; the belt's operation centers; programs, their published
 # rule sets, the merchant's eligibilities, open cohorts, open applications; category names for
 # the explanations; the newest notifications; the newest shipments with their legs and
-# hand-overs.
-HOME_QUERIES = 19
+# hand-overs; the user's merchants once more, for the newest notifications (read first, so both
+# kinds of message come from their indexes).
+HOME_QUERIES = 20
 
 SUMMARY = "Eligible for 1 of 5 programs; closest: Source Power, 3 more live sessions."
 CLOSEST_FIRST = ["Star Origin", "Source Power", "Blue Star", "Star Generation", "Thousand Stars"]
