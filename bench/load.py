@@ -10,6 +10,9 @@ integration pushing monthly metrics in bulk. Three phases of ``--duration`` seco
 2. the load while a full recompute runs on a real Celery worker (one process) over Redis;
 3. the same with the worker's two processes (the scale-out figure).
 
+Each user waits up to ``--wait`` seconds between requests (a third of it at least; the
+integration pushing metrics twice as long); ``--wait 0``: none, the server's capacity.
+
 Before each recompute every stored row is marked changed, so the run rewrites all of them (a
 month's roll-over, the nightly run's heaviest case). Per phase: requests per second, p50, p95,
 p99 and errors, overall and per kind of request; per recompute its duration, from its
@@ -52,6 +55,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--duration", type=int, default=45, help="seconds per phase")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--batch", type=int, default=500, help="rows per bulk metrics request")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.6,
+        help="a user's think time, at most, in seconds (0: none, the server's capacity)",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench database")
 
 
@@ -275,10 +284,12 @@ def load(args: argparse.Namespace) -> dict:
         "BENCH_LOAD_MERCHANT_LOW": str(low),
         "BENCH_LOAD_MERCHANT_HIGH": str(high),
         "BENCH_LOAD_BATCH": str(args.batch),
+        "BENCH_LOAD_WAIT": str(args.wait),
     }
     redis.Redis.from_url(BROKER_URL).flushdb()
     say(
-        f"{count:,} merchants; {args.users} users for {args.duration} s a phase, gunicorn "
+        f"{count:,} merchants; {args.users} users (think time up to {args.wait} s) for "
+        f"{args.duration} s a phase, gunicorn "
         f"{args.web_workers} workers, bulk {args.batch} rows of {month:%Y-%m}"
     )
     port = _free_port()
@@ -329,6 +340,7 @@ def load(args: argparse.Namespace) -> dict:
         "duration_s": args.duration,
         "web_workers": args.web_workers,
         "batch": args.batch,
+        "wait_s": args.wait,
         "metrics_as_found": metrics_as_found,
         "recompute_1_process_s": round(one, 2),
         "recompute_2_processes_s": round(two, 2),

@@ -17,6 +17,9 @@ MONTH = os.environ["BENCH_LOAD_MONTH"]
 LOW = int(os.environ["BENCH_LOAD_MERCHANT_LOW"])
 HIGH = int(os.environ["BENCH_LOAD_MERCHANT_HIGH"])
 BATCH = int(os.environ.get("BENCH_LOAD_BATCH", "500"))
+# A user's think time between requests, at most (a third of it at least); 0: none, each user
+# sends its next request as soon as the last is answered (the server's capacity).
+WAIT = float(os.environ.get("BENCH_LOAD_WAIT", "0.6"))
 API = {"Authorization": f"Api-Key {API_KEY}"}
 
 
@@ -29,7 +32,7 @@ class Merchant(HttpUser):
     """A merchant's operator on the portal: the home page, the page every visit starts on."""
 
     weight = 3
-    wait_time = between(0.2, 0.6)
+    wait_time = between(WAIT / 3, WAIT)
 
     def on_start(self) -> None:
         self.client.cookies.set("sessionid", SESSION)
@@ -43,7 +46,7 @@ class Reader(HttpUser):
     """An integration reading the lists: first pages, and pages far in by cursor."""
 
     weight = 3
-    wait_time = between(0.2, 0.6)
+    wait_time = between(WAIT / 3, WAIT)
 
     @task(2)
     def merchants(self) -> None:
@@ -71,7 +74,7 @@ class Ingest(HttpUser):
     """An integration pushing a month's figures for a run of merchants, batch after batch."""
 
     weight = 1
-    wait_time = between(0.5, 1.0)
+    wait_time = between(WAIT, 2 * WAIT)
 
     @task
     def bulk(self) -> None:
