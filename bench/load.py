@@ -40,7 +40,7 @@ from pathlib import Path
 
 import redis
 
-from bench.__main__ import BASE_DIR, metrics_checksum, prepare_database, say
+from bench.__main__ import BASE_DIR, every_row_changed, metrics_checksum, prepare_database, say
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/beltops_bench_web"
 BROKER_URL = "redis://127.0.0.1:6379/9"
@@ -175,14 +175,6 @@ def _stats(prefix: str) -> dict[str, dict]:
     return figures
 
 
-def _mark_every_row_changed() -> None:
-    from django.db import connection  # noqa: PLC0415
-
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE programs_eligibility SET fingerprint = 'changed'")
-        cursor.execute("VACUUM programs_eligibility")
-
-
 def _wait_run(run_id: int, timeout: float = 900) -> float:
     from programs.choices import RecomputeStatus  # noqa: PLC0415
     from programs.models import RecomputeRun  # noqa: PLC0415
@@ -202,7 +194,7 @@ def _phase(label: str, base: str, args, config: dict, folder: str, recompute: bo
 
     prefix = os.path.join(folder, label.replace(" ", "_"))
     if recompute:
-        _mark_every_row_changed()
+        every_row_changed()
     runs_before = set(RecomputeRun.objects.values_list("pk", flat=True))
     load = _locust(base, args, config, prefix)
     recompute_s = None

@@ -201,28 +201,14 @@ def _notification_json(
 ) -> dict[str, Any]:
     """The row :func:`_notification` makes of a draft, as the JSON ``json_populate_recordset``
     reads (a column's name to its value; the time in ISO 8601 with its offset and every
-    microsecond), without building a model instance but for rendering a new text."""
-    payload = {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
-    key = (draft.kind, json.dumps(payload, sort_keys=True, default=str))
-    english = rendered.get(key)
-    if english is None:
-        english = rendered[key] = notification_texts(
-            Notification(kind=draft.kind, payload=payload), settings.LANGUAGE_CODE
-        )
-    webhook = draft.channel == NotificationChannel.WEBHOOK
+    microsecond, identifiers as text), without building a model instance."""
+    values = _draft_values(draft, rendered=rendered, created_at=created_at)
+    delivery_id = values["delivery_id"]
     return {
-        "recipient_id": draft.recipient_id,
-        "merchant_id": draft.merchant_id,
-        "channel": draft.channel,
-        "kind": draft.kind,
-        "subject": english["subject"][:200],
-        "body": english["body"],
-        "payload": payload,
-        "dedupe_key": draft.dedupe_key,
+        **values,
         **defaults,
         "created_at": created_at.isoformat(),
-        "webhook_endpoint_id": draft.webhook_endpoint_id,
-        "delivery_id": str(uuid.uuid4()) if webhook else None,
+        "delivery_id": None if delivery_id is None else str(delivery_id),
     }
 
 
@@ -292,38 +278,49 @@ def _concrete_field(name: str) -> Field:
     return field
 
 
+def _draft_values(
+    draft: NotificationDraft,
+    *,
+    rendered: dict[tuple[str, str], dict[str, str]] | None = None,
+    created_at: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """The fields a draft sets on its row (their names are also the columns'). ``rendered`` (a
+    dict the caller keeps for one batch) renders each distinct kind and payload once: a
+    recompute's gains of one program share theirs."""
+    payload = {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
+    # The stored subject and body are the English fallback; pages render the active language.
+    key = (draft.kind, json.dumps(payload, sort_keys=True, default=str))
+    english = None if rendered is None else rendered.get(key)
+    if english is None:
+        english = notification_texts(
+            Notification(kind=draft.kind, payload=payload), settings.LANGUAGE_CODE
+        )
+        if rendered is not None:
+            rendered[key] = english
+    return {
+        "recipient_id": draft.recipient_id,
+        "merchant_id": draft.merchant_id,
+        "channel": draft.channel,
+        "kind": draft.kind,
+        "subject": english["subject"][:200],
+        "body": english["body"],
+        "payload": payload,
+        "dedupe_key": draft.dedupe_key,
+        "webhook_endpoint_id": draft.webhook_endpoint_id,
+        # Receivers deduplicate by it: one per delivery, the same on every attempt.
+        "delivery_id": uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None,
+        **({} if created_at is None else {"created_at": created_at}),
+    }
+
+
 def _notification(
     draft: NotificationDraft,
     *,
     rendered: dict[tuple[str, str], dict[str, str]] | None = None,
     created_at: datetime.datetime | None = None,
 ) -> Notification:
-    """The row a draft becomes. ``rendered`` (a dict the caller keeps for one batch) renders
-    each distinct kind and payload once: a recompute's gains of one program share theirs."""
-    payload = {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
-    notification = Notification(
-        dedupe_key=draft.dedupe_key,
-        kind=draft.kind,
-        channel=draft.channel,
-        merchant_id=draft.merchant_id,
-        recipient_id=draft.recipient_id,
-        payload=payload,
-        webhook_endpoint_id=draft.webhook_endpoint_id,
-        # Receivers deduplicate by it: one per delivery, the same on every attempt.
-        delivery_id=uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None,
-        **({} if created_at is None else {"created_at": created_at}),
-    )
-    # The stored subject and body are the English fallback; pages render the active language.
-    if rendered is None:
-        english = notification_texts(notification, settings.LANGUAGE_CODE)
-    else:
-        key = (draft.kind, json.dumps(payload, sort_keys=True, default=str))
-        if key not in rendered:
-            rendered[key] = notification_texts(notification, settings.LANGUAGE_CODE)
-        english = rendered[key]
-    notification.subject = english["subject"][:200]
-    notification.body = english["body"]
-    return notification
+    """The row a draft becomes (:func:`_draft_values`)."""
+    return Notification(**_draft_values(draft, rendered=rendered, created_at=created_at))
 
 
 def _queue_on_commit(rows: Sequence[tuple[int, str]]) -> None:
