@@ -56,16 +56,18 @@ def prepare_database(url: str, merchants: int, as_of: datetime.date, reuse: bool
     admin_url = parsed._replace(path="/postgres").geturl()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
     env.pop("CELERY_BROKER_URL", None)
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and reuse:
+            # The schema of this checkout (its migrations), the data kept.
+            subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=BASE_DIR)  # noqa: S603
             with psycopg.connect(url, autocommit=True) as bench:
                 bench.execute("TRUNCATE programs_eligibility, merchants_notification")
             say(f"reusing database {name} (eligibility and notifications emptied)")
             return
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    manage = [sys.executable, str(BASE_DIR / "manage.py")]
     started = time.perf_counter()
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=BASE_DIR)  # noqa: S603
     subprocess.run(  # noqa: S603
@@ -164,7 +166,7 @@ def floor_write(rows: int) -> float:
             """CREATE TABLE bench_floor_write AS
                SELECT n AS id, (n %% 2 = 0) AS is_eligible, now() AS computed_at,
                       n / 5 AS merchant_id, n %% 5 AS program_id, n %% 5 AS rule_set_id,
-                      now() AS changed_at, substr(md5(n::text), 1, 16)::varchar(16) AS fingerprint,
+                      now() AS changed_at, hashtextextended(n::text, 0) AS digest,
                       0 AS status_changes,
                       jsonb_build_array(n * 1.5, 12, 0.02, 'source_factory') AS actuals
                FROM generate_series(1, %s) AS n""",
@@ -256,7 +258,7 @@ def every_row_changed() -> None:
     """Make every stored row differ from what the recompute computes (its digest), so the next
     run rewrites all of them: the path where existing rows change."""
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE programs_eligibility SET fingerprint = 'changed'")
+        cursor.execute("UPDATE programs_eligibility SET digest = digest # 1")
         cursor.execute("VACUUM programs_eligibility")
 
 

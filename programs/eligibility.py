@@ -44,7 +44,7 @@ class Outcome:
     is_eligible: bool
     reasons: tuple[Reason, ...]
     actuals: tuple[Any, ...]
-    fingerprint: str
+    fingerprint: int
 
     def reasons_json(self) -> list[dict]:
         return [reason.as_json() for reason in self.reasons]

@@ -162,11 +162,12 @@ class ChunkResult:
     notifications: int
 
 
+# ``digest`` is the column of ``Eligibility.fingerprint`` (migration 0012).
 _ON_CONFLICT = """
         ON CONFLICT (merchant_id, program_id) DO UPDATE SET
             rule_set_id = EXCLUDED.rule_set_id, is_eligible = EXCLUDED.is_eligible,
             actuals = EXCLUDED.actuals, computed_at = EXCLUDED.computed_at,
-            fingerprint = EXCLUDED.fingerprint, status_changes = EXCLUDED.status_changes,
+            digest = EXCLUDED.digest, status_changes = EXCLUDED.status_changes,
             changed_at = EXCLUDED.changed_at"""
 
 
@@ -217,7 +218,7 @@ def _recompute_sql(
         LEFT JOIN {eligibility} prior
                ON prior.merchant_id = c.merchant_id
               AND prior.program_id = c.program_id{prior_filter}
-        WHERE prior.fingerprint IS DISTINCT FROM c.fingerprint""")  # noqa: S608 (fragments built here, values bound)
+        WHERE prior.digest IS DISTINCT FROM c.fingerprint""")  # noqa: S608 (fragments built here, values bound)
         changed_params += prior_params
     # The flips, as ``Flip`` holds them: one JSON array each, the values seen only for a loss,
     # as text (the JSON is decoded here, not by a loader of the driver).
@@ -229,7 +230,7 @@ def _recompute_sql(
     upserted AS (
         INSERT INTO {eligibility} AS e
             (merchant_id, program_id, rule_set_id, is_eligible, actuals, computed_at,
-             fingerprint, status_changes, changed_at)
+             digest, status_changes, changed_at)
         SELECT merchant_id, program_id, rule_set_id, is_eligible, actuals, now(),
                fingerprint, status_changes, changed_at
         FROM changed{"" if fresh else _ON_CONFLICT}
@@ -242,7 +243,8 @@ def _recompute_sql(
         FROM changed
         WHERE (was_eligible IS NULL AND is_eligible) OR was_eligible <> is_eligible
     )
-    SELECT (SELECT count(*) FROM facts),
+    -- Counted from f, not facts: facts read once is folded into f, not materialized apart.
+    SELECT (SELECT count(*) FROM f),
            (SELECT count(*) FROM upserted),
            (SELECT COALESCE(jsonb_agg(flip), '[]'::jsonb)::text FROM flips)
     """  # noqa: S608 (fragments built here, values bound)

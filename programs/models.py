@@ -148,9 +148,13 @@ class Eligibility(models.Model):
         ),
     )
     computed_at = models.DateTimeField(_("computed at"))
-    # A digest of (rule set, values seen): a recompute compares digests, not JSON, and writes
-    # only the rows whose digest moved.
-    fingerprint = models.CharField(_("fingerprint"), max_length=16, blank=True, editable=False)
+    # A digest of (rule set, values seen) (programs/fingerprint.py): a recompute compares
+    # digests, not JSON, and writes only the rows whose digest moved; none matches nothing.
+    # Column "digest": the 64-bit integer replaced a text column, left nullable for the release
+    # still running during an upgrade (migration 0012) and dropped by a later one.
+    fingerprint = models.BigIntegerField(
+        _("fingerprint"), null=True, blank=True, editable=False, db_column="digest"
+    )
     status_changes = models.PositiveIntegerField(
         _("status changes"),
         default=0,

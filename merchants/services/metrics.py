@@ -13,8 +13,7 @@ from typing import Any, TypedDict
 
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Count, Field, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Field, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +28,7 @@ from belts.models import (
     growth_rank_key,
 )
 from belts.scoping import Viewer
+from core.lookups import AnyOf
 
 from ..choices import NotificationKind
 from ..exceptions import MerchantError, MetricError
@@ -366,18 +366,6 @@ def _metrics_upsert(
     return counts
 
 
-def _id_among(queryset: QuerySet[Merchant], ids: set[int]) -> QuerySet[Merchant]:
-    """``queryset.filter(id__in=ids)``; on PostgreSQL with the ids as one array parameter, not
-    one parameter each (5,000 ids: ~15 ms less)."""
-    if connection.vendor != "postgresql":
-        return queryset.filter(id__in=ids)
-    column = f"{connection.ops.quote_name(Merchant._meta.db_table)}.id"
-    return queryset.filter(
-        # The column name is ours; the ids are a parameter.
-        RawSQL(f"{column} = ANY(%s::bigint[])", (sorted(ids),), output_field=BooleanField())  # noqa: S611
-    )
-
-
 def _stored_metrics(pairs: list[tuple[int, datetime.date]]) -> dict[tuple, dict]:
     """The stored figures of these (merchant id, month) pairs, locked until the commit: one
     query, none for no pairs."""
@@ -483,7 +471,7 @@ def _metrics_write(
     merchant_ids = {metric.merchant_id for metric in metrics}
     merchants = Merchant.objects.all() if user is None else visible_merchants(user)
     writable = (
-        set(_id_among(merchants, merchant_ids).values_list("id", flat=True))
+        set(merchants.filter(AnyOf(F("id"), merchant_ids)).values_list("id", flat=True))
         if merchant_ids
         else set()
     )

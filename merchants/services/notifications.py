@@ -33,10 +33,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Field, Q, QuerySet
+from django.db.models import F, Field, Q, QuerySet
 from django.utils import timezone, translation
 
 from core import metrics
+from core.lookups import AnyOf
 
 from ..choices import NotificationChannel, NotificationStatus
 from ..models import MerchantMembership, Notification, NotificationPreference
@@ -366,7 +367,8 @@ def notifications_queue_rows(rows: Sequence[tuple[int, str]]) -> None:
 def merchant_audience(merchant_ids: Iterable[int], kind: str) -> dict[int, list[tuple[int, str]]]:
     """Per merchant, the (user id, e-mail) of portal users who want e-mail for ``kind``."""
     memberships = (
-        MerchantMembership.objects.filter(merchant_id__in=list(merchant_ids))
+        # The ids as one array parameter: a recompute's chunk asks for thousands.
+        MerchantMembership.objects.filter(AnyOf(F("merchant_id"), list(merchant_ids)))
         .exclude(user__email="")
         .filter(user__is_active=True)
         .values_list("merchant_id", "user_id", "user__email", "role")

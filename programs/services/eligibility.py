@@ -127,7 +127,7 @@ Engine = Literal["sql", "python"]
 
 @dataclass
 class _Existing:
-    fingerprint: str
+    fingerprint: int | None
     is_eligible: bool
     status_changes: int
     changed_at: datetime.datetime | None

@@ -147,3 +147,46 @@ def test_every_migration_forward_keeps_and_reshapes_the_first_releases_data(migr
     incident = new.get_model("logistics", "Incident").objects.get()
     assert (incident.resolution, incident.cost_bearer) == ("partial_refund", "platform")
     assert new.get_model("programs", "RecomputeRun").objects.count() == 0
+
+
+def _old_fingerprints():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT merchant_id, fingerprint FROM programs_eligibility ORDER BY 1")
+        return cursor.fetchall()
+
+
+def test_the_integer_fingerprint_expands_without_losing_a_row_either_way(migrator):
+    before = [("programs", "0011_eligibility_derived")]
+    old = migrator.migrate(before).apps
+    now = timezone.now()
+    # Derived rows, no foreign-key constraint since 0011: the ids need no other table.
+    old.get_model("programs", "Eligibility").objects.create(
+        merchant_id=1,
+        program_id=1,
+        rule_set_id=1,
+        is_eligible=True,
+        computed_at=now,
+        fingerprint="68e8dbed5d87e63a",
+    )
+
+    new = migrator.migrate([("programs", "0012_eligibility_fingerprint_digest")]).apps
+    Eligibility = new.get_model("programs", "Eligibility")
+    # The row the release before wrote: its text kept (it may still read it), no digest yet,
+    # so the next recompute rewrites it.
+    assert Eligibility.objects.get().fingerprint is None
+    assert _old_fingerprints() == [(1, "68e8dbed5d87e63a")]
+    # A row this release writes leaves the old column empty.
+    Eligibility.objects.create(
+        merchant_id=2,
+        program_id=1,
+        rule_set_id=1,
+        is_eligible=False,
+        computed_at=now,
+        fingerprint=-42,
+    )
+    assert _old_fingerprints() == [(1, "68e8dbed5d87e63a"), (2, None)]
+
+    # Back: the old release's NOT NULL column again, an empty fingerprint (rewritten by its next
+    # recompute) where this release left none; no row lost.
+    migrator.migrate(before)
+    assert _old_fingerprints() == [(1, "68e8dbed5d87e63a"), (2, "")]

@@ -289,13 +289,13 @@ def test_only_a_chunk_without_notifications_skips_the_wal_flush(postgresql):
         assert eligibility_recompute(as_of=AS_OF, engine="sql").notifications == 1
     assert _asynchronous_commits(queries) == 0
 
-    Eligibility.objects.update(fingerprint="stale")  # rows to write again, nothing to notify
+    Eligibility.objects.update(fingerprint=None)  # rows to write again, nothing to notify
     with CaptureQueriesContext(connection) as queries:
         stats = eligibility_recompute(as_of=AS_OF, engine="sql")
     assert (stats.written, stats.notifications) == (1, 0)
     assert _asynchronous_commits(queries) == 1
 
-    Eligibility.objects.update(fingerprint="stale")  # inside a caller's transaction: never
+    Eligibility.objects.update(fingerprint=None)  # inside a caller's transaction: never
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         assert eligibility_recompute(as_of=AS_OF, engine="sql").written == 1
     assert _asynchronous_commits(queries) == 0

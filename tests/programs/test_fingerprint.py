@@ -1,7 +1,6 @@
 """The fingerprint of an outcome: one definition (programs/fingerprint.py), the same digest from
 Python and, on PostgreSQL, from the SQL expression the set-based recompute evaluates."""
 
-import hashlib
 from decimal import Decimal
 
 import pytest
@@ -11,7 +10,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from programs.criteria import criteria_from_json
-from programs.fingerprint import canonical_text, canonical_value, fingerprint, fingerprint_sql
+from programs.fingerprint import (
+    canonical_text,
+    canonical_value,
+    fingerprint,
+    fingerprint_sql,
+    hash_bytes_extended,
+)
 from tests.utils.services import skip_without
 
 
@@ -22,12 +27,20 @@ def test_the_canonical_text_is_the_id_and_each_value_seen():
     assert canonical_text(7, []) == "7"
 
 
-def test_the_digest_is_the_first_64_bits_of_md5_of_the_canonical_text():
+def test_the_digest_is_postgresqls_64_bit_text_hash_of_the_canonical_text():
     text = "7|600000.00|oem|~"
-    digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
-    assert fingerprint(7, ["600000.00", "oem", None]) == digest[:16]
-    # Pinned: a change of the definition changes every stored fingerprint, and must be meant.
-    assert fingerprint(7, ["600000.00", "oem", None]) == "68e8dbed5d87e63a"
+    assert fingerprint(7, ["600000.00", "oem", None]) == hash_bytes_extended(text.encode())
+    # Pinned (PostgreSQL 15's ``SELECT hashtextextended('7|600000.00|oem|~', 0)``): a change of
+    # the definition changes every stored fingerprint, and must be meant.
+    assert fingerprint(7, ["600000.00", "oem", None]) == 4666482252771157636
+    assert -(2**63) <= fingerprint(1, []) < 2**63  # a bigint, signed as SQL returns it
+
+
+def test_every_tail_length_and_a_seed_reach_the_hash():
+    # lookup3 takes 12 bytes a round and the last 0 to 11 apart: each length hashes differently.
+    digests = {hash_bytes_extended(b"x" * length) for length in range(30)}
+    assert len(digests) == 30
+    assert hash_bytes_extended(b"abc", 7) != hash_bytes_extended(b"abc")
 
 
 def test_a_code_never_reads_as_a_separator_or_as_none():
@@ -60,6 +73,25 @@ def test_different_values_make_different_texts(first, second):
 
 
 # The SQL expression against the Python definition, on PostgreSQL --------------------------------
+class TestTheHashIsPostgresqls(TestCase):
+    def setUp(self):
+        if connection.vendor != "postgresql":
+            skip_without("needs DATABASE_URL pointing at PostgreSQL: the hash is PostgreSQL's")
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        text=st.text(
+            alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
+            max_size=60,
+        ),
+        seed=st.one_of(st.just(0), st.integers(1, 2**63 - 1)),
+    )
+    def test_property(self, text, seed):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT hashtextextended(%s, %s)", [text, seed])
+            assert cursor.fetchone()[0] == hash_bytes_extended(text.encode(), seed)
+
+
 CRITERIA = criteria_from_json(
     [
         {"type": "gmv_between", "params": {"min": "1"}},

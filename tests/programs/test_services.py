@@ -162,7 +162,7 @@ def test_status_flip_notifies_the_merchant_once_in_app_and_by_email():
     assert Eligibility.objects.get(merchant=merchant).status_changes == 2
 
     # Recomputing the same state again, even after a crash-and-retry, notifies no one.
-    Eligibility.objects.filter(merchant=merchant).update(fingerprint="stale")
+    Eligibility.objects.filter(merchant=merchant).update(fingerprint=None)
     eligibility_recompute(as_of=AS_OF)
     assert Notification.objects.filter(merchant=merchant).count() == 4
     assert rule_set.pk
