@@ -381,11 +381,14 @@ class Notification(models.Model):
     """The outbox: every message to a user or an integration, written in the same transaction as
     the change that causes it and delivered after commit."""
 
+    # No index of their own: the inbox's (recipient, read_at) and the merchant's (merchant,
+    # created_at) lead with them (migration 0011).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
+        db_index=False,
         related_name="notifications",
         verbose_name=_("recipient"),
     )
@@ -394,6 +397,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         null=True,
         blank=True,
+        db_index=False,
         related_name="notifications",
         verbose_name=_("merchant"),
         help_text=_("The merchant the message is about or addressed to."),

@@ -221,19 +221,33 @@ def _recompute_sql(
         WHERE prior.digest IS DISTINCT FROM c.fingerprint""")  # noqa: S608 (fragments built here, values bound)
         changed_params += prior_params
     # The flips, as ``Flip`` holds them: one JSON array each, the values seen only for a loss,
-    # as text (the JSON is decoded here, not by a loader of the driver).
-    sql = f"""
-    WITH {facts},
-    {evaluated},
-    changed AS ({" UNION ALL ".join(changed_parts)}
-    ),
+    # as text (the JSON is decoded here, not by a loader of the driver). A first fill's flips
+    # are its eligible rows, so it takes them from what it inserted: ``changed`` is then read
+    # once and streams into the insert instead of being held (25,000 rows a chunk) for a
+    # second reading.
+    if fresh:
+        written = f"""
     upserted AS (
         INSERT INTO {eligibility} AS e
             (merchant_id, program_id, rule_set_id, is_eligible, actuals, computed_at,
              digest, status_changes, changed_at)
         SELECT merchant_id, program_id, rule_set_id, is_eligible, actuals, now(),
                fingerprint, status_changes, changed_at
-        FROM changed{"" if fresh else _ON_CONFLICT}
+        FROM changed
+        RETURNING CASE WHEN is_eligible THEN jsonb_build_array(
+                   merchant_id, program_id, rule_set_id, is_eligible, status_changes, NULL::jsonb)
+               END AS flip
+    ),
+    flips AS (SELECT flip FROM upserted WHERE flip IS NOT NULL)"""  # noqa: S608 (fragments built here, values bound)
+    else:
+        written = f"""
+    upserted AS (
+        INSERT INTO {eligibility} AS e
+            (merchant_id, program_id, rule_set_id, is_eligible, actuals, computed_at,
+             digest, status_changes, changed_at)
+        SELECT merchant_id, program_id, rule_set_id, is_eligible, actuals, now(),
+               fingerprint, status_changes, changed_at
+        FROM changed{_ON_CONFLICT}
         RETURNING 1
     ),
     flips AS (
@@ -242,7 +256,12 @@ def _recompute_sql(
                    CASE WHEN NOT is_eligible THEN actuals END) AS flip
         FROM changed
         WHERE (was_eligible IS NULL AND is_eligible) OR was_eligible <> is_eligible
-    )
+    )"""  # noqa: S608 (fragments built here, values bound)
+    sql = f"""
+    WITH {facts},
+    {evaluated},
+    changed AS ({" UNION ALL ".join(changed_parts)}
+    ),{written}
     -- Counted from f, not facts: facts read once is folded into f, not materialized apart.
     SELECT (SELECT count(*) FROM f),
            (SELECT count(*) FROM upserted),

@@ -190,3 +190,28 @@ def test_the_integer_fingerprint_expands_without_losing_a_row_either_way(migrato
     # recompute) where this release left none; no row lost.
     migrator.migrate(before)
     assert _old_fingerprints() == [(1, "68e8dbed5d87e63a"), (2, "")]
+
+
+@pytest.mark.django_db
+def test_the_outbox_keeps_no_index_a_wider_one_already_leads_with():
+    indexes = connection.introspection.get_constraints(
+        connection.cursor(), "merchants_notification"
+    )
+    assert "merchants_notification_merchant_id_bb297c25" not in indexes
+    assert "merchants_notification_recipient_id_f229f24f" not in indexes
+    assert indexes["notification_merchant_idx"]["columns"] == ["merchant_id", "created_at"]
+    assert indexes["notification_inbox_idx"]["columns"] == ["recipient_id", "read_at"]
+    assert not [name for name in indexes if name.endswith("_like")]
+
+
+def test_dropping_and_restoring_the_outbox_indexes_round_trips(migrator):
+    migrator.migrate([("merchants", "0010_merchant_search_trigram")])
+    names = set(
+        connection.introspection.get_constraints(connection.cursor(), "merchants_notification")
+    )
+    assert "merchants_notification_merchant_id_bb297c25" in names
+    migrator.migrate(migrator.leaves)
+    names = set(
+        connection.introspection.get_constraints(connection.cursor(), "merchants_notification")
+    )
+    assert "merchants_notification_merchant_id_bb297c25" not in names
