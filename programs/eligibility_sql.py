@@ -225,15 +225,16 @@ def _recompute_sql(
     # are its eligible rows, so it takes them from what it inserted: ``changed`` is then read
     # once and streams into the insert instead of being held (25,000 rows a chunk) for a
     # second reading.
-    if fresh:
-        written = f"""
-    upserted AS (
+    insert = f"""
         INSERT INTO {eligibility} AS e
             (merchant_id, program_id, rule_set_id, is_eligible, actuals, computed_at,
              digest, status_changes, changed_at)
         SELECT merchant_id, program_id, rule_set_id, is_eligible, actuals, now(),
                fingerprint, status_changes, changed_at
-        FROM changed
+        FROM changed"""  # noqa: S608 (fragments built here, values bound)
+    if fresh:
+        written = f"""
+    upserted AS ({insert}
         RETURNING CASE WHEN is_eligible THEN jsonb_build_array(
                    merchant_id, program_id, rule_set_id, is_eligible, status_changes, NULL::jsonb)
                END AS flip
@@ -241,13 +242,7 @@ def _recompute_sql(
     flips AS (SELECT flip FROM upserted WHERE flip IS NOT NULL)"""  # noqa: S608 (fragments built here, values bound)
     else:
         written = f"""
-    upserted AS (
-        INSERT INTO {eligibility} AS e
-            (merchant_id, program_id, rule_set_id, is_eligible, actuals, computed_at,
-             digest, status_changes, changed_at)
-        SELECT merchant_id, program_id, rule_set_id, is_eligible, actuals, now(),
-               fingerprint, status_changes, changed_at
-        FROM changed{_ON_CONFLICT}
+    upserted AS ({insert}{_ON_CONFLICT}
         RETURNING 1
     ),
     flips AS (
