@@ -162,12 +162,13 @@ class ChunkResult:
     notifications: int
 
 
-# ``digest`` is the column of ``Eligibility.fingerprint`` (migration 0012).
-_ON_CONFLICT = """
+# The column of ``Eligibility.fingerprint`` ("digest" since migration 0012), from the model.
+_DIGEST = Eligibility._meta.get_field("fingerprint").column  # a plain lowercase name
+_ON_CONFLICT = f"""
         ON CONFLICT (merchant_id, program_id) DO UPDATE SET
             rule_set_id = EXCLUDED.rule_set_id, is_eligible = EXCLUDED.is_eligible,
             actuals = EXCLUDED.actuals, computed_at = EXCLUDED.computed_at,
-            digest = EXCLUDED.digest, status_changes = EXCLUDED.status_changes,
+            {_DIGEST} = EXCLUDED.{_DIGEST}, status_changes = EXCLUDED.status_changes,
             changed_at = EXCLUDED.changed_at"""
 
 
@@ -218,7 +219,7 @@ def _recompute_sql(
         LEFT JOIN {eligibility} prior
                ON prior.merchant_id = c.merchant_id
               AND prior.program_id = c.program_id{prior_filter}
-        WHERE prior.digest IS DISTINCT FROM c.fingerprint""")  # noqa: S608 (fragments built here, values bound)
+        WHERE prior.{_DIGEST} IS DISTINCT FROM c.fingerprint""")  # noqa: S608 (fragments built here, values bound)
         changed_params += prior_params
     # The flips, as ``Flip`` holds them: one JSON array each, the values seen only for a loss,
     # as text (the JSON is decoded here, not by a loader of the driver). A first fill's flips
@@ -228,7 +229,7 @@ def _recompute_sql(
     insert = f"""
         INSERT INTO {eligibility} AS e
             (merchant_id, program_id, rule_set_id, is_eligible, actuals, computed_at,
-             digest, status_changes, changed_at)
+             {_DIGEST}, status_changes, changed_at)
         SELECT merchant_id, program_id, rule_set_id, is_eligible, actuals, now(),
                fingerprint, status_changes, changed_at
         FROM changed"""  # noqa: S608 (fragments built here, values bound)

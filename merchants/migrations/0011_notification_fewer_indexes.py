@@ -26,24 +26,24 @@ INDEXES = [
 ]
 
 
-def _concurrently(schema_editor):
-    return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
+def _here(schema_editor):
+    """The indexes this database has, and ``CONCURRENTLY`` where it can."""
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    indexes = [(name, columns) for name, columns, pg_only in INDEXES if postgresql or not pg_only]
+    return indexes, " CONCURRENTLY" if postgresql else ""
 
 
 def drop(apps, schema_editor):
-    for name, _columns, postgresql_only in INDEXES:
-        if postgresql_only and schema_editor.connection.vendor != "postgresql":
-            continue
-        schema_editor.execute(f'DROP INDEX{_concurrently(schema_editor)} IF EXISTS "{name}"')
+    indexes, concurrently = _here(schema_editor)
+    for name, _columns in indexes:
+        schema_editor.execute(f'DROP INDEX{concurrently} IF EXISTS "{name}"')
 
 
 def create(apps, schema_editor):
-    for name, columns, postgresql_only in INDEXES:
-        if postgresql_only and schema_editor.connection.vendor != "postgresql":
-            continue
+    indexes, concurrently = _here(schema_editor)
+    for name, columns in indexes:
         schema_editor.execute(
-            f'CREATE INDEX{_concurrently(schema_editor)} IF NOT EXISTS "{name}" '
-            f'ON "{TABLE}" ({columns})'
+            f'CREATE INDEX{concurrently} IF NOT EXISTS "{name}" ON "{TABLE}" ({columns})'
         )
 
 
