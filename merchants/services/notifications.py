@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import F, Field, Q, QuerySet
+from django.db.models import CharField, F, Field, Q, QuerySet
 from django.utils import timezone, translation
 
 from core import metrics
@@ -180,37 +180,84 @@ _INSERTED_FIELDS = (
 # Rows per INSERT: 14 parameters each stay far below SQLite's (32,766) and PostgreSQL's
 # (65,535) limits on a statement's parameters.
 BULK_INSERT_BATCH = 1000
-# Rows per INSERT on PostgreSQL, where a batch is one JSON parameter.
-BULK_INSERT_BATCH_JSON = 5000
+# Rows per INSERT on PostgreSQL, where a batch is a few array parameters.
+BULK_INSERT_BATCH_ARRAYS = 5000
+# On PostgreSQL, the columns that differ from draft to draft, one array parameter each; a row's
+# kind, subject, body and payload come from its batch's distinct contents (``EnglishTexts``).
+_ROW_FIELDS = ("recipient", "merchant", "channel", "dedupe_key", "webhook_endpoint", "delivery_id")
 
 
 def _new_row_defaults() -> dict[str, Any]:
     """The columns a draft does not set, as a new ``Notification`` has them."""
     blank = Notification()
     return {
-        _concrete_field(name).column: getattr(blank, _concrete_field(name).attname)
+        name: getattr(blank, _concrete_field(name).attname)
         for name in ("status", "attempts", "last_error")
     }
 
 
-def _notification_json(
-    draft: NotificationDraft,
-    *,
-    rendered: dict[tuple[str, str], dict[str, str]],
-    created_at: datetime.datetime,
-    defaults: dict[str, Any],
-) -> dict[str, Any]:
-    """The row :func:`_notification` makes of a draft, as the JSON ``json_populate_recordset``
-    reads (a column's name to its value; the time in ISO 8601 with its offset and every
-    microsecond, identifiers as text), without building a model instance."""
-    values = _draft_values(draft, rendered=rendered, created_at=created_at)
-    delivery_id = values["delivery_id"]
-    return {
-        **values,
-        **defaults,
-        "created_at": created_at.isoformat(),
-        "delivery_id": None if delivery_id is None else str(delivery_id),
+def _arrays_source(
+    drafts: Sequence[NotificationDraft], *, created_at: datetime.datetime
+) -> tuple[str, list]:
+    """The ``SELECT`` of a PostgreSQL batch's rows, in ``_INSERTED_FIELDS``' order, and its
+    parameters: per column that differs between drafts an array (``unnest``), and the batch's
+    distinct contents once, as JSON, joined by their number. Each payload is sent and parsed
+    once however many rows carry it (a recompute's gains of one program share one)."""
+    contents = EnglishTexts()
+    numbers = [contents.number(draft.kind, _payload(draft)) for draft in drafts]
+    attributes = [_concrete_field(name).attname for name in _ROW_FIELDS if name != "delivery_id"]
+    rows = [[getattr(draft, attribute) for draft in drafts] for attribute in attributes]
+    # Receivers deduplicate by it: one per delivery, the same on every attempt.
+    rows.append(
+        [uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None for draft in drafts]
+    )
+    document = [
+        {
+            "n": number,
+            "kind": kind,
+            "subject": english["subject"][:200],
+            "body": english["body"],
+            "payload": payload,
+        }
+        for number, (kind, payload, english) in enumerate(contents.contents)
+    ]
+    quote = connection.ops.quote_name
+    # Texts as text: a cast to varchar(n) would cut a value too long, which the insert refuses.
+    arrays = ", ".join(
+        [
+            "%s::integer[]",
+            *(
+                "%s::text[]"
+                if isinstance(_concrete_field(name), CharField)
+                else f"%s::{_concrete_field(name).db_type(connection)}[]"
+                for name in _ROW_FIELDS
+            ),
+        ]
+    )
+    names = ", ".join(quote(_concrete_field(name).column) for name in _ROW_FIELDS)
+    defaults = _new_row_defaults()
+    values = {
+        **{name: f"r.{quote(_concrete_field(name).column)}" for name in _ROW_FIELDS},
+        "kind": "c.kind",
+        "subject": "c.subject",
+        "body": "c.body",
+        "payload": "c.payload",
+        **dict.fromkeys(defaults, "%s"),
+        "created_at": "%s",
     }
+    contents_type = "n integer, kind text, subject text, body text, payload jsonb"
+    source = (
+        # Quoted names and placeholders only: every value is a parameter.
+        f"SELECT {', '.join(values[name] for name in _INSERTED_FIELDS)} "  # noqa: S608
+        f"FROM unnest({arrays}) AS r(n, {names}) "
+        f"JOIN json_to_recordset(%s::json) AS c({contents_type}) ON c.n = r.n"
+    )
+    ordered_defaults = [
+        defaults.get(name, created_at)
+        for name in _INSERTED_FIELDS
+        if name in defaults or name == "created_at"
+    ]
+    return source, [*ordered_defaults, numbers, *rows, json.dumps(document)]
 
 
 def notifications_insert_bulk(drafts: Sequence[NotificationDraft]) -> list[int]:
@@ -233,27 +280,24 @@ def notifications_insert_bulk(drafts: Sequence[NotificationDraft]) -> list[int]:
     returning = f"{quote('id')}, {quote(_concrete_field('channel').column)}"
     dedupe_column = quote(_concrete_field("dedupe_key").column)
     now = timezone.now()
-    rendered: dict[tuple[str, str], dict[str, str]] = {}
+    rendered = EnglishTexts()
     written: list[tuple[int, str]] = []
-    # On PostgreSQL a batch goes as one JSON parameter, read back into rows of the table's own
-    # type (``json_populate_recordset``): one placeholder whatever the number of rows, instead of
-    # a VALUES list the driver must scan and quote placeholder by placeholder.
-    as_json = connection.vendor == "postgresql"
-    batch_size = BULK_INSERT_BATCH_JSON if as_json else BULK_INSERT_BATCH
+    # On PostgreSQL a batch is a few array parameters and its distinct contents
+    # (``_arrays_source``): a handful of placeholders whatever the number of rows, instead of a
+    # VALUES list the driver must scan and quote placeholder by placeholder.
+    as_arrays = connection.vendor == "postgresql"
+    batch_size = BULK_INSERT_BATCH_ARRAYS if as_arrays else BULK_INSERT_BATCH
+    # A key repeated in the call: its first draft alone, whatever order the database reads
+    # a statement's rows in.
+    first: dict[str, NotificationDraft] = {}
+    for draft in drafts:
+        first.setdefault(draft.dedupe_key, draft)
+    unique = list(first.values())
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(drafts), batch_size):
-            chunk = drafts[start : start + batch_size]
-            if as_json:
-                source = (
-                    # Quoted names only: the rows are the parameter.
-                    f"SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s::json)"  # noqa: S608
-                )
-                defaults = _new_row_defaults()
-                document = [
-                    _notification_json(draft, rendered=rendered, created_at=now, defaults=defaults)
-                    for draft in chunk
-                ]
-                params: list = [json.dumps(document)]
+        for start in range(0, len(unique), batch_size):
+            chunk = unique[start : start + batch_size]
+            if as_arrays:
+                source, params = _arrays_source(chunk, created_at=now)
             else:
                 batch = [_notification(draft, rendered=rendered, created_at=now) for draft in chunk]
                 source = "VALUES " + ", ".join([row_sql] * len(batch))
@@ -279,25 +323,55 @@ def _concrete_field(name: str) -> Field:
     return field
 
 
+class EnglishTexts:
+    """The distinct contents (kind, payload, and the stored English subject and body rendered
+    from them) of one batch's drafts, each rendered once and numbered in the order first seen:
+    a recompute's gains of one program share theirs. A payload object many drafts share
+    (``_notify_flips`` builds one per program for its gains) is found by identity, without
+    serializing it again; the entry keeps the object, so its identity cannot pass to another."""
+
+    def __init__(self) -> None:
+        self.contents: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+        self._by_json: dict[tuple[str, str], int] = {}
+        self._by_identity: dict[tuple[str, int], tuple[dict[str, Any], int]] = {}
+
+    def number(self, kind: str, payload: dict[str, Any]) -> int:
+        """The index in ``contents`` of this kind and payload."""
+        shared = self._by_identity.get((kind, id(payload)))
+        if shared is not None and shared[0] is payload:
+            return shared[1]
+        key = (kind, json.dumps(payload, sort_keys=True, default=str))
+        number = self._by_json.get(key)
+        if number is None:
+            english = notification_texts(
+                Notification(kind=kind, payload=payload), settings.LANGUAGE_CODE
+            )
+            number = self._by_json[key] = len(self.contents)
+            self.contents.append((kind, payload, english))
+        self._by_identity[(kind, id(payload))] = (payload, number)
+        return number
+
+    def of(self, kind: str, payload: dict[str, Any]) -> dict[str, str]:
+        """The English subject and body of this kind and payload."""
+        return self.contents[self.number(kind, payload)][2]
+
+
+def _payload(draft: NotificationDraft) -> dict[str, Any]:
+    """What a draft's row stores as its payload: its own, with its texts when it has them."""
+    return {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
+
+
 def _draft_values(
     draft: NotificationDraft,
     *,
-    rendered: dict[tuple[str, str], dict[str, str]] | None = None,
+    rendered: EnglishTexts | None = None,
     created_at: datetime.datetime | None = None,
 ) -> dict[str, Any]:
-    """The fields a draft sets on its row (their names are also the columns'). ``rendered`` (a
-    dict the caller keeps for one batch) renders each distinct kind and payload once: a
-    recompute's gains of one program share theirs."""
-    payload = {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
+    """The fields a draft sets on its row (their names are also the columns'). ``rendered`` (kept
+    by the caller for one batch) renders each distinct kind and payload once."""
+    payload = _payload(draft)
     # The stored subject and body are the English fallback; pages render the active language.
-    key = (draft.kind, json.dumps(payload, sort_keys=True, default=str))
-    english = None if rendered is None else rendered.get(key)
-    if english is None:
-        english = notification_texts(
-            Notification(kind=draft.kind, payload=payload), settings.LANGUAGE_CODE
-        )
-        if rendered is not None:
-            rendered[key] = english
+    english = (rendered or EnglishTexts()).of(draft.kind, payload)
     return {
         "recipient_id": draft.recipient_id,
         "merchant_id": draft.merchant_id,
@@ -317,7 +391,7 @@ def _draft_values(
 def _notification(
     draft: NotificationDraft,
     *,
-    rendered: dict[tuple[str, str], dict[str, str]] | None = None,
+    rendered: EnglishTexts | None = None,
     created_at: datetime.datetime | None = None,
 ) -> Notification:
     """The row a draft becomes (:func:`_draft_values`)."""

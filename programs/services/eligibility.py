@@ -259,7 +259,25 @@ def _notify_flips(flips: Sequence[Flip], rule_sets: Mapping[int, CompiledRuleSet
         for gained in {flip.is_eligible for flip in flips}
     }
     drafts: list[NotificationDraft] = []
+    # A gain's payload depends on its program and rule set alone: one object for all of them,
+    # which the outbox renders and finds once (a first fill's flips are thousands of gains).
+    gains: dict[tuple[int, int], dict] = {}
     for flip in flips:
+        if flip.is_eligible:
+            payload = gains.get((flip.program_id, flip.rule_set_id))
+            if payload is None:
+                payload = gains[(flip.program_id, flip.rule_set_id)] = eligibility_payload(
+                    program=programs[flip.program_id],
+                    rule_set=rule_sets[flip.rule_set_id],
+                    is_eligible=True,
+                )
+        else:
+            payload = eligibility_payload(
+                program=programs[flip.program_id],
+                rule_set=rule_sets[flip.rule_set_id],
+                is_eligible=False,
+                actuals=flip.actuals,
+            )
         kind = (
             NotificationKind.ELIGIBILITY_GAINED
             if flip.is_eligible
@@ -274,12 +292,7 @@ def _notify_flips(flips: Sequence[Flip], rule_sets: Mapping[int, CompiledRuleSet
                 status_changes=flip.status_changes,
             ),
             emails=audiences[flip.is_eligible].get(flip.merchant_id, []),
-            payload=eligibility_payload(
-                program=programs[flip.program_id],
-                rule_set=rule_sets[flip.rule_set_id],
-                is_eligible=flip.is_eligible,
-                actuals=flip.actuals,
-            ),
+            payload=payload,
         )
     return len(notifications_insert_bulk(drafts))
 

@@ -1,7 +1,7 @@
 """The outbox's bulk writer: the rows notifications_create writes, many at once, each key once."""
 
 import pytest
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError, connection
 
 from merchants.choices import NotificationChannel, NotificationKind, NotificationStatus
 from merchants.models import Notification
@@ -88,7 +88,7 @@ def test_bulk_is_all_or_nothing_across_its_statements(monkeypatch):
     merchant = MerchantFactory()
     # Two rows a statement, whichever way the database takes them.
     monkeypatch.setattr("merchants.services.notifications.BULK_INSERT_BATCH", 2)
-    monkeypatch.setattr("merchants.services.notifications.BULK_INSERT_BATCH_JSON", 2)
+    monkeypatch.setattr("merchants.services.notifications.BULK_INSERT_BATCH_ARRAYS", 2)
     drafts = [
         NotificationDraft(
             dedupe_key=f"k{i}", kind=NotificationKind.GENERAL, merchant_id=merchant.pk
@@ -106,3 +106,44 @@ def test_bulk_is_all_or_nothing_across_its_statements(monkeypatch):
     with pytest.raises(IntegrityError):
         notifications_insert_bulk(bad)
     assert not Notification.objects.filter(dedupe_key__startswith="n").exists()
+
+
+def test_a_batch_renders_each_distinct_payload_once_and_each_its_own(monkeypatch):
+    from merchants.services import notifications  # noqa: PLC0415
+
+    calls = []
+    monkeypatch.setitem(
+        notifications.RENDERERS,
+        "probe",
+        lambda payload: calls.append(dict(payload)) or (f"S {payload['n']}", f"B {payload['n']}"),
+    )
+    texts = notifications.EnglishTexts()
+    shared = {"n": 1}
+    assert texts.of("probe", shared) == {"subject": "S 1", "body": "B 1"}
+    assert texts.of("probe", shared) == {"subject": "S 1", "body": "B 1"}
+    assert texts.of("probe", {"n": 1}) == {"subject": "S 1", "body": "B 1"}  # equal: no render
+    assert calls == [{"n": 1}]
+    # Payloads made and dropped one after another (CPython hands a dropped object's address to
+    # the next): each is rendered for what it holds, never answered by another's identity.
+    for n in range(2, 40):
+        assert texts.of("probe", {"n": n})["subject"] == f"S {n}"
+    assert len(calls) == 39
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite does not enforce a column's length"
+)
+def test_a_key_too_long_is_refused_not_cut_and_nothing_is_written():
+    merchant = MerchantFactory()
+    drafts = [
+        NotificationDraft(
+            dedupe_key="fine", kind=NotificationKind.GENERAL, merchant_id=merchant.pk
+        ),
+        NotificationDraft(
+            dedupe_key="k" * 201, kind=NotificationKind.GENERAL, merchant_id=merchant.pk
+        ),
+    ]
+    with pytest.raises(DataError):
+        notifications_insert_bulk(drafts)
+    assert not Notification.objects.exists()
