@@ -9,7 +9,9 @@ autocomplete of every form that points at the model. On top of that the mixin
 - answers 404 for a row out of scope (Django would redirect to the index with "doesn't exist"),
 - limits the choices of foreign keys and many-to-many fields that point at a scoped model to the
   rows in scope, so a form cannot attach a row to another center's merchant or belt,
-- limits the choices of the changelist's related filters (belts, centers) in the same way.
+- limits the choices of the changelist's related filters (belts, centers) in the same way,
+- makes its lists' row links once per page instead of once per row
+  (``core.admin.ConsoleChangeList``).
 
 The filters are subqueries (see ``belts.scoping``): no query is added to any page.
 """
@@ -26,6 +28,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from core.admin import ConsoleChangeList
 
 from .scoping import belt_scope, center_scope
 
@@ -81,6 +85,9 @@ class CenterScopedAdminMixin:
 
     belt_path: str | None = None
     center_path: str | None = None
+
+    def get_changelist(self, request, **kwargs):
+        return ConsoleChangeList
 
     def __init__(self, *args, **kwargs):
         if (self.belt_path is None) == (self.center_path is None):
