@@ -207,10 +207,7 @@ def _arrays_source(
     numbers = [contents.number(draft.kind, _payload(draft)) for draft in drafts]
     attributes = [_concrete_field(name).attname for name in _ROW_FIELDS if name != "delivery_id"]
     rows = [[getattr(draft, attribute) for draft in drafts] for attribute in attributes]
-    # Receivers deduplicate by it: one per delivery, the same on every attempt.
-    rows.append(
-        [uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None for draft in drafts]
-    )
+    rows.append([_delivery_id(draft) for draft in drafts])
     document = [
         {
             "n": number,
@@ -361,6 +358,12 @@ def _payload(draft: NotificationDraft) -> dict[str, Any]:
     return {**draft.payload, "texts": draft.texts} if draft.texts else draft.payload
 
 
+def _delivery_id(draft: NotificationDraft) -> uuid.UUID | None:
+    """A webhook delivery's id, by which receivers deduplicate: one per delivery, the same on
+    every attempt; none for the other channels."""
+    return uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None
+
+
 def _draft_values(
     draft: NotificationDraft,
     *,
@@ -382,8 +385,7 @@ def _draft_values(
         "payload": payload,
         "dedupe_key": draft.dedupe_key,
         "webhook_endpoint_id": draft.webhook_endpoint_id,
-        # Receivers deduplicate by it: one per delivery, the same on every attempt.
-        "delivery_id": uuid.uuid4() if draft.channel == NotificationChannel.WEBHOOK else None,
+        "delivery_id": _delivery_id(draft),
         **({} if created_at is None else {"created_at": created_at}),
     }
 

@@ -5,6 +5,7 @@ from django.db import DataError, IntegrityError, connection
 
 from merchants.choices import NotificationChannel, NotificationKind, NotificationStatus
 from merchants.models import Notification
+from merchants.services import notifications
 from merchants.services.notifications import (
     NotificationDraft,
     drafts_for_merchant,
@@ -109,8 +110,6 @@ def test_bulk_is_all_or_nothing_across_its_statements(monkeypatch):
 
 
 def test_a_batch_renders_each_distinct_payload_once_and_each_its_own(monkeypatch):
-    from merchants.services import notifications  # noqa: PLC0415
-
     calls = []
     monkeypatch.setitem(
         notifications.RENDERERS,
